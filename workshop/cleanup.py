@@ -1,0 +1,58 @@
+"""`workshop cleanup`: delete exactly what the ledger holds, dependents first; "already gone" is done."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .ledger import Resource
+from .steps import resources as kinds
+from .steps.plan import masked, reveal
+
+
+@dataclass
+class Deletion:
+    resource: Resource
+    status: str = "pending"  # deleted | gone | failed | planned
+    error: str = ""
+
+    def as_json(self) -> dict:
+        r = self.resource
+        return {"kind": r.kind, "name": r.name, "module": r.module, "status": self.status, "error": self.error or None}
+
+
+def planned(ledger) -> list[Deletion]:
+    return [Deletion(r) for r in kinds.deletion_order(ledger.resources())]
+
+
+def execute(backend, ui, deletions: list[Deletion], dry_run: bool = False) -> list[Deletion]:
+    import botocore.exceptions
+
+    for deletion in deletions:
+        resource = deletion.resource
+        kind = kinds.KINDS.get(resource.kind)
+        if kind is None:
+            deletion.status, deletion.error = "failed", f"this version does not know how to delete a {resource.kind}"
+            ui.step_note(f"{resource.kind} {resource.name}: {deletion.error}", "fail")
+            continue
+        calls = kind.delete(resource)
+        if dry_run:
+            deletion.status = "planned"
+            for call in calls:
+                ui.plan_call(call.summary, call.service, call.operation, masked(call.params))
+            continue
+        try:
+            for call in calls:
+                getattr(backend.client(call.service), call.operation)(**reveal(call.params))
+            deletion.status = "deleted"
+            ui.step_note(calls[0].summary if calls else f"Forget {resource.name}", "done")
+        except botocore.exceptions.ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in kind.gone_codes:
+                deletion.status = "gone"
+                ui.step_note(f"{kind.label} {resource.name} was already gone", "exists")
+            else:
+                deletion.status, deletion.error = "failed", f"{code}: {exc.response.get('Error', {}).get('Message', '')}"
+                ui.step_note(f"Could not delete {kind.label} {resource.name}: {deletion.error}", "fail")
+                continue
+        backend.ledger.forget(resource)
+    return deletions

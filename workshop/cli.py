@@ -1,0 +1,731 @@
+"""The `workshop` command line: parses, picks the backend, calls the runner, renders results.
+
+Exit codes: 0 success; 1 a verification failed; 2 bad input; 3 backend unreachable or
+credentials/permissions missing; 130 interrupted. Heavy libraries (boto3, moto, questionary) are
+imported only by the commands that need them, so `workshop --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from typing import List, Optional
+
+import click
+import typer
+
+from . import __version__
+from .errors import BadInput, WorkshopError
+
+HELP = """Run the Amazon EventBridge workshop "Building an Event-driven architecture" end to end.
+
+By default everything runs on an embedded local sandbox: no AWS account, no network.
+
+\b
+Examples:
+  workshop run --all --yes            run every module on the sandbox and verify it
+  workshop run event-bus              one module (and what it requires)
+  workshop verify event-bus --json    prove it works; exit 1 names the failing check
+  workshop pattern test '{"source":["com.aws.orders"]}' @event.json
+  workshop logs /aws/events/orders --follow
+  workshop cleanup --yes              delete exactly what workshop created
+  workshop --backend aws --profile dev run event-bus
+"""
+
+app = typer.Typer(help=HELP, no_args_is_help=True, pretty_exceptions_show_locals=False,
+                  context_settings={"help_option_names": ["-h", "--help"]}, rich_markup_mode=None)
+sandbox_app = typer.Typer(help="Manage the embedded local sandbox (a background process on 127.0.0.1).",
+                          no_args_is_help=True)
+pattern_app = typer.Typer(help="Test and explain event patterns locally, with EventBridge's exact semantics.",
+                          no_args_is_help=True)
+app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(pattern_app, name="pattern")
+
+GLOBAL_OPTIONS = {"--backend", "--endpoint-url", "--profile", "--region", "--state-dir", "--scenarios"}
+GLOBAL_FLAGS = {"--debug"}
+
+
+@dataclass
+class Globals:
+    backend: Optional[str] = None
+    endpoint_url: Optional[str] = None
+    profile: Optional[str] = None
+    region: Optional[str] = None
+    scenarios: Optional[str] = None
+    debug: bool = False
+
+
+G = Globals()
+
+
+def _version(value: bool):
+    if value:
+        typer.echo(f"workshop {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    backend: Optional[str] = typer.Option(None, "--backend", help="sandbox or aws (env WORKSHOP_BACKEND; default sandbox)."),
+    endpoint_url: Optional[str] = typer.Option(None, "--endpoint-url", help="Any AWS-compatible endpoint (LocalStack, a moto server); AWS_ENDPOINT_URL is honoured."),
+    profile: Optional[str] = typer.Option(None, "--profile", help="AWS profile, as in the AWS CLI."),
+    region: Optional[str] = typer.Option(None, "--region", help="AWS region (default: your config, else us-east-1)."),
+    state_dir: Optional[str] = typer.Option(None, "--state-dir", help="Where the ledger and sandbox record live (env WORKSHOP_STATE_DIR; default the XDG state dir)."),
+    scenarios: Optional[str] = typer.Option(None, "--scenarios", help="Run another scenarios file instead of the built-in workshop."),
+    debug: bool = typer.Option(False, "--debug", help="Show a plain traceback on errors."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+):
+    from .paths import set_state_dir
+
+    G.backend, G.endpoint_url, G.profile, G.region, G.scenarios, G.debug = backend, endpoint_url, profile, region, scenarios, debug
+    set_state_dir(state_dir)
+
+
+# helpers ------------------------------------------------------------------------------------------
+def _ui(json_mode: bool = False, yes: bool = False):
+    from .ui import UI
+
+    return UI(json_mode=json_mode, assume_yes=yes)
+
+
+def _backend(ui):
+    from .backend import Backend, choose
+
+    choice = choose(G.backend, G.endpoint_url, G.profile, G.region)
+    return Backend(choice, on_sandbox_start=lambda url: ui.say(f"[dim]Started the local sandbox at {url}[/]"))
+
+
+def _scenario():
+    from . import scenario
+
+    return scenario.load(G.scenarios)
+
+
+def _context(backend, ui, scenario, dry_run: bool = False):
+    from .context import Context
+
+    deadline = 15.0 if backend.choice.kind == "sandbox" else 90.0
+    import os
+
+    if os.environ.get("WORKSHOP_VERIFY_TIMEOUT"):
+        deadline = float(os.environ["WORKSHOP_VERIFY_TIMEOUT"])
+    return Context(backend=backend, ui=ui, scenario=scenario, dry_run=dry_run, deadline_s=deadline)
+
+
+def _progress(backend):
+    from .progress import Progress
+
+    return Progress(backend.scope)
+
+
+def _confirm_real_aws(backend, ui, what: str) -> None:
+    """Real AWS costs money: ask first, unless --yes."""
+    if not backend.choice.touches_real_aws or ui.assume_yes:
+        return
+    if not ui.interactive:
+        raise BadInput(f"Refusing to {what} on real AWS without confirmation: add --yes.")
+    if not ui.confirm(f"This will {what} in {backend.describe()}, account {backend.account}. Continue?", default=False):
+        raise typer.Exit(1)
+
+
+# modules / run / verify ---------------------------------------------------------------------------
+@app.command()
+def modules(json_out: bool = typer.Option(False, "--json", help="Print one JSON document.")):
+    """List the workshop's modules and challenges, with their state on the current backend.
+
+    \b
+    Example:  workshop modules --json
+    """
+    scenario = _scenario()
+    ui = _ui(json_out)
+    states: dict = {}
+    try:
+        from .backend import choose
+        from .ledger import Scope
+        from .progress import Progress
+
+        choice = choose(G.backend, G.endpoint_url, G.profile, G.region)
+        if choice.is_sandbox:
+            import os
+
+            region = G.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+            states = Progress(Scope("sandbox", "123456789012", region)).all()
+    except WorkshopError:
+        states = {}
+    rows = []
+    for module in scenario.modules:
+        state = states.get(module.id, {})
+        status = "verified" if state.get("verified") else ("deployed" if state.get("deployed") else "not started")
+        rows.append({
+            "id": module.id, "title": module.title, "requires": module.requires, "state": status,
+            "challenges": [{"id": c.id, "title": c.title, "optional": c.optional} for c in module.challenges],
+        })
+    if json_out:
+        ui.emit_json({"modules": rows})
+        return
+    ui.table("Workshop modules", ["id", "title", "state", "challenges"],
+             [[r["id"], r["title"], r["state"], ", ".join(c["id"] + (" (extra credit)" if c["optional"] else "") for c in r["challenges"])]
+              for r in rows])
+
+
+@app.command()
+def run(
+    module_ids: Optional[List[str]] = typer.Argument(None, metavar="[MODULE]...", help="Module ids (see `workshop modules`)."),
+    all_modules: bool = typer.Option(False, "--all", help="Run every module in order."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Non-interactive: no prompts, reference solutions for challenges."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan (API calls, secrets masked); change nothing."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
+):
+    """Create a module's resources, publish its events, and verify delivery.
+
+    \b
+    Examples:
+      workshop run event-bus
+      workshop run --all --yes --json
+      workshop run step-functions --dry-run
+    """
+    from .runner import Runner
+
+    ui = _ui(json_out, yes)
+    scenario = _scenario()
+    if all_modules:
+        wanted = [m.id for m in scenario.modules]
+    elif module_ids:
+        wanted = list(module_ids)
+    elif ui.interactive:
+        wanted = [ui.choose("Which module?", [(m.id, f"{m.id}: {m.title}") for m in scenario.modules])]
+    else:
+        raise BadInput("Name a module to run (see `workshop modules`), or use --all.")
+    for module_id in wanted:
+        scenario.module(module_id)  # unknown ids fail before anything is created
+    backend = _backend(ui)
+    ui.say(f"Backend: {backend.describe()}")
+    if not dry_run:
+        _confirm_real_aws(backend, ui, "create workshop resources (billable)")
+    ctx = _context(backend, ui, scenario, dry_run)
+    runner = Runner(ctx, None if dry_run else _progress(backend))
+    results = []
+    started = time.monotonic()
+    for module in runner.with_requirements(wanted):
+        results.append(runner.run(module, requested=module.id in wanted))
+    requested = [r for r in results if r.module in wanted]
+    passed = all(r.passed for r in requested)
+    if json_out:
+        ui.emit_json({"passed": passed, "dry_run": dry_run, "seconds": round(time.monotonic() - started, 3),
+                      "modules": [dict(r.as_json(), seconds=round(r.seconds, 3), actions=r.actions) for r in requested]})
+    elif not dry_run:
+        _summary(ui, requested)
+    raise typer.Exit(0 if passed else 1)
+
+
+def _summary(ui, results) -> None:
+    rows = []
+    for result in results:
+        for check in result.checks:
+            rows.append([result.module, "pass" if check.passed else "FAIL", check.name, check.detail])
+    ui.table("Summary", ["module", "result", "check", "detail"], rows)
+    failed = [r.module for r in results if not r.passed]
+    ui.say("[green]All checks passed.[/]" if not failed else f"[red]Failed:[/] {', '.join(failed)}: see the hints above.")
+
+
+@app.command("verify")
+def verify_cmd(
+    module_id: str = typer.Argument(..., metavar="MODULE"),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
+):
+    """Check a module: what is deployed, and what it does (publishes its events and polls).
+
+    Exit 0 when every check passes, 1 when one fails (the failing check is named).
+
+    \b
+    Example:  workshop verify event-bus --json
+    """
+    from .runner import Runner
+
+    ui = _ui(json_out, yes=True)
+    scenario = _scenario()
+    module = scenario.module(module_id)
+    backend = _backend(ui)
+    ctx = _context(backend, ui, scenario)
+    result = Runner(ctx, _progress(backend)).verify(module)
+    if json_out:
+        ui.emit_json(result.as_json())
+    else:
+        _summary(ui, [result])
+    raise typer.Exit(0 if result.passed else 1)
+
+
+# cleanup / status ---------------------------------------------------------------------------------
+@app.command()
+def cleanup(
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be deleted; delete nothing."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
+):
+    """Delete everything workshop created on this backend, and nothing else.
+
+    Resources that existed before workshop ran are never deleted. Safe to run twice.
+
+    \b
+    Example:  workshop cleanup --yes
+    """
+    from . import cleanup as sweeper
+
+    ui = _ui(json_out, yes)
+    backend = _backend(ui)
+    deletions = sweeper.planned(backend.ledger)
+    if not deletions:
+        if json_out:
+            ui.emit_json({"deleted": [], "failed": [], "dry_run": dry_run})
+        else:
+            ui.say(f"Nothing to clean up: workshop has created nothing in {backend.describe()}.")
+        return
+    if not json_out:
+        ui.table(f"To delete from {backend.describe()}", ["kind", "name", "module"],
+                 [[d.resource.kind, d.resource.name, d.resource.module] for d in deletions], to_stdout=False)
+    if not dry_run:
+        if not ui.assume_yes:
+            if not ui.interactive:
+                raise BadInput("Refusing to delete without confirmation: add --yes (or run on a terminal).")
+            if not ui.confirm(f"Delete these {len(deletions)} resources?", default=False):
+                raise typer.Exit(1)
+    done = sweeper.execute(backend, ui, deletions, dry_run=dry_run)
+    if not dry_run:
+        _progress(backend).clear()
+    failed = [d for d in done if d.status == "failed"]
+    if json_out:
+        ui.emit_json({"dry_run": dry_run, "deleted": [d.as_json() for d in done if d.status in ("deleted", "gone", "planned")],
+                      "failed": [d.as_json() for d in failed]})
+    elif not dry_run:
+        ui.say(f"Deleted {len(done) - len(failed)} resources." + (f" [red]{len(failed)} could not be deleted.[/]" if failed else ""))
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command()
+def status(json_out: bool = typer.Option(False, "--json", help="Print one JSON document.")):
+    """What workshop created, where, and in which state.
+
+    \b
+    Example:  workshop status --json
+    """
+    ui = _ui(json_out)
+    backend = _backend(ui)
+    resources = backend.ledger.resources()
+    progress = _progress(backend).all()
+    document = {
+        "backend": backend.choice.kind, "endpoint_url": backend.endpoint_url, "region": backend.region,
+        "account": backend.account, "where": backend.describe(),
+        "modules": progress,
+        "resources": [{"kind": r.kind, "name": r.name, "module": r.module} for r in resources],
+    }
+    if json_out:
+        ui.emit_json(document)
+        return
+    ui.say(f"Backend: {backend.describe()}, account {backend.account}")
+    if not resources:
+        ui.say("workshop has created nothing here yet. Start with `workshop run event-bus`.")
+        return
+    ui.table("Created by workshop", ["kind", "name", "module"], [[r.kind, r.name, r.module] for r in resources])
+
+
+# publish / logs -----------------------------------------------------------------------------------
+@app.command()
+def publish(
+    bus: Optional[str] = typer.Option(None, "--bus", help="Event bus name (default: the sample's, else Orders)."),
+    source: Optional[str] = typer.Option(None, "--source", help="Event source (default com.aws.orders)."),
+    detail_type: Optional[str] = typer.Option(None, "--detail-type", help="Detail type (default 'Order Notification')."),
+    detail: Optional[str] = typer.Option(None, "--detail", help="The detail: inline JSON, @file.json, or - for stdin."),
+    sample: Optional[str] = typer.Option(None, "--sample", help="A sample event from the workshop (see scenarios)."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
+):
+    """Publish an event with PutEvents: the workshop's "Event Generator".
+
+    \b
+    Examples:
+      workshop publish --sample lab-supplies-eu-west
+      workshop publish --detail '{"category":"lab-supplies","value":415,"location":"us-east"}'
+    """
+    from .inputs import read_json_arg
+    from .steps.plan import Executor
+    from .steps.publish import put_events_call
+
+    if (detail is None) == (sample is None):
+        raise BadInput("Give exactly one of --detail JSON or --sample NAME.")
+    ui = _ui(json_out, yes=True)
+    scenario = _scenario()
+    if sample is not None:
+        if sample not in scenario.samples:
+            raise BadInput(f"Unknown sample '{sample}': choose one of {', '.join(sorted(scenario.samples))}.")
+        chosen = scenario.samples[sample]
+        body, name = chosen.detail, sample
+        bus, source, detail_type = bus or chosen.bus, source or chosen.source, detail_type or chosen.detail_type
+    else:
+        body, name = read_json_arg(detail, "detail"), "event"
+        if not isinstance(body, dict):
+            raise BadInput("--detail must be a JSON object, as EventBridge requires.")
+    bus, source, detail_type = bus or "Orders", source or "com.aws.orders", detail_type or "Order Notification"
+    backend = _backend(ui)
+    ctx = _context(backend, ui, scenario)
+    ui.quiet = json_out
+    Executor(ctx).run([put_events_call(ctx, name, bus=bus, source=source, detail_type=detail_type, detail=body)])
+    event_id = ctx.published[name][-1]
+    if json_out:
+        ui.emit_json({"event_id": event_id, "bus": bus, "source": source, "detail_type": detail_type, "detail": body})
+    else:
+        typer.echo(event_id)
+
+
+def _parse_since(value: str) -> int:
+    import re
+
+    match = re.fullmatch(r"(\d+)\s*([smhd])", value.strip())
+    if not match:
+        raise BadInput(f"--since takes a duration like 30s, 10m, 2h or 1d (got '{value}').")
+    seconds = int(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+    return int((time.time() - seconds) * 1000)
+
+
+@app.command()
+def logs(
+    log_group: str = typer.Argument(..., metavar="LOG_GROUP"),
+    follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new events until Ctrl-C."),
+    since: str = typer.Option("10m", "--since", help="How far back to start: 30s, 10m, 2h, 1d."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON document (not with --follow)."),
+):
+    """Print what EventBridge delivered to a log group; --follow tails it.
+
+    \b
+    Examples:
+      workshop logs /aws/events/orders
+      workshop logs /aws/events/orders --follow --since 1h
+    """
+    import json as jsonlib
+
+    import botocore.exceptions
+
+    if follow and json_out:
+        raise BadInput("--json prints one document, so it cannot be combined with --follow.")
+    ui = _ui(json_out)
+    start_ms = _parse_since(since)
+    backend = _backend(ui)
+    client = backend.client("logs")
+    seen: set[str] = set()
+    collected = []
+
+    def fetch(from_ms: int) -> list[dict]:
+        events = []
+        try:
+            for page in client.get_paginator("filter_log_events").paginate(logGroupName=log_group, startTime=from_ms):
+                events.extend(page.get("events", []))
+        except botocore.exceptions.ClientError as exc:
+            if exc.response["Error"]["Code"] == "ResourceNotFoundException":
+                raise BadInput(f"There is no log group {log_group} in {backend.describe()}.") from None
+            raise
+        return sorted(events, key=lambda e: (e.get("timestamp", 0), e.get("eventId", "")))
+
+    def show(events: list[dict]) -> None:
+        for event in events:
+            key = event.get("eventId") or f"{event.get('logStreamName')}/{event.get('timestamp')}/{event.get('message')}"
+            if key in seen:
+                continue
+            seen.add(key)
+            if json_out:
+                collected.append(event)
+                continue
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(event.get("timestamp", 0) / 1000))
+            message = event.get("message", "")
+            try:
+                message = jsonlib.dumps(jsonlib.loads(message), indent=2)
+            except ValueError:
+                pass
+            typer.echo(f"{stamp} {event.get('logStreamName', '')}\n{message}")
+
+    show(fetch(start_ms))
+    if json_out:
+        ui.emit_json({"log_group": log_group, "events": collected})
+        return
+    if not follow:
+        if not seen:
+            ui.say(f"[dim]No events in {log_group} since {since} ago.[/]")
+        return
+    ui.say(f"[dim]Following {log_group}; Ctrl-C to stop.[/]")
+    while True:
+        time.sleep(1.0)
+        show(fetch(start_ms))
+
+
+# pattern --------------------------------------------------------------------------------------------
+def _pattern_and_events(pattern_arg: str, event_args: list[str], detail_only: bool, ui):
+    from . import patterns
+    from .inputs import complete_event, read_json_arg
+
+    pattern = read_json_arg(pattern_arg, "pattern")
+    try:
+        matcher = patterns.compile(pattern)
+    except patterns.InvalidPatternError as exc:
+        raise BadInput(f"Invalid pattern: {exc}") from None
+    events = []
+    for arg in event_args:
+        event, filled = complete_event(read_json_arg(arg, "event"), detail_only=detail_only)
+        if filled and not detail_only:
+            ui.say(f"[dim]Filled envelope fields the event lacked: {', '.join(filled)}[/]")
+        events.append(event)
+    return pattern, matcher, events
+
+
+@pattern_app.command("test")
+def pattern_test(
+    pattern_arg: str = typer.Argument(..., metavar="PATTERN", help="Inline JSON, @file.json, or - for stdin."),
+    event_args: List[str] = typer.Argument(..., metavar="EVENT...", help="One or more events (inline JSON, @file.json, -)."),
+    detail_only: bool = typer.Option(False, "--detail", help="The events are detail objects only; the envelope is filled."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
+):
+    """Does the pattern match every event? Exit 0 all match, 1 one does not, 2 invalid pattern/event.
+
+    \b
+    Examples:
+      workshop pattern test '{"detail":{"location":[{"prefix":"eu-"}]}}' --detail '{"location":"eu-west"}'
+      workshop pattern test @pattern.json @event1.json @event2.json
+    """
+    ui = _ui(json_out)
+    _, matcher, events = _pattern_and_events(pattern_arg, event_args, detail_only, ui)
+    results = [matcher.matches(e) for e in events]
+    if json_out:
+        ui.emit_json({"matched": all(results), "results": [{"event": i, "matched": r} for i, r in enumerate(results, 1)]})
+    else:
+        for index, result in enumerate(results, 1):
+            typer.echo(f"event {index}: {'match' if result else 'no match'}")
+    raise typer.Exit(0 if all(results) else 1)
+
+
+@pattern_app.command("explain")
+def pattern_explain(
+    pattern_arg: str = typer.Argument(..., metavar="PATTERN"),
+    event_arg: str = typer.Argument(..., metavar="EVENT"),
+    detail_only: bool = typer.Option(False, "--detail", help="The event is a detail object only; the envelope is filled."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
+):
+    """Why the pattern matches the event or not, field by field.
+
+    \b
+    Example:
+      workshop pattern explain '{"detail":{"value":[{"numeric":[">",1000]}]}}' --detail '{"value":300}'
+    """
+    from . import patterns
+    from .render import explanation_rows
+
+    ui = _ui(json_out)
+    pattern, _, events = _pattern_and_events(pattern_arg, [event_arg], detail_only, ui)
+    explanation = patterns.explain(pattern, events[0])
+    rows = explanation_rows(explanation)
+    if json_out:
+        ui.emit_json({"matched": explanation.matched, "fields": rows})
+    else:
+        ui.table("Match" if explanation.matched else "No match", ["field", "pattern asks", "event has", "result"],
+                 [[r["path"], r["expected"], r["actual"], ("ok" if r["matched"] else "FAILS: " + (r.get("reason") or ""))] for r in rows])
+    raise typer.Exit(0 if explanation.matched else 1)
+
+
+# sandbox ------------------------------------------------------------------------------------------
+@sandbox_app.command("start")
+def sandbox_start(json_out: bool = typer.Option(False, "--json")):
+    """Start the sandbox (does nothing if one is running).  Example: workshop sandbox start"""
+    from . import sandbox
+    from .ledger import clear_backend
+
+    ui = _ui(json_out)
+    before = sandbox.status()
+    info, started = sandbox.start()
+    if started:
+        clear_backend("sandbox")
+    if json_out:
+        ui.emit_json(info.as_json())
+    else:
+        if before.problem:
+            ui.say(f"[yellow]Note:[/] {before.problem}; started a new one.")
+        ui.say(f"{'Started' if started else 'Already running:'} sandbox at {info.endpoint_url} (pid {info.pid}).")
+
+
+@sandbox_app.command("stop")
+def sandbox_stop(json_out: bool = typer.Option(False, "--json")):
+    """Stop the sandbox and everything it started.  Example: workshop sandbox stop"""
+    from . import sandbox
+
+    ui = _ui(json_out)
+    info = sandbox.stop()
+    if json_out:
+        ui.emit_json({"running": False, "endpoint_url": None, "pid": None, "stopped_pid": info.pid})
+    else:
+        ui.say(f"Stopped the sandbox (pid {info.pid})." if info.pid else "The sandbox was not running.")
+
+
+@sandbox_app.command("status")
+def sandbox_status(json_out: bool = typer.Option(False, "--json")):
+    """Is the sandbox running, and where?  Example: workshop sandbox status --json"""
+    from . import sandbox
+
+    ui = _ui(json_out)
+    info = sandbox.status()
+    if json_out:
+        document = info.as_json()
+        if info.problem:
+            document["problem"] = info.problem
+        ui.emit_json(document)
+    elif info.running:
+        ui.say(f"Running at {info.endpoint_url} (pid {info.pid}).")
+    elif info.problem:
+        ui.say(f"[yellow]Not running:[/] {info.problem}. Start a new one with `workshop sandbox start`.")
+    else:
+        ui.say("Not running. Any command that needs it starts it, or run `workshop sandbox start`.")
+    raise typer.Exit(0 if info.running or not info.problem else 3)
+
+
+@sandbox_app.command("reset")
+def sandbox_reset(json_out: bool = typer.Option(False, "--json")):
+    """Empty the sandbox: every resource, event and log is gone.  Example: workshop sandbox reset"""
+    from . import sandbox
+    from .ledger import clear_backend
+    from .paths import state_dir
+
+    ui = _ui(json_out)
+    info = sandbox.reset()
+    clear_backend("sandbox")
+    for path in (state_dir() / "progress").glob("sandbox-*.json"):
+        path.unlink(missing_ok=True)
+    if json_out:
+        ui.emit_json(info.as_json())
+    else:
+        ui.say(f"The sandbox at {info.endpoint_url} is empty again.")
+
+
+@sandbox_app.command("tick")
+def sandbox_tick(
+    minutes: int = typer.Option(1, "--minutes", "-m", min=1, max=44640, help="How far to move the clock."),
+    json_out: bool = typer.Option(False, "--json"),
+):
+    """Advance the sandbox clock; schedule rules fire for every minute passed.
+
+    \b
+    Example:  workshop sandbox tick --minutes 5
+    """
+    from . import sandbox
+
+    ui = _ui(json_out)
+    result = sandbox.tick(minutes)
+    if json_out:
+        ui.emit_json(result)
+    else:
+        ui.say(f"Sandbox clock moved from {result['from']} to {result['to']}; {result['fired']} scheduled event(s) fired.")
+
+
+# selftest -------------------------------------------------------------------------------------------
+@app.command()
+def selftest(
+    module_ids: Optional[List[str]] = typer.Argument(None, metavar="[MODULE]..."),
+    json_out: bool = typer.Option(False, "--json"),
+):
+    """Prove the scenario's checks on a fresh, private sandbox: each fails before its step, passes after.
+
+    \b
+    Example:  workshop selftest event-bus
+    """
+    import tempfile
+
+    from . import paths, sandbox
+    from .backend import Backend, BackendChoice
+    from .runner import Runner
+
+    ui = _ui(json_out, yes=True)
+    scenario = _scenario()
+    wanted = list(module_ids) if module_ids else [m.id for m in scenario.modules]
+    for module_id in wanted:
+        scenario.module(module_id)
+    with tempfile.TemporaryDirectory(prefix="workshop-selftest-") as private:
+        previous = paths._override
+        paths.set_state_dir(private)
+        try:
+            backend = Backend(BackendChoice("sandbox", region=G.region),
+                              on_sandbox_start=lambda url: ui.say(f"[dim]Started a private sandbox at {url}[/]"))
+            ctx = _context(backend, ui, scenario)
+            runner = Runner(ctx)
+            findings = runner.selftest(runner.with_requirements(wanted))
+        finally:
+            sandbox.stop()
+            paths._override = previous
+    ok = all(f["ok"] for f in findings)
+    if json_out:
+        ui.emit_json({"passed": ok, "checks": findings})
+    else:
+        bad = [f for f in findings if not f["ok"]]
+        ui.say(f"{len(findings) - len(bad)} of {len(findings)} checks fail before their step and pass after.")
+    raise typer.Exit(0 if ok else 1)
+
+
+# entry point ----------------------------------------------------------------------------------------
+def hoist_globals(argv: list[str]) -> list[str]:
+    """Let global options stand anywhere, as in the AWS CLI (`workshop run x --region eu-west-1`)."""
+    front, rest, i = [], [], 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            rest.extend(argv[i:])
+            break
+        name = arg.split("=", 1)[0]
+        if name in GLOBAL_OPTIONS:
+            if "=" in arg:
+                front.append(arg)
+            else:
+                front.extend(argv[i:i + 2])
+                i += 1
+        elif arg in GLOBAL_FLAGS:
+            front.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = hoist_globals(list(sys.argv[1:] if argv is None else argv))
+    command = typer.main.get_command(app)
+    code = 0
+    try:
+        result = command.main(args=argv, prog_name="workshop", standalone_mode=False)
+        code = result if isinstance(result, int) else 0
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        sys.stderr.write("\nInterrupted: what was created so far is recorded; `workshop cleanup` removes it.\n")
+        code = 130
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except Exception as exc:  # one sentence, never a traceback (unless --debug)
+        code = _report(exc)
+    sys.exit(code)
+
+
+def _report(exc: Exception) -> int:
+    from .ui import UI
+
+    error = exc if isinstance(exc, WorkshopError) else None
+    if error is None and type(exc).__module__.startswith("botocore"):
+        from .backend import translate_aws_error
+
+        error = translate_aws_error(exc)
+    if G.debug:
+        import traceback
+
+        traceback.print_exception(type(exc), exc, exc.__traceback__)
+    if error is None:
+        UI().error(f"Unexpected error: {type(exc).__name__}: {exc}. Run with --debug for a traceback.")
+        return 1
+    UI().error(str(error))
+    if error.hint:
+        sys.stderr.write(f"Hint: {error.hint}\n")
+    return error.exit_code
+
+
+if __name__ == "__main__":
+    main()

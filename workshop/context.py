@@ -1,0 +1,79 @@
+"""What steps and checks see: clients for the chosen backend, the scenario, what was published."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .steps.plan import Note
+
+NOT_FOUND_CODES = {"ResourceNotFoundException", "ResourceNotFound", "NotFoundException", "NoSuchEntity",
+                   "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist", "StateMachineDoesNotExist",
+                   "NotFound"}
+
+
+@dataclass
+class Context:
+    backend: object
+    ui: object
+    scenario: object
+    dry_run: bool = False
+    module_id: str = ""
+    deadline_s: float = 15.0
+    published: dict[str, list[str]] = field(default_factory=dict)  # sample name -> event ids
+    patterns: dict[str, dict] = field(default_factory=dict)  # challenge id -> the learner's pattern
+    started_ms: int = field(default_factory=lambda: int(time.time() * 1000) - 60_000)
+
+    def client(self, service: str):
+        return self.backend.client(service)
+
+    @property
+    def region(self) -> str:
+        return self.backend.region
+
+    @property
+    def account(self) -> str:
+        return self.backend.account
+
+    def found(self, call: Callable[[], dict]) -> dict | None:
+        """The call's answer, or None when AWS says the thing does not exist."""
+        import botocore.exceptions
+
+        try:
+            return call()
+        except botocore.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in NOT_FOUND_CODES:
+                return None
+            raise
+
+    def existing_note(self, kind: str, name: str, label: str) -> Note:
+        if self.backend.ledger.has(kind, name):
+            return Note(f"{label} is already in place", "exists")
+        return Note(f"{label} already existed: used, not created (cleanup will leave it)", "exists")
+
+    def sample(self, name: str):
+        try:
+            return self.scenario.samples[name]
+        except KeyError:
+            from .errors import BadInput
+
+            raise BadInput(f"Unknown sample '{name}': choose one of {', '.join(sorted(self.scenario.samples))}.") from None
+
+    def pattern_for(self, challenge_id: str) -> dict:
+        if challenge_id in self.patterns:
+            return self.patterns[challenge_id]
+        return self.scenario.challenge(challenge_id).solution
+
+    def target_arn_suffix(self, spec: str) -> str:
+        """'log_group:/aws/events/orders' -> the end of that target's ARN."""
+        kind, _, name = spec.partition(":")
+        return {
+            "log_group": f":log-group:{name}",
+            "sqs_queue": f":{name}",
+            "sns_topic": f":{name}",
+            "state_machine": f":stateMachine:{name}",
+            "lambda_function": f":function:{name}",
+            "api_destination": f":api-destination/{name}",
+            "event_bus": f":event-bus/{name}",
+        }.get(kind, name)

@@ -1,0 +1,37 @@
+"""boto3 clients the sandbox uses to talk to itself: delivery goes through moto's public API."""
+
+from __future__ import annotations
+
+import threading
+
+
+class SelfClients:
+    def __init__(self, endpoint_url: str):
+        self.endpoint_url = endpoint_url
+        self._lock = threading.Lock()
+        self._clients: dict[tuple[str, str], object] = {}
+        self._session = None
+
+    def __call__(self, service: str, region: str):
+        key = (service, region)
+        client = self._clients.get(key)
+        if client is None:
+            with self._lock:
+                client = self._clients.get(key)
+                if client is None:
+                    import boto3
+                    from botocore.config import Config
+
+                    if self._session is None:
+                        self._session = boto3.session.Session()
+                    client = self._session.client(
+                        service,
+                        region_name=region,
+                        endpoint_url=self.endpoint_url,
+                        aws_access_key_id="testing",
+                        aws_secret_access_key="testing",
+                        config=Config(retries={"mode": "standard", "max_attempts": 3}, max_pool_connections=32,
+                                      connect_timeout=5, read_timeout=60),
+                    )
+                    self._clients[key] = client
+        return client

@@ -1,0 +1,175 @@
+"""Start, find, talk to and stop the sandbox process (stdlib only, so the CLI stays fast)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import BackendError
+from ..paths import read_json, state_dir
+
+START_TIMEOUT_S = 60.0
+STOP_TIMEOUT_S = 10.0
+
+
+class SandboxNotRunning(BackendError):
+    pass
+
+
+@dataclass
+class SandboxInfo:
+    running: bool
+    endpoint_url: str | None = None
+    pid: int | None = None
+    started_at: float | None = None
+    problem: str | None = None  # set when a record exists but the process is dead or deaf
+
+    def as_json(self) -> dict:
+        return {"running": self.running, "endpoint_url": self.endpoint_url, "pid": self.pid}
+
+
+def _record_path() -> Path:
+    return state_dir() / "sandbox.json"
+
+
+def log_path() -> Path:
+    return state_dir() / "sandbox.log"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie child (we started it in this process) is dead for our purposes.
+    try:
+        waited, _ = os.waitpid(pid, os.WNOHANG)
+        return waited == 0
+    except ChildProcessError:
+        return True
+
+
+def request(endpoint_url: str, path: str, body: dict | None = None, timeout: float = 5.0) -> dict:
+    """Call one of the sandbox's own /_workshop endpoints; raises SandboxNotRunning if it does not answer."""
+    data = json.dumps(body or {}).encode() if body is not None else None
+    req = urllib.request.Request(endpoint_url + path, data=data, method="POST" if data is not None else "GET")
+    req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as response:
+            return json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        detail = exc.read().decode(errors="replace")
+        raise BackendError(f"The sandbox refused {path}: {detail or exc.reason}") from None
+    except (urllib.error.URLError, OSError) as exc:
+        raise SandboxNotRunning(f"The sandbox at {endpoint_url} does not answer ({exc}).") from None
+
+
+def status() -> SandboxInfo:
+    record = read_json(_record_path())
+    if not record:
+        return SandboxInfo(False)
+    pid, endpoint = record.get("pid"), record.get("endpoint_url")
+    info = SandboxInfo(True, endpoint, pid, record.get("started_at"))
+    if not pid or not _alive(pid):
+        info.running = False
+        info.problem = f"the sandbox (pid {pid}) is no longer running: it crashed or was killed"
+        return info
+    try:
+        request(endpoint, "/_workshop/health", timeout=3.0)
+    except SandboxNotRunning:
+        info.running = False
+        info.problem = f"the sandbox (pid {pid}) is running but does not answer at {endpoint}"
+    return info
+
+
+def start() -> tuple[SandboxInfo, bool]:
+    """Start the sandbox unless one answers already; returns (info, started_now)."""
+    current = status()
+    if current.running:
+        return current, False
+    if current.pid and current.problem and _alive(current.pid):
+        _terminate(current.pid)  # alive but deaf: replace it rather than hang on it
+    _record_path().unlink(missing_ok=True)
+    log = open(log_path(), "ab")
+    env = dict(os.environ)
+    env.pop("AWS_ENDPOINT_URL", None)  # the sandbox's own clients talk to itself only
+    process = subprocess.Popen(
+        [sys.executable, "-m", "workshop.sandbox.server", "--state-dir", str(state_dir())],
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,  # its own process group: Ctrl-C in the CLI does not kill it
+        env=env,
+    )
+    log.close()
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise BackendError(f"The sandbox failed to start (exit {process.returncode}); see {log_path()}: {_log_tail()}")
+        record = read_json(_record_path())
+        if record and record.get("pid") == process.pid:
+            info = status()
+            if info.running:
+                return info, True
+        time.sleep(0.05)
+    _terminate(process.pid)
+    raise BackendError(f"The sandbox did not start within {START_TIMEOUT_S:.0f}s; see {log_path()}.")
+
+
+def ensure_running() -> tuple[SandboxInfo, bool]:
+    return start()
+
+
+def stop() -> SandboxInfo:
+    info = status()
+    if info.pid and _alive(info.pid):
+        _terminate(info.pid)
+    _record_path().unlink(missing_ok=True)
+    return info
+
+
+def reset() -> SandboxInfo:
+    info = status()
+    if not info.running:
+        raise SandboxNotRunning("The sandbox is not running: start it with `workshop sandbox start`.")
+    request(info.endpoint_url, "/_workshop/reset", {}, timeout=30.0)
+    return info
+
+
+def tick(minutes: int) -> dict:
+    info, _ = ensure_running()
+    return request(info.endpoint_url, "/_workshop/clock/tick", {"minutes": minutes}, timeout=120.0)
+
+
+def _terminate(pid: int) -> None:
+    """SIGTERM the sandbox's process group (it and any Lambda runs), then SIGKILL if it lingers."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            return
+        except PermissionError:
+            os.kill(pid, sig)
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if not _alive(pid):
+                return
+            time.sleep(0.05)
+
+
+def _log_tail(lines: int = 5) -> str:
+    try:
+        text = log_path().read_text(errors="replace").strip().splitlines()
+    except FileNotFoundError:
+        return "(no log)"
+    return " | ".join(text[-lines:])

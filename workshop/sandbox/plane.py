@@ -1,0 +1,199 @@
+"""The sandbox's EventBridge data plane: routing, delivery, the clock and the control endpoints."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import threading
+import urllib.request
+from datetime import datetime, timedelta
+
+from .awsclients import SelfClients
+from .clock import Clock
+from .delivery import Delivery, Job
+from .events_api import EventsApi, envelope
+from .front import Request, Response
+from .router import BusRoutes, Router
+from .targets import DeliveryError, EventBusTarget, LogsTarget, SqsTarget, arn_parts
+
+log = logging.getLogger("workshop.sandbox.plane")
+
+# Control-plane calls after which routing may differ (everything but reads and our data plane).
+_READ_PREFIXES = ("Describe", "List", "Get", "Test")
+
+
+class DataPlane:
+    def __init__(self):
+        self.clock = Clock()
+        self.events_api = EventsApi(self)
+        self.interceptors = [self.events_api.handle]  # more target kinds register their own here
+        self.regions: set[str] = {os.environ.get("AWS_DEFAULT_REGION", "us-east-1")}
+        self.faults = {"throttle": 0.0, "error": 0.0}
+        self._schedule_lock = threading.Lock()
+        self._last_fired: datetime | None = None
+        self._stopping = threading.Event()
+
+    # lifecycle -------------------------------------------------------------------------------
+    def start(self, endpoint_url: str) -> None:
+        self.endpoint_url = endpoint_url
+        self.clients = SelfClients(endpoint_url)
+        self.router = Router(self.clients)
+        self.delivery = Delivery(self)
+        self.logs_target = LogsTarget(self.clients)
+        self.deliverers = {"logs": self.logs_target, "sqs": SqsTarget(self.clients), "events": EventBusTarget(self)}
+        self.delivery.start()
+        threading.Thread(target=self._schedule_loop, name="schedules", daemon=True).start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.delivery.stop()
+
+    def configure_moto(self) -> None:
+        """Documented moto settings, set through its public config endpoint before anything exists."""
+        body = json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode()
+        req = urllib.request.Request(self.endpoint_url + "/moto-api/config", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(req, timeout=10).read()
+
+    # requests --------------------------------------------------------------------------------
+    def handle(self, request: Request) -> Response | None:
+        if request.path.startswith("/_workshop/"):
+            return self.control(request)
+        if request.path.startswith("/moto-api"):
+            return None
+        if request.service:
+            self.regions.add(request.region)
+            fault = self._fault()
+            if fault is not None:
+                return fault
+        for intercept in self.interceptors:
+            response = intercept(request)
+            if response is not None:
+                return response
+        return None
+
+    def after_moto(self, request: Request) -> None:
+        operation = request.target.split(".", 1)[-1] if request.target else ""
+        if request.service == "events" and not operation.startswith(_READ_PREFIXES):
+            self.router.invalidate()
+        elif request.service == "logs" and "ResourcePolicy" in operation:
+            self.logs_target.invalidate()
+
+    def _fault(self) -> Response | None:
+        roll = random.random()
+        if roll < self.faults["throttle"]:
+            return Response.aws_json_error("ThrottlingException", "Rate exceeded (injected by the sandbox)", 400)
+        if roll < self.faults["throttle"] + self.faults["error"]:
+            return Response.aws_json_error("InternalFailure", "Injected failure (sandbox fault injection)", 500)
+        return None
+
+    # data plane ------------------------------------------------------------------------------
+    def publish(self, region: str, bus: BusRoutes, event: dict) -> None:
+        """Route an accepted event to every enabled matching rule's targets, asynchronously."""
+        for route in self.router.matching(region, bus, event):
+            for target in route.targets:
+                self.delivery.submit(Job(region, event, route.rule_name, route.rule_arn, target))
+
+    def shape(self, job: Job) -> str:
+        target = job.target
+        if not any(k in target for k in ("Input", "InputPath", "InputTransformer")):
+            return json.dumps(job.event)
+        from . import input_shaping
+
+        try:
+            return input_shaping.shape(target, job.event, rule_name=job.rule_name, rule_arn=job.rule_arn)
+        except input_shaping.InputShapingError as exc:
+            raise DeliveryError("InputTransformationFailed", str(exc), retryable=False)
+
+    def deliverer_for(self, arn: str):
+        parts = arn_parts(arn)
+        service = parts["service"]
+        if service == "events" and parts["resource"].startswith("api-destination/"):
+            service = "api-destination"
+        deliverer = self.deliverers.get(service)
+        if deliverer is None:
+            raise DeliveryError("UnsupportedTarget", f"The sandbox cannot deliver to {service} targets yet.", retryable=False)
+        return deliverer
+
+    # schedules -------------------------------------------------------------------------------
+    def fire_schedules(self, until: datetime) -> int:
+        """Fire every schedule rule for each whole minute up to `until` not fired yet."""
+        from .. import schedules
+
+        with self._schedule_lock:
+            start = self._last_fired or until.replace(second=0, microsecond=0)
+            minute = start + timedelta(minutes=1) if self._last_fired else start
+            fired = 0
+            rules = []
+            for region in sorted(self.regions):
+                bus = self.router.bus(region, "default")
+                if bus:
+                    rules.extend((region, bus, r) for r in bus.routes if r.schedule and r.enabled)
+            parsed = {}
+            for region, bus, route in rules:
+                try:
+                    parsed[route.rule_arn] = schedules.parse(route.schedule)
+                except schedules.InvalidScheduleError:
+                    continue
+            while minute <= until:
+                for region, bus, route in rules:
+                    schedule = parsed.get(route.rule_arn)
+                    if schedule is None or not schedule.fires_at(minute):
+                        continue
+                    event = envelope(source="aws.events", detail_type="Scheduled Event", detail={},
+                                     account=bus.account, region=region, resources=[route.rule_arn], time=minute)
+                    for target in route.targets:
+                        self.delivery.submit(Job(region, event, route.rule_name, route.rule_arn, target))
+                    fired += 1
+                self._last_fired = minute
+                minute += timedelta(minutes=1)
+            return fired
+
+    def _schedule_loop(self) -> None:
+        while not self._stopping.wait(1.0):
+            try:
+                self.fire_schedules(self.clock.now().replace(second=0, microsecond=0))
+            except Exception:
+                log.exception("schedule tick failed")
+
+    # control endpoints -----------------------------------------------------------------------
+    def control(self, request: Request) -> Response:
+        path = request.path[len("/_workshop"):]
+        body = request.json() if request.body else {}
+        if path == "/health":
+            return Response.of_json({"ok": True, "pid": os.getpid(), "clock": self.clock.now().isoformat()})
+        if path == "/stats":
+            return Response.of_json({"stats": dict(self.delivery.stats), "failures": self.delivery.failures[-20:]})
+        if path == "/wait-idle":
+            idle = self.delivery.wait_idle(float(body.get("timeout", 10)))
+            return Response.of_json({"idle": idle, "stats": dict(self.delivery.stats)})
+        if path == "/clock/tick":
+            minutes = int(body.get("minutes", 1))
+            if not 1 <= minutes <= 60 * 24 * 31:
+                return Response.of_json({"message": "minutes must be between 1 and 44640"}, 400)
+            before, after = self.clock.advance(minutes)
+            fired = self.fire_schedules(after.replace(second=0, microsecond=0))
+            self.delivery.wait_idle(30)
+            return Response.of_json({"from": before.isoformat(), "to": after.isoformat(), "fired": fired})
+        if path == "/faults":
+            for key in ("throttle", "error"):
+                if key in body:
+                    value = float(body[key])
+                    if not 0 <= value <= 1:
+                        return Response.of_json({"message": f"{key} must be a fraction between 0 and 1"}, 400)
+                    self.faults[key] = value
+            return Response.of_json(self.faults)
+        if path == "/reset":
+            req = urllib.request.Request(self.endpoint_url + "/moto-api/reset", data=b"", method="POST")
+            urllib.request.urlopen(req, timeout=30).read()
+            self.configure_moto()
+            self.router.invalidate()
+            self.logs_target.invalidate()
+            self.clock.reset()
+            self._last_fired = None
+            self.delivery.stats.clear()
+            self.delivery.failures.clear()
+            return Response.of_json({"reset": True})
+        return Response.of_json({"message": f"unknown sandbox endpoint {request.path}"}, 404)

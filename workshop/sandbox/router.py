@@ -1,0 +1,96 @@
+"""Which rules and targets an event reaches: read from moto's control plane, cached until it changes.
+
+The front tells us about every successful control-plane write, so the cache is exact: a rule or
+target is seen by the very next PutEvents after the call that created it returns.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+
+from .. import patterns
+
+ENABLED_STATES = {"ENABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"}
+
+
+@dataclass
+class Route:
+    rule_name: str
+    rule_arn: str
+    bus_name: str
+    enabled: bool
+    matcher: object | None  # compiled pattern; None for schedule-only rules
+    schedule: str | None
+    targets: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class BusRoutes:
+    name: str
+    arn: str
+    account: str
+    routes: list[Route]
+
+
+class Router:
+    def __init__(self, clients):
+        self.clients = clients
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._cache: dict[tuple[str, str], BusRoutes | None] = {}
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._generation += 1
+            self._cache.clear()
+
+    def bus(self, region: str, bus_name_or_arn: str) -> BusRoutes | None:
+        name = bus_name_or_arn.rsplit("/", 1)[-1] if bus_name_or_arn.startswith("arn:") else bus_name_or_arn
+        key = (region, name)
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+            generation = self._generation
+        loaded = self._load(region, name)
+        with self._lock:
+            if generation == self._generation:  # nothing changed while we read: safe to keep
+                self._cache[key] = loaded
+        return loaded
+
+    def matching(self, region: str, bus: BusRoutes, event: dict) -> list[Route]:
+        return [r for r in bus.routes if r.enabled and r.matcher is not None and r.matcher.matches(event)]
+
+    def all_buses(self, region: str) -> list[str]:
+        client = self.clients("events", region)
+        return [b["Name"] for b in client.list_event_buses().get("EventBuses", [])]
+
+    def _load(self, region: str, name: str) -> BusRoutes | None:
+        import botocore.exceptions
+
+        client = self.clients("events", region)
+        try:
+            described = client.describe_event_bus(Name=name)
+        except botocore.exceptions.ClientError as exc:
+            if exc.response["Error"]["Code"] == "ResourceNotFoundException":
+                return None
+            raise
+        arn = described["Arn"]
+        routes = []
+        for page in client.get_paginator("list_rules").paginate(EventBusName=name):
+            for rule in page.get("Rules", []):
+                pattern = rule.get("EventPattern")
+                targets = []
+                for tpage in client.get_paginator("list_targets_by_rule").paginate(Rule=rule["Name"], EventBusName=name):
+                    targets.extend(tpage.get("Targets", []))
+                routes.append(Route(
+                    rule_name=rule["Name"],
+                    rule_arn=rule["Arn"],
+                    bus_name=name,
+                    enabled=rule.get("State") in ENABLED_STATES,
+                    matcher=patterns.compile(json.loads(pattern)) if pattern else None,
+                    schedule=rule.get("ScheduleExpression"),
+                    targets=targets,
+                ))
+        return BusRoutes(name, arn, arn.split(":")[4], routes)

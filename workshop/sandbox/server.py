@@ -1,0 +1,67 @@
+"""The sandbox process: `python -m workshop.sandbox.server --state-dir DIR`.
+
+Binds 127.0.0.1 on a free port, serves moto behind our front (see front.py), records itself in
+DIR/sandbox.json for the CLI to find, and exits cleanly on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="workshop.sandbox.server")
+    parser.add_argument("--state-dir", required=True)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+    from werkzeug.serving import make_server
+
+    from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+
+    from .front import Front
+    from .plane import DataPlane
+
+    moto_app = DomainDispatcherApplication(create_backend_app)
+    plane = DataPlane()
+    front = Front(moto_app, plane)
+    server = make_server(args.host, args.port, front, threaded=True, request_handler=MotoRequestHandler)
+    port = server.server_port
+    endpoint = f"http://{args.host}:{port}"
+    # moto's Step Functions interpreter calls AWS services at localhost:MOTO_PORT: point it at our
+    # front, so an execution's events:putEvents re-enters our data plane like any other PutEvents.
+    os.environ["MOTO_PORT"] = str(port)
+    plane.start(endpoint)
+
+    threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
+    plane.configure_moto()
+
+    from ..paths import write_json_atomic
+
+    record = {"pid": os.getpid(), "port": port, "endpoint_url": endpoint, "started_at": time.time(), "instance": uuid.uuid4().hex}
+    write_json_atomic(Path(args.state_dir) / "sandbox.json", record)
+    logging.info("sandbox listening on %s (pid %s)", endpoint, os.getpid())
+
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    stopping.wait()
+    plane.stop()
+    server.shutdown()
+    logging.info("sandbox stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

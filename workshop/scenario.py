@@ -1,0 +1,248 @@
+"""scenarios.yaml as typed objects: modules, steps, checks, samples, challenges.
+
+The file is plain data an instructor can read (like rustlings' info.toml): each step says what it
+does (`do:` a step kind and its arguments) and what proves it (`check:` named conditions, each with
+a failure message and a hint). Every error names file:line and what was expected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ScenarioError
+from .typed_yaml import TypedYamlError, compose, plain, read
+
+
+@dataclass
+class Sample:
+    detail: dict
+    bus: str = "Orders"
+    source: str = "com.aws.orders"
+    detail_type: str = "Order Notification"
+    description: str = ""
+
+
+@dataclass
+class Check:
+    name: str
+    kind: str
+    args: Any
+    fail: str = ""
+    hint: str = ""
+
+
+@dataclass
+class Step:
+    name: str
+    kind: str
+    args: Any
+    explain: str = ""
+    checks: list[Check] = field(default_factory=list)
+
+
+@dataclass
+class Challenge:
+    id: str
+    title: str
+    goal: str
+    must_match: list[str]
+    must_not_match: list[str]
+    solution: dict
+    hint: str = ""
+    optional: bool = False  # extra credit: offered, never required
+
+
+@dataclass
+class Module:
+    id: str
+    title: str
+    summary: str
+    steps: list[Step]
+    requires: list[str] = field(default_factory=list)
+    reading: str = ""
+    challenges: list[Challenge] = field(default_factory=list)
+
+    @cached_property
+    def checks(self) -> list[Check]:
+        return [c for s in self.steps for c in s.checks]
+
+
+@dataclass
+class Scenario:
+    path: str
+    samples: dict[str, Sample]
+    modules: list[Module]
+
+    def module(self, module_id: str) -> Module:
+        for module in self.modules:
+            if module.id == module_id:
+                return module
+        from .errors import BadInput
+
+        raise BadInput(f"Unknown module '{module_id}': choose one of {', '.join(m.id for m in self.modules)}.")
+
+    def challenge(self, challenge_id: str) -> Challenge:
+        for module in self.modules:
+            for challenge in module.challenges:
+                if challenge.id == challenge_id:
+                    return challenge
+        raise KeyError(challenge_id)
+
+
+# The file's raw shapes; step `do:` and `check:` entries are resolved against the kind registries.
+@dataclass
+class _RawCheck:
+    name: str
+    fail: str = ""
+    hint: str = ""
+
+
+@dataclass
+class _RawStep:
+    name: str
+    do: dict
+    explain: str = ""
+    check: list = field(default_factory=list)
+
+
+@dataclass
+class _RawModule:
+    id: str
+    title: str
+    summary: str
+    steps: list
+    requires: list[str] = field(default_factory=list)
+    reading: str = ""
+    challenges: list[Challenge] = field(default_factory=list)
+
+
+def default_path() -> Path:
+    return Path(str(resources.files("workshop") / "scenarios.yaml"))
+
+
+def load(path: str | Path | None = None) -> Scenario:
+    from . import steps, verify
+
+    path = Path(path) if path else default_path()
+    shown = str(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ScenarioError(f"{shown}: cannot read the scenarios file ({exc.strerror}).") from None
+    try:
+        return _build(compose(text, shown), shown, steps.KINDS, verify.KINDS)
+    except TypedYamlError as exc:
+        raise ScenarioError(str(exc)) from None
+
+
+def _mapping_items(node: yaml.Node, path: str, what: str):
+    if not isinstance(node, yaml.MappingNode):
+        raise TypedYamlError(path, node, f"{what} must be a mapping")
+    return [(plain(k, path), k, v) for k, v in node.value]
+
+
+def _build(root: yaml.Node, path: str, step_kinds: dict, check_kinds: dict) -> Scenario:
+    top = {key: (knode, vnode) for key, knode, vnode in _mapping_items(root, path, "the file")}
+    for key, (knode, _) in top.items():
+        if key not in ("samples", "modules"):
+            raise TypedYamlError(path, knode, f"unknown top-level key '{key}' (expected samples, modules)")
+    if "modules" not in top:
+        raise TypedYamlError(path, root, "the file needs a 'modules' list")
+    samples = read(top["samples"][1], dict[str, Sample], path, "samples") if "samples" in top else {}
+    modules_node = top["modules"][1]
+    if not isinstance(modules_node, yaml.SequenceNode):
+        raise TypedYamlError(path, modules_node, "modules must be a list")
+
+    modules: list[Module] = []
+    for module_node in modules_node.value:
+        raw = read(module_node, _RawModule, path, "a module")
+        steps_node = _field_node(module_node, "steps", path)
+        if not isinstance(steps_node, yaml.SequenceNode):
+            raise TypedYamlError(path, steps_node, f"module {raw.id}: steps must be a list")
+        built_steps = [_build_step(n, path, raw.id, step_kinds, check_kinds) for n in steps_node.value]
+        if any(m.id == raw.id for m in modules):
+            raise TypedYamlError(path, module_node, f"module id '{raw.id}' is used twice")
+        modules.append(Module(raw.id, raw.title, raw.summary, built_steps, raw.requires, raw.reading, raw.challenges))
+
+    scenario = Scenario(path, samples, modules)
+    _cross_check(scenario, root, path)
+    return scenario
+
+
+def _field_node(mapping: yaml.Node, name: str, path: str) -> yaml.Node:
+    for key, knode, vnode in _mapping_items(mapping, path, "a module"):
+        if key == name:
+            return vnode
+    raise TypedYamlError(path, mapping, f"missing field '{name}'")
+
+
+def _one_kind(node: yaml.Node, path: str, kinds: dict, what: str, reserved: tuple[str, ...]):
+    """`{kind: args}` (plus reserved keys like name/fail/hint): returns (kind, args node)."""
+    found = [(key, knode, vnode) for key, knode, vnode in _mapping_items(node, path, what) if key not in reserved]
+    if len(found) != 1:
+        raise TypedYamlError(path, node, f"{what} needs exactly one kind, one of: {', '.join(sorted(kinds))}")
+    key, knode, vnode = found[0]
+    if key not in kinds:
+        raise TypedYamlError(path, knode, f"unknown {what} kind '{key}' (expected one of: {', '.join(sorted(kinds))})")
+    return key, vnode
+
+
+def _build_step(node: yaml.Node, path: str, module_id: str, step_kinds: dict, check_kinds: dict) -> Step:
+    raw = read(node, _RawStep, path, f"a step of module {module_id}")
+    do_node = next(v for k, _, v in _mapping_items(node, path, "a step") if k == "do")
+    kind, args_node = _one_kind(do_node, path, step_kinds, "step", ())
+    args = read(args_node, step_kinds[kind].args, path, f"step '{raw.name}' ({kind})")
+    checks = []
+    check_list = next((v for k, _, v in _mapping_items(node, path, "a step") if k == "check"), None)
+    if check_list is not None:
+        if not isinstance(check_list, yaml.SequenceNode):
+            raise TypedYamlError(path, check_list, f"step '{raw.name}': check must be a list")
+        for check_node in check_list.value:
+            ckind, cargs_node = _one_kind(check_node, path, check_kinds, "check", ("name", "fail", "hint"))
+            meta = {k: plain(v, path) for k, _, v in _mapping_items(check_node, path, "a check") if k in ("name", "fail", "hint")}
+            if "name" not in meta:
+                raise TypedYamlError(path, check_node, f"a check of step '{raw.name}' is missing the field 'name'")
+            for key in meta:
+                if not isinstance(meta[key], str):
+                    raise TypedYamlError(path, check_node, f"check field '{key}' must be a string")
+            cargs = read(cargs_node, check_kinds[ckind].args, path, f"check '{meta['name']}' ({ckind})")
+            checks.append(Check(meta["name"], ckind, cargs, meta.get("fail", ""), meta.get("hint", "")))
+    return Step(raw.name, kind, args, raw.explain, checks)
+
+
+def _cross_check(scenario: Scenario, root: yaml.Node, path: str) -> None:
+    """References between entries: samples and challenges named must exist, requires must resolve."""
+    ids = {m.id for m in scenario.modules}
+    challenges = {c.id for m in scenario.modules for c in m.challenges}
+    for module in scenario.modules:
+        for required in module.requires:
+            if required not in ids:
+                raise TypedYamlError(path, root, f"module {module.id} requires unknown module '{required}'")
+        for challenge in module.challenges:
+            for name in challenge.must_match + challenge.must_not_match:
+                if name not in scenario.samples:
+                    raise TypedYamlError(path, root, f"challenge {challenge.id} names unknown sample '{name}'")
+        for step in module.steps:
+            for value in _references(step.args) + [r for c in step.checks for r in _references(c.args)]:
+                kind, name = value
+                if kind == "sample" and name not in scenario.samples:
+                    raise TypedYamlError(path, root, f"step '{step.name}' of module {module.id} names unknown sample '{name}'")
+                if kind == "challenge" and name not in challenges:
+                    raise TypedYamlError(path, root, f"step '{step.name}' of module {module.id} names unknown challenge '{name}'")
+
+
+def _references(args) -> list[tuple[str, str]]:
+    refs = []
+    for key in ("sample", "challenge"):
+        value = getattr(args, key, None)
+        if isinstance(value, str):
+            refs.append((key, value))
+    for value in getattr(args, "samples", None) or []:
+        refs.append(("sample", value))
+    return refs

@@ -1,0 +1,31 @@
+"""Step kinds: one module per kind of action. Each kind has an `Args` dataclass (validated when
+scenarios.yaml loads) and `plan(ctx, args) -> list[Instruction]` (idempotent: it looks first).
+
+Importing this package registers every kind; none of them imports boto3 at import time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class StepKind:
+    name: str
+    args: type
+    plan: Callable
+
+
+KINDS: dict[str, StepKind] = {}
+
+
+def step_kind(name: str, args: type):
+    def register(plan: Callable) -> Callable:
+        KINDS[name] = StepKind(name, args, plan)
+        return plan
+
+    return register
+
+
+from . import event_bus, logs, publish, rule  # noqa: E402,F401  (registration)

@@ -1,0 +1,99 @@
+"""Step kinds `log_group` and `logs_resource_policy`.
+
+EventBridge can only write into a log group that a CloudWatch Logs resource policy opens to it.
+The console adds one silently; we add (or reuse) one explicitly. A region holds at most 10 such
+policies, so we look for one that already allows what we need before writing our own.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from dataclasses import dataclass
+
+from ..ledger import Resource
+from . import step_kind
+from .plan import ApiCall, Note
+
+NEEDED_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+SERVICES = ["events.amazonaws.com", "delivery.logs.amazonaws.com"]
+
+
+@dataclass
+class LogGroupArgs:
+    name: str
+    retention_days: int | None = None
+
+
+@step_kind("log_group", LogGroupArgs)
+def plan_log_group(ctx, args: LogGroupArgs):
+    logs = ctx.client("logs")
+    found = logs.describe_log_groups(logGroupNamePrefix=args.name).get("logGroups", [])
+    if any(g["logGroupName"] == args.name for g in found):
+        return [ctx.existing_note("log_group", args.name, f"Log group {args.name}")]
+    calls = [ApiCall("logs", "create_log_group", {"logGroupName": args.name}, f"Create log group {args.name}",
+                     records=Resource("log_group", args.name, {"name": args.name}))]
+    if args.retention_days:
+        calls.append(ApiCall("logs", "put_retention_policy", {"logGroupName": args.name, "retentionInDays": args.retention_days},
+                             f"Keep {args.name} for {args.retention_days} days"))
+    return calls
+
+
+@dataclass
+class LogsResourcePolicyArgs:
+    name: str
+    log_group_pattern: str  # e.g. /aws/events/*
+
+
+def policy_document(resource_arn: str) -> dict:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "EventBridgeToCloudWatchLogs",
+            "Effect": "Allow",
+            "Principal": {"Service": SERVICES},
+            "Action": list(NEEDED_ACTIONS),
+            "Resource": resource_arn,
+        }],
+    }
+
+
+def allows(document: dict, group_arn: str) -> bool:
+    """Does an existing policy already let EventBridge write into this log group?"""
+    for statement in _as_list(document.get("Statement")):
+        principal = statement.get("Principal") or {}
+        services = _as_list(principal.get("Service")) if isinstance(principal, dict) else [principal]
+        if statement.get("Effect") != "Allow" or not ({"events.amazonaws.com", "*"} & set(services)):
+            continue
+        actions = _as_list(statement.get("Action"))
+        if not all(any(fnmatch.fnmatchcase(needed, a) for a in actions) for needed in NEEDED_ACTIONS):
+            continue
+        if any(fnmatch.fnmatchcase(group_arn + ":*", r) or fnmatch.fnmatchcase(group_arn, r) for r in _as_list(statement.get("Resource"))):
+            return True
+    return False
+
+
+@step_kind("logs_resource_policy", LogsResourcePolicyArgs)
+def plan_resource_policy(ctx, args: LogsResourcePolicyArgs):
+    logs = ctx.client("logs")
+    resource = f"arn:aws:logs:{ctx.region}:{ctx.account}:log-group:{args.log_group_pattern}:*"
+    probe = f"arn:aws:logs:{ctx.region}:{ctx.account}:log-group:{args.log_group_pattern.replace('*', 'x')}"
+    existing = logs.describe_resource_policies().get("resourcePolicies", [])
+    for policy in existing:
+        if allows(json.loads(policy["policyDocument"]), probe):
+            if policy["policyName"] == args.name:
+                return [ctx.existing_note("logs_resource_policy", args.name, f"Logs resource policy {args.name}")]
+            return [Note(f"Logs resource policy {policy['policyName']} already lets EventBridge write to {args.log_group_pattern}: reused", "exists")]
+    if len(existing) >= 10:
+        return [Note("This region already has 10 CloudWatch Logs resource policies (the limit) and none lets EventBridge "
+                     f"write to {args.log_group_pattern}; delivery to log groups will fail until one does", "warn")]
+    return [ApiCall("logs", "put_resource_policy",
+                    {"policyName": args.name, "policyDocument": json.dumps(policy_document(resource))},
+                    f"Let EventBridge write to {args.log_group_pattern} (logs resource policy {args.name})",
+                    records=Resource("logs_resource_policy", args.name, {"name": args.name}))]
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]

@@ -1,0 +1,108 @@
+"""A plan is a list of small instructions; one executor runs them, another only shows them.
+
+Modelled on AWS Chalice's deployer: planners (one per step kind) look at what exists and emit
+API calls; the Executor makes each call and records the resource in the ledger the moment the
+call returns; the DisplayOnlyExecutor prints the same plan with secrets masked (`--dry-run`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..ledger import Resource
+
+
+class Secret(str):
+    """A string that never shows itself: repr/str-formatting in plans, logs and tracebacks mask it."""
+
+    def __repr__(self) -> str:
+        return "'****'"
+
+    def reveal(self) -> str:
+        return str.__str__(self)
+
+    def __str__(self) -> str:
+        return "****"
+
+    def __format__(self, spec: str) -> str:
+        return "****"
+
+
+@dataclass
+class ApiCall:
+    service: str
+    operation: str  # the boto3 client method, e.g. "put_rule"
+    params: dict
+    summary: str  # what a person reads: "Create rule OrdersDevRule on bus Orders"
+    records: Resource | None = None  # recorded in the ledger as soon as the call returns
+    on_result: Callable[[dict], None] | None = field(default=None, repr=False)
+
+
+@dataclass
+class Note:
+    """Something the planner found, e.g. 'bus Orders already exists: used, not created'."""
+
+    summary: str
+    kind: str = "exists"  # exists | info | warn
+
+
+Instruction = ApiCall | Note
+
+
+def reveal(value: Any) -> Any:
+    """Unmask secrets just before the boto3 call."""
+    if isinstance(value, Secret):
+        return value.reveal()
+    if isinstance(value, dict):
+        return {k: reveal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [reveal(v) for v in value]
+    return value
+
+
+def masked(value: Any) -> Any:
+    if isinstance(value, Secret):
+        return "****"
+    if isinstance(value, dict):
+        return {k: masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [masked(v) for v in value]
+    return value
+
+
+class Executor:
+    def __init__(self, ctx):
+        self.ctx = ctx
+
+    def run(self, plan: list[Instruction]) -> list[str]:
+        done = []
+        for instruction in plan:
+            if isinstance(instruction, Note):
+                self.ctx.ui.step_note(instruction.summary, instruction.kind)
+                continue
+            client = self.ctx.backend.client(instruction.service)
+            result = getattr(client, instruction.operation)(**reveal(instruction.params))
+            if instruction.records is not None:
+                resource = instruction.records
+                self.ctx.backend.ledger.record(Resource(resource.kind, resource.name, resource.attrs, self.ctx.module_id))
+            if instruction.on_result is not None:
+                instruction.on_result(result)
+            self.ctx.ui.step_note(instruction.summary, "done")
+            done.append(instruction.summary)
+        return done
+
+
+class DisplayOnlyExecutor:
+    """`--dry-run`: show each call and its parameters, secrets masked; call nothing that writes."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+
+    def run(self, plan: list[Instruction]) -> list[str]:
+        for instruction in plan:
+            if isinstance(instruction, Note):
+                self.ctx.ui.step_note(instruction.summary, instruction.kind)
+            else:
+                self.ctx.ui.plan_call(instruction.summary, instruction.service, instruction.operation, masked(instruction.params))
+        return []

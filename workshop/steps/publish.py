@@ -1,0 +1,34 @@
+"""Step kind `publish`: put a sample event on its bus (the workshop's "Event Generator")."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from ..errors import WorkshopError
+from . import step_kind
+from .plan import ApiCall
+
+
+@dataclass
+class PublishArgs:
+    sample: str
+
+
+def put_events_call(ctx, sample_name: str, *, bus: str, source: str, detail_type: str, detail: dict) -> ApiCall:
+    def remember(result: dict) -> None:
+        entry = result["Entries"][0]
+        if "EventId" not in entry:
+            raise WorkshopError(f"EventBridge refused the event: {entry.get('ErrorCode')}: {entry.get('ErrorMessage')}")
+        ctx.published.setdefault(sample_name, []).append(entry["EventId"])
+
+    entry = {"EventBusName": bus, "Source": source, "DetailType": detail_type, "Detail": json.dumps(detail)}
+    summary = f"Publish {sample_name} to bus {bus}: {json.dumps(detail)}"
+    return ApiCall("events", "put_events", {"Entries": [entry]}, summary, on_result=remember)
+
+
+@step_kind("publish", PublishArgs)
+def plan(ctx, args: PublishArgs):
+    sample = ctx.sample(args.sample)
+    return [put_events_call(ctx, args.sample, bus=sample.bus, source=sample.source,
+                            detail_type=sample.detail_type, detail=sample.detail)]

@@ -1,0 +1,137 @@
+"""Read YAML into dataclasses, with errors that name file:line and what was expected.
+
+Small on purpose: scenarios.yaml is plain data, and every error should point at the line an
+instructor has to fix, which a schema library validating already-parsed dicts cannot do.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from typing import Any
+
+import yaml
+
+
+class TypedYamlError(ValueError):
+    def __init__(self, path: str, node: yaml.Node | None, message: str):
+        line = f":{node.start_mark.line + 1}" if node is not None else ""
+        super().__init__(f"{path}{line}: {message}")
+
+
+def compose(text: str, path: str) -> yaml.Node:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"{path}:{mark.line + 1}" if mark else path
+        raise TypedYamlError(where, None, f"broken YAML: {exc.problem}") from None
+    if node is None:
+        raise TypedYamlError(path, None, "the file is empty")
+    return node
+
+
+def plain(node: yaml.Node, path: str) -> Any:
+    """A node as plain Python data (dicts, lists, scalars), rejecting duplicate keys."""
+    if isinstance(node, yaml.MappingNode):
+        result = {}
+        for key_node, value_node in node.value:
+            key = plain(key_node, path)
+            if key in result:
+                raise TypedYamlError(path, key_node, f"duplicate key '{key}'")
+            result[key] = plain(value_node, path)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [plain(item, path) for item in node.value]
+    return yaml.SafeLoader("").construct_object(node)
+
+
+def field_name(key: str) -> str:
+    return key.replace("-", "_")
+
+
+def read(node: yaml.Node, hint: Any, path: str, what: str = "value") -> Any:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if hint is Any or hint is object:
+        return plain(node, path)
+    if origin in (typing.Union, types.UnionType):
+        if _is_null(node) and type(None) in args:
+            return None
+        options = [a for a in args if a is not type(None)]
+        errors = []
+        for option in options:
+            try:
+                return read(node, option, path, what)
+            except TypedYamlError as exc:
+                errors.append(exc)
+        raise errors[0]
+    if dataclasses.is_dataclass(hint):
+        return read_dataclass(node, hint, path, what)
+    if origin is list or hint is list:
+        if not isinstance(node, yaml.SequenceNode):
+            raise TypedYamlError(path, node, f"{what} must be a list")
+        item = args[0] if args else Any
+        return [read(child, item, path, what) for child in node.value]
+    if origin is dict or hint is dict:
+        if not isinstance(node, yaml.MappingNode):
+            raise TypedYamlError(path, node, f"{what} must be a mapping")
+        key_hint, value_hint = args if args else (Any, Any)
+        result = {}
+        for key_node, value_node in node.value:
+            key = read(key_node, key_hint, path, f"a key of {what}")
+            if key in result:
+                raise TypedYamlError(path, key_node, f"duplicate key '{key}' in {what}")
+            result[key] = read(value_node, value_hint, path, f"{what}.{key}")
+        return result
+    if hint in (str, int, float, bool):
+        if not isinstance(node, yaml.ScalarNode):
+            raise TypedYamlError(path, node, f"{what} must be {_article(hint)}, not a {'list' if isinstance(node, yaml.SequenceNode) else 'mapping'}")
+        value = plain(node, path)
+        ok = isinstance(value, hint) and not (hint is not bool and isinstance(value, bool))
+        if hint is float and isinstance(value, int) and not isinstance(value, bool):
+            ok, value = True, float(value)
+        if not ok:
+            raise TypedYamlError(path, node, f"{what} must be {_article(hint)} (got {value!r})")
+        return value
+    raise TypeError(f"typed_yaml cannot read {hint!r}")
+
+
+def read_dataclass(node: yaml.Node, cls: type, path: str, what: str) -> Any:
+    if not isinstance(node, yaml.MappingNode):
+        raise TypedYamlError(path, node, f"{what} must be a mapping with {_field_list(cls)}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    values: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        key = plain(key_node, path)
+        name = field_name(str(key))
+        if name not in fields:
+            raise TypedYamlError(path, key_node, f"unknown field '{key}' in {what} (expected {_field_list(cls)})")
+        if name in values:
+            raise TypedYamlError(path, key_node, f"duplicate field '{key}' in {what}")
+        values[name] = read(value_node, hints[name], path, f"{what}.{key}")
+    for name, spec in fields.items():
+        required = spec.default is dataclasses.MISSING and spec.default_factory is dataclasses.MISSING
+        if required and name not in values:
+            raise TypedYamlError(path, node, f"{what} is missing the field '{name.replace('_', '-')}'")
+    instance = cls(**values)
+    if hasattr(instance, "__post_init_yaml__"):
+        try:
+            instance.__post_init_yaml__()
+        except ValueError as exc:
+            raise TypedYamlError(path, node, f"{what}: {exc}") from None
+    return instance
+
+
+def _is_null(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
+
+
+def _article(hint) -> str:
+    return {str: "a string", int: "a whole number", float: "a number", bool: "true or false"}[hint]
+
+
+def _field_list(cls) -> str:
+    return ", ".join(f.name.replace("_", "-") for f in dataclasses.fields(cls) if f.init)

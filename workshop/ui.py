@@ -1,0 +1,120 @@
+"""Everything a person sees: rich progress and tables on stderr, data on stdout, prompts on a TTY.
+
+`--json` prints exactly one JSON document on stdout; progress still goes to stderr. Prompts appear
+only on a terminal; `--yes` or no TTY means non-interactive with the reference solutions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+SYMBOLS = {"done": "[green]✓[/]", "exists": "[cyan]•[/]", "info": "[blue]i[/]", "warn": "[yellow]![/]",
+           "fail": "[red]✗[/]", "plan": "[magenta]→[/]"}
+
+
+def _color_system() -> str | None:
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return None
+    return "auto"
+
+
+class UI:
+    def __init__(self, *, json_mode: bool = False, assume_yes: bool = False, quiet: bool = False):
+        force = bool(os.environ.get("FORCE_COLOR")) and not os.environ.get("NO_COLOR")
+        self.err = Console(stderr=True, color_system=_color_system(), force_terminal=force or None, highlight=False)
+        self.out = Console(color_system=_color_system(), force_terminal=force or None, highlight=False, soft_wrap=True)
+        self.json_mode = json_mode
+        self.assume_yes = assume_yes
+        self.quiet = quiet
+
+    @property
+    def interactive(self) -> bool:
+        return not self.assume_yes and not self.json_mode and sys.stdin.isatty() and sys.stderr.isatty()
+
+    # progress (stderr) -----------------------------------------------------------------------
+    def say(self, message: str) -> None:
+        if not self.quiet:
+            self.err.print(message)
+
+    def heading(self, title: str, subtitle: str = "") -> None:
+        if self.quiet:
+            return
+        self.err.rule(f"[bold]{title}[/]")
+        if subtitle:
+            self.err.print(subtitle, style="dim")
+
+    def step(self, name: str, explain: str = "") -> None:
+        if self.quiet:
+            return
+        self.err.print(f"[bold]{name}[/]")
+        if explain:
+            self.err.print(f"  [dim]{explain}[/]")
+
+    def step_note(self, summary: str, kind: str = "done") -> None:
+        if not self.quiet:
+            self.err.print(f"  {SYMBOLS.get(kind, '•')} {summary}", markup=True)
+
+    def plan_call(self, summary: str, service: str, operation: str, params: dict) -> None:
+        if self.quiet:
+            return
+        self.err.print(f"  {SYMBOLS['plan']} {summary}")
+        self.err.print(f"    [dim]{service}.{operation}({json.dumps(params, default=str)})[/]", markup=True)
+
+    def check_line(self, name: str, passed: bool, detail: str, hint: str = "") -> None:
+        if self.quiet:
+            return
+        self.err.print(f"  {SYMBOLS['done' if passed else 'fail']} {name}: [dim]{detail}[/]")
+        if hint and not passed:
+            self.err.print(f"    [yellow]hint:[/] {hint}")
+
+    @contextlib.contextmanager
+    def waiting(self, message: str):
+        if self.quiet or not self.err.is_terminal:
+            yield
+            return
+        with self.err.status(message):
+            yield
+
+    def error(self, message: str) -> None:
+        self.err.print(f"[red]Error:[/] {message}", markup=True, highlight=False)
+
+    # results (stdout) ------------------------------------------------------------------------
+    def emit_json(self, document: Any) -> None:
+        sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
+        sys.stdout.flush()
+
+    def table(self, title: str, columns: list[str], rows: list[list[Any]], to_stdout: bool = True) -> None:
+        table = Table(title=title, title_justify="left", show_lines=False)
+        for column in columns:
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*[str(c) for c in row])
+        (self.out if to_stdout else self.err).print(table)
+
+    # prompts (TTY only) ----------------------------------------------------------------------
+    def confirm(self, question: str, default: bool = False) -> bool:
+        if self.assume_yes:
+            return True
+        if not self.interactive:
+            return default
+        import questionary
+
+        return bool(questionary.confirm(question, default=default).unsafe_ask())
+
+    def choose(self, question: str, choices: list[tuple[str, str]]) -> str:
+        import questionary
+
+        options = [questionary.Choice(title=label, value=value) for value, label in choices]
+        return questionary.select(question, choices=options).unsafe_ask()
+
+    def ask_text(self, question: str, *, multiline: bool = False, validate=None) -> str:
+        import questionary
+
+        return questionary.text(question, multiline=multiline, validate=validate).unsafe_ask()

@@ -1,0 +1,46 @@
+"""Check kinds: one module per kind of proof. Each has an `Args` dataclass and
+`run(ctx, args) -> Outcome`; behaviour checks poll with a deadline, never a single look."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class CheckKind:
+    name: str
+    args: type
+    run: Callable
+
+
+@dataclass
+class Outcome:
+    passed: bool
+    detail: str
+
+
+KINDS: dict[str, CheckKind] = {}
+
+
+def check_kind(name: str, args: type):
+    def register(run: Callable) -> Callable:
+        KINDS[name] = CheckKind(name, args, run)
+        return run
+
+    return register
+
+
+def poll(probe: Callable[[], Outcome], deadline_s: float, interval_s: float = 0.25) -> Outcome:
+    """Ask until the probe passes or the deadline passes; the last answer explains a failure."""
+    end = time.monotonic() + deadline_s
+    while True:
+        outcome = probe()
+        if outcome.passed or time.monotonic() >= end:
+            return outcome
+        time.sleep(min(interval_s, max(0.0, end - time.monotonic())))
+        interval_s = min(interval_s * 1.5, 2.0)
+
+
+from . import deployed, logs  # noqa: E402,F401  (registration)
