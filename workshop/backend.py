@@ -169,6 +169,6 @@ def translate_aws_error(exc: BaseException, backend: Backend | None = None):
                 "Use credentials allowed to manage EventBridge, Logs, SQS, SNS, Step Functions, Lambda, IAM and API Gateway."
             )
         return WorkshopError(f"{operation} failed on {where}: {code}: {message}")
-    if isinstance(exc, bx.BotoCoreError):
-        return BackendError(f"{where} failed: {exc}")
+    if isinstance(exc, bx.BotoCoreError) or type(exc).__module__.startswith("botocore"):
+        return BackendError(f"{where} answered something unexpected: {exc}")
     return None

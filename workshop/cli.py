@@ -54,6 +54,7 @@ class Globals:
     region: Optional[str] = None
     scenarios: Optional[str] = None
     debug: bool = False
+    current: object = None  # the backend in use, so errors can say where they happened
 
 
 G = Globals()
@@ -93,7 +94,8 @@ def _backend(ui):
     from .backend import Backend, choose
 
     choice = choose(G.backend, G.endpoint_url, G.profile, G.region)
-    return Backend(choice, on_sandbox_start=lambda url: ui.say(f"[dim]Started the local sandbox at {url}[/]"))
+    G.current = Backend(choice, on_sandbox_start=lambda url: ui.say(f"[dim]Started the local sandbox at {url}[/]"))
+    return G.current
 
 
 def _scenario():
@@ -713,7 +715,7 @@ def _report(exc: Exception) -> int:
     if error is None and type(exc).__module__.startswith("botocore"):
         from .backend import translate_aws_error
 
-        error = translate_aws_error(exc)
+        error = translate_aws_error(exc, G.current)
     if G.debug:
         import traceback
 

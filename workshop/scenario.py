@@ -44,6 +44,7 @@ class Step:
     args: Any
     explain: str = ""
     checks: list[Check] = field(default_factory=list)
+    line: int = 0  # where it stands in the file, for errors found after loading
 
 
 @dataclass
@@ -213,7 +214,7 @@ def _build_step(node: yaml.Node, path: str, module_id: str, step_kinds: dict, ch
                     raise TypedYamlError(path, check_node, f"check field '{key}' must be a string")
             cargs = read(cargs_node, check_kinds[ckind].args, path, f"check '{meta['name']}' ({ckind})")
             checks.append(Check(meta["name"], ckind, cargs, meta.get("fail", ""), meta.get("hint", "")))
-    return Step(raw.name, kind, args, raw.explain, checks)
+    return Step(raw.name, kind, args, raw.explain, checks, node.start_mark.line + 1)
 
 
 def _cross_check(scenario: Scenario, root: yaml.Node, path: str) -> None:
@@ -231,10 +232,11 @@ def _cross_check(scenario: Scenario, root: yaml.Node, path: str) -> None:
         for step in module.steps:
             for value in _references(step.args) + [r for c in step.checks for r in _references(c.args)]:
                 kind, name = value
+                where = f"{path}:{step.line}"
                 if kind == "sample" and name not in scenario.samples:
-                    raise TypedYamlError(path, root, f"step '{step.name}' of module {module.id} names unknown sample '{name}'")
+                    raise TypedYamlError(where, None, f"step '{step.name}' of module {module.id} names unknown sample '{name}'")
                 if kind == "challenge" and name not in challenges:
-                    raise TypedYamlError(path, root, f"step '{step.name}' of module {module.id} names unknown challenge '{name}'")
+                    raise TypedYamlError(where, None, f"step '{step.name}' of module {module.id} names unknown challenge '{name}'")
 
 
 def _references(args) -> list[tuple[str, str]]:

@@ -1,0 +1,79 @@
+"""The sandbox answers PutEvents itself, validated as AWS does, and TestEventPattern with our engine."""
+
+from __future__ import annotations
+
+import json
+
+import botocore.exceptions
+import pytest
+
+
+def test_more_than_ten_entries_is_a_validation_error(fresh, aws):
+    entry = {"Source": "s", "DetailType": "t", "Detail": "{}"}
+    with pytest.raises(botocore.exceptions.ClientError) as error:
+        aws("events").put_events(Entries=[entry] * 11)
+    assert error.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_entry_errors_are_per_entry(fresh, aws):
+    result = aws("events").put_events(Entries=[
+        {"Source": "s", "DetailType": "t", "Detail": "{}"},
+        {"DetailType": "t", "Detail": "{}"},
+        {"Source": "s", "DetailType": "t", "Detail": "[1]"},
+        {"Source": "s", "DetailType": "t", "Detail": "{}", "EventBusName": "NoSuchBus"},
+    ])
+    assert result["FailedEntryCount"] == 3
+    first, missing, malformed, no_bus = result["Entries"]
+    assert "EventId" in first
+    assert missing["ErrorCode"] == "InvalidArgument" and "Source is a required argument" in missing["ErrorMessage"]
+    assert malformed["ErrorCode"] == "MalformedDetail"
+    assert no_bus["ErrorCode"] == "ResourceNotFoundException"
+
+
+def test_oversized_request_is_rejected(fresh, aws):
+    big = json.dumps({"x": "a" * 200_000})
+    with pytest.raises(botocore.exceptions.ClientError) as error:
+        aws("events").put_events(Entries=[{"Source": "s", "DetailType": "t", "Detail": big}] * 2)
+    assert "over the limit" in error.value.response["Error"]["Message"]
+
+
+def test_put_rule_rejects_an_invalid_pattern(fresh, aws):
+    with pytest.raises(botocore.exceptions.ClientError) as error:
+        aws("events").put_rule(Name="bad", EventPattern=json.dumps({"source": "com.aws.orders"}))
+    assert error.value.response["Error"]["Code"] == "InvalidEventPatternException"
+
+
+def test_test_event_pattern_uses_the_engine(fresh, aws):
+    event = {"id": "1", "account": "123456789012", "source": "com.aws.orders", "time": "2026-11-26T00:00:00Z",
+             "region": "us-east-1", "detail-type": "Order Notification", "resources": [],
+             "detail": {"location": "eu-west", "value": 3000}}
+    client = aws("events")
+    eu = {"detail": {"location": [{"prefix": "eu-"}], "value": [{"numeric": [">", 1000]}]}}
+    assert client.test_event_pattern(EventPattern=json.dumps(eu), Event=json.dumps(event))["Result"] is True
+    event["detail"]["value"] = 300
+    assert client.test_event_pattern(EventPattern=json.dumps(eu), Event=json.dumps(event))["Result"] is False
+
+
+def test_publish_and_logs_commands(cli, fresh):
+    cli.json("run", "event-bus", "--yes")
+    published = cli.json("publish", "--detail", '{"category":"x","value":1,"location":"eu-west"}')
+    assert published["bus"] == "Orders" and published["event_id"]
+    import time
+
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        events = cli.json("logs", "/aws/events/orders", "--since", "5m")["events"]
+        if any(json.loads(e["message"])["id"] == published["event_id"] for e in events):
+            break
+        time.sleep(0.2)
+    else:
+        pytest.fail("the published event never showed in `workshop logs`")
+    missing = cli("logs", "/aws/events/nope")
+    assert missing.returncode == 2 and "no log group" in missing.stderr
+
+
+def test_publish_requires_detail_or_sample(cli, sandbox):
+    result = cli("publish")
+    assert result.returncode == 2 and "exactly one of --detail" in result.stderr
+    bad = cli("publish", "--detail", "{not json")
+    assert bad.returncode == 2 and "not valid JSON" in bad.stderr

@@ -1,0 +1,64 @@
+"""The sandbox process: start, status, crash detection, stop leaving nothing behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+
+import pytest
+
+from tests.conftest import Cli
+
+
+@pytest.fixture
+def own_cli(tmp_path):
+    runner = Cli(tmp_path)
+    yield runner
+    runner("sandbox", "stop")
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_start_status_stop(own_cli):
+    started = own_cli.json("sandbox", "start")
+    assert started["running"] and started["endpoint_url"].startswith("http://127.0.0.1:")
+    assert own_cli.json("sandbox", "status") == started
+    again = own_cli.json("sandbox", "start")
+    assert again["pid"] == started["pid"], "a second start reuses the running sandbox"
+    own_cli("sandbox", "stop")
+    deadline = time.monotonic() + 10
+    while alive(started["pid"]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(started["pid"])
+    assert own_cli.json("sandbox", "status")["running"] is False
+
+
+def test_killed_sandbox_is_reported_not_hung_on(own_cli):
+    started = own_cli.json("sandbox", "start")
+    os.kill(started["pid"], signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while alive(started["pid"]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    result = own_cli("sandbox", "status", "--json", timeout=30)
+    assert result.returncode == 3
+    status = json.loads(result.stdout)
+    assert status["running"] is False and "crashed or was killed" in status["problem"]
+    # Any command that needs the sandbox starts a new one and says so.
+    run = own_cli("status", timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert "Started the local sandbox" in run.stderr
+
+
+def test_commands_start_the_sandbox_when_needed(own_cli):
+    result = own_cli("status")
+    assert result.returncode == 0
+    assert "Started the local sandbox" in result.stderr
+    assert own_cli.json("sandbox", "status")["running"] is True
