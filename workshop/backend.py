@@ -136,6 +136,14 @@ class Backend:
     def ledger(self) -> Ledger:
         return Ledger(self.scope)
 
+    def sandbox_clock(self):
+        """The sandbox's clock (schedules fire on it and it can be moved), or None on any other backend."""
+        if not self.choice.is_sandbox:
+            return None
+        from .sandbox import SandboxClock
+
+        return SandboxClock(self.endpoint_url)
+
     def describe(self) -> str:
         if self.choice.is_sandbox:
             return f"the local sandbox ({self.endpoint_url}, {self.region})"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from .ledger import Resource
 from .steps import resources as kinds
-from .steps.plan import masked, reveal
+from .steps.plan import Custom, masked, reveal
 
 
 @dataclass
@@ -38,11 +38,17 @@ def execute(backend, ui, deletions: list[Deletion], dry_run: bool = False) -> li
         if dry_run:
             deletion.status = "planned"
             for call in calls:
-                ui.plan_call(call.summary, call.service, call.operation, masked(call.params))
+                if isinstance(call, Custom):
+                    ui.plan_call(call.summary, call.service, "(several calls)", {})
+                else:
+                    ui.plan_call(call.summary, call.service, call.operation, masked(call.params))
             continue
         try:
             for call in calls:
-                getattr(backend.client(call.service), call.operation)(**reveal(call.params))
+                if isinstance(call, Custom):
+                    call.run(backend.client)
+                else:
+                    getattr(backend.client(call.service), call.operation)(**reveal(call.params))
             deletion.status = "deleted"
             ui.step_note(calls[0].summary if calls else f"Forget {resource.name}", "done")
         except botocore.exceptions.ClientError as exc:

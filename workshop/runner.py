@@ -69,6 +69,17 @@ class Runner:
 
     def run_step(self, step: Step) -> list[str]:
         self.ui.step(step.name, step.explain)
+        challenge_id = getattr(step.args, "challenge", None)
+        if step.kind == "rule" and challenge_id and challenge_id not in self.ctx.patterns:
+            from .challenge import deployed_solution, solve
+
+            challenge = self.ctx.scenario.challenge(challenge_id)
+            # A pattern already deployed that passes is the learner's answer: keep it, ask nothing.
+            kept = deployed_solution(self.ctx, step.args, challenge)
+            if kept is not None:
+                self.ctx.patterns[challenge_id] = kept
+            elif not self.ctx.dry_run:
+                self.ctx.patterns[challenge_id] = solve(self.ctx, challenge)
         plan = steps.KINDS[step.kind].plan(self.ctx, step.args)
         return self.executor.run(plan)
 
@@ -89,6 +100,11 @@ class Runner:
         if module.reading and requested:
             self.ui.say(module.reading)
         actions = self.deploy(module, include_publish=requested)
+        optional = [c for c in module.challenges if c.optional]
+        if optional and requested and not self.ctx.dry_run:
+            from .challenge import offer_extra_credit
+
+            offer_extra_credit(self.ctx, optional)
         if self.ctx.dry_run or not requested:
             return ModuleResult(module.id, True, [], time.monotonic() - started, actions)
         checks = self._checks(module)

@@ -74,6 +74,18 @@ class UI:
         if hint and not passed:
             self.err.print(f"    [yellow]hint:[/] {hint}")
 
+    def tree(self, title: str, hops: list[tuple[str, str]]) -> None:
+        """A chain of hops (what happened, when or which id), each hanging off the previous one."""
+        if self.quiet:
+            return
+        from rich.tree import Tree
+
+        root = Tree(f"[bold]{title}[/]")
+        node = root
+        for what, when in hops:
+            node = node.add(f"{what} [dim]{when}[/]")
+        self.err.print(root)
+
     @contextlib.contextmanager
     def waiting(self, message: str):
         if self.quiet or not self.err.is_terminal:

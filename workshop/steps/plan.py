@@ -40,6 +40,16 @@ class ApiCall:
 
 
 @dataclass
+class Custom:
+    """A change that is more than one call (read, modify, write), e.g. removing one policy statement."""
+
+    service: str
+    summary: str
+    run: Callable[[Callable[[str], Any]], Any] = field(repr=False)  # given a client factory
+    records: Resource | None = None
+
+
+@dataclass
 class Note:
     """Something the planner found, e.g. 'bus Orders already exists: used, not created'."""
 
@@ -47,7 +57,7 @@ class Note:
     kind: str = "exists"  # exists | info | warn
 
 
-Instruction = ApiCall | Note
+Instruction = ApiCall | Custom | Note
 
 
 def reveal(value: Any) -> Any:
@@ -81,12 +91,15 @@ class Executor:
             if isinstance(instruction, Note):
                 self.ctx.ui.step_note(instruction.summary, instruction.kind)
                 continue
-            client = self.ctx.backend.client(instruction.service)
-            result = getattr(client, instruction.operation)(**reveal(instruction.params))
+            if isinstance(instruction, Custom):
+                result = instruction.run(self.ctx.backend.client)
+            else:
+                client = self.ctx.backend.client(instruction.service)
+                result = getattr(client, instruction.operation)(**reveal(instruction.params))
             if instruction.records is not None:
                 resource = instruction.records
                 self.ctx.backend.ledger.record(Resource(resource.kind, resource.name, resource.attrs, self.ctx.module_id))
-            if instruction.on_result is not None:
+            if getattr(instruction, "on_result", None) is not None:
                 instruction.on_result(result)
             self.ctx.ui.step_note(instruction.summary, "done")
             done.append(instruction.summary)
@@ -103,6 +116,8 @@ class DisplayOnlyExecutor:
         for instruction in plan:
             if isinstance(instruction, Note):
                 self.ctx.ui.step_note(instruction.summary, instruction.kind)
+            elif isinstance(instruction, Custom):
+                self.ctx.ui.plan_call(instruction.summary, instruction.service, "(several calls)", {})
             else:
                 self.ctx.ui.plan_call(instruction.summary, instruction.service, instruction.operation, masked(instruction.params))
         return []

@@ -40,6 +40,7 @@ class RuleArgs:
     target: str | None = None  # e.g. "log_group:/aws/events/orders", matched against the target ARN's end
     pattern: dict | None = None  # when given, the deployed pattern must equal it
     schedule: str | None = None
+    role: str | None = None  # the IAM role EventBridge assumes for that target
 
 
 @check_kind("rule_deployed", RuleArgs)
@@ -57,7 +58,68 @@ def rule_deployed(ctx, args: RuleArgs) -> Outcome:
     if args.target:
         targets = events.list_targets_by_rule(Rule=args.name, EventBusName=args.bus).get("Targets", [])
         wanted = ctx.target_arn_suffix(args.target)
-        if not any(t["Arn"].removesuffix(":*").endswith(wanted) or wanted + "/" in t["Arn"] for t in targets):
+        matching = [t for t in targets if t["Arn"].removesuffix(":*").endswith(wanted) or wanted + "/" in t["Arn"]]
+        if not matching:
             have = ", ".join(t["Arn"] for t in targets) or "no targets"
             return Outcome(False, f"rule {args.name} does not target {args.target.split(':', 1)[1]} (it has {have})")
+        if args.role and not any((t.get("RoleArn") or "").endswith(f":role/{args.role}") for t in matching):
+            return Outcome(False, f"rule {args.name}'s target has no role {args.role} (EventBridge needs one to call it)")
     return Outcome(True, f"rule {args.name} is enabled on bus {args.bus}" + (f" and targets {args.target.split(':', 1)[1]}" if args.target else ""))
+
+
+@dataclass
+class LambdaPermissionArgs:
+    function: str
+    rule: str
+    bus: str = "default"
+
+
+@check_kind("lambda_permission", LambdaPermissionArgs)
+def lambda_permission(ctx, args: LambdaPermissionArgs) -> Outcome:
+    policy = ctx.found(lambda: ctx.client("lambda").get_policy(FunctionName=args.function))
+    rule_arn = f"arn:aws:events:{ctx.region}:{ctx.account}:rule/{args.bus + '/' if args.bus != 'default' else ''}{args.rule}"
+    for statement in json.loads(policy["Policy"]).get("Statement", []) if policy else []:
+        principal = statement.get("Principal", {})
+        service = principal.get("Service") if isinstance(principal, dict) else principal
+        source = ((statement.get("Condition") or {}).get("ArnLike") or {}).get("AWS:SourceArn")
+        if service == "events.amazonaws.com" and source == rule_arn:
+            return Outcome(True, f"{args.function} may be invoked by EventBridge for rule {args.rule}")
+    return Outcome(False, f"{args.function}'s resource policy does not let events.amazonaws.com invoke it for rule {args.rule}")
+
+
+@dataclass
+class DestinationArgs:
+    function: str
+    on_success_bus: str
+
+
+@check_kind("lambda_destination", DestinationArgs)
+def lambda_destination(ctx, args: DestinationArgs) -> Outcome:
+    config = ctx.found(lambda: ctx.client("lambda").get_function_event_invoke_config(FunctionName=args.function)) or {}
+    destination = ((config.get("DestinationConfig") or {}).get("OnSuccess") or {}).get("Destination")
+    wanted = f"arn:aws:events:{ctx.region}:{ctx.account}:event-bus/{args.on_success_bus}"
+    if destination == wanted:
+        return Outcome(True, f"{args.function} sends successful results to the {args.on_success_bus} bus")
+    return Outcome(False, f"{args.function}'s on-success destination is {destination or 'not set'}, expected the {args.on_success_bus} bus")
+
+
+@dataclass
+class TopicArgs:
+    topic: str
+
+
+@check_kind("topic_allows_events", TopicArgs)
+def topic_allows_events(ctx, args: TopicArgs) -> Outcome:
+    arn = f"arn:aws:sns:{ctx.region}:{ctx.account}:{args.topic}"
+    attributes = ctx.found(lambda: ctx.client("sns").get_topic_attributes(TopicArn=arn))
+    if not attributes:
+        return Outcome(False, f"there is no SNS topic {args.topic}")
+    policy = json.loads(attributes["Attributes"].get("Policy") or "{}")
+    for statement in policy.get("Statement", []):
+        principal = statement.get("Principal", {})
+        service = principal.get("Service") if isinstance(principal, dict) else principal
+        actions = statement.get("Action")
+        actions = actions if isinstance(actions, list) else [actions]
+        if statement.get("Effect") == "Allow" and service == "events.amazonaws.com" and ("sns:Publish" in actions or "SNS:Publish" in actions):
+            return Outcome(True, f"topic {args.topic}'s policy lets EventBridge publish")
+    return Outcome(False, f"topic {args.topic}'s policy does not let events.amazonaws.com call sns:Publish (the console adds this silently)")

@@ -1,0 +1,77 @@
+"""Step kinds `connection` and `api_destination`: EventBridge calling an HTTP endpoint.
+
+The password goes to EventBridge (which keeps it in Secrets Manager) wrapped in a Secret, so it is
+masked in plans, progress and tracebacks; Describe calls never return it, so an existing
+connection is used as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..ledger import Resource
+from . import step_kind
+from .plan import ApiCall, Secret
+
+
+@dataclass
+class ConnectionArgs:
+    name: str
+    username: str
+    password: str
+    description: str = ""
+
+
+@step_kind("connection", ConnectionArgs)
+def plan_connection(ctx, args: ConnectionArgs):
+    events = ctx.client("events")
+    if ctx.found(lambda: events.describe_connection(Name=args.name)):
+        return [ctx.existing_note("connection", args.name, f"Connection {args.name}")]
+    params = {"Name": args.name, "AuthorizationType": "BASIC",
+              "AuthParameters": {"BasicAuthParameters": {"Username": args.username, "Password": Secret(args.password)}}}
+    if args.description:
+        params["Description"] = args.description
+    return [ApiCall("events", "create_connection", params, f"Create connection {args.name} (Basic auth as {args.username})",
+                    records=Resource("connection", args.name, {"name": args.name}))]
+
+
+@dataclass
+class ApiDestinationArgs:
+    name: str
+    connection: str
+    rest_api: str  # the REST API (by name) whose stage URL is the endpoint: the stack's ApiUrl output
+    stage: str = "Prod"
+    method: str = "POST"
+    rate_limit_per_second: int | None = None
+
+
+def rest_api_url(ctx, name: str, stage: str) -> str | None:
+    for page in ctx.client("apigateway").get_paginator("get_rest_apis").paginate():
+        for api in page.get("items", []):
+            if api.get("name") == name:
+                return f"https://{api['id']}.execute-api.{ctx.region}.amazonaws.com/{stage}/"
+    return None
+
+
+@step_kind("api_destination", ApiDestinationArgs)
+def plan_api_destination(ctx, args: ApiDestinationArgs):
+    events = ctx.client("events")
+    url = rest_api_url(ctx, args.rest_api, args.stage)
+    if url is None:
+        if not ctx.dry_run:
+            from ..errors import WorkshopError
+
+            raise WorkshopError(f"There is no REST API named {args.rest_api}: run `workshop run prerequisites` first.")
+        url = f"<ApiUrl of {args.rest_api}>"
+    existing = ctx.found(lambda: events.describe_api_destination(Name=args.name))
+    connection = ctx.found(lambda: events.describe_connection(Name=args.connection))
+    connection_arn = connection["ConnectionArn"] if connection else f"<ARN of connection {args.connection}>"
+    params = {"Name": args.name, "ConnectionArn": connection_arn, "InvocationEndpoint": url, "HttpMethod": args.method}
+    if args.rate_limit_per_second:
+        params["InvocationRateLimitPerSecond"] = args.rate_limit_per_second
+    if existing:
+        if existing.get("InvocationEndpoint") == url and existing.get("HttpMethod") == args.method:
+            return [ctx.existing_note("api_destination", args.name, f"API destination {args.name}")]
+        return [ApiCall("events", "update_api_destination", params, f"Point API destination {args.name} at {url}")]
+    return [ApiCall("events", "create_api_destination", params, f"Create API destination {args.name}: {args.method} {url}",
+                    records=Resource("api_destination", args.name, {"name": args.name}))]

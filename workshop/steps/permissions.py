@@ -1,0 +1,126 @@
+"""Step kinds that let one service call another: a Lambda permission for a rule, an SNS topic
+policy statement for EventBridge, and a Lambda function's on-success destination.
+
+Each changes a resource that may not be ours, so each records exactly its own change, and cleanup
+undoes that change only (the statement, the permission, the destination) and nothing around it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from ..ledger import Resource
+from . import resources, step_kind
+from .plan import ApiCall, Custom, Note
+
+
+def rule_arn(ctx, rule: str, bus: str) -> str:
+    return f"arn:aws:events:{ctx.region}:{ctx.account}:rule/{bus + '/' if bus != 'default' else ''}{rule}"
+
+
+@dataclass
+class LambdaPermissionArgs:
+    function: str
+    rule: str
+    bus: str = "default"
+
+
+@step_kind("lambda_permission", LambdaPermissionArgs)
+def plan_lambda_permission(ctx, args: LambdaPermissionArgs):
+    source = rule_arn(ctx, args.rule, args.bus)
+    statement_id = f"workshop-{args.rule}"
+    policy = ctx.found(lambda: ctx.client("lambda").get_policy(FunctionName=args.function))
+    for statement in json.loads(policy["Policy"]).get("Statement", []) if policy else []:
+        if ((statement.get("Condition") or {}).get("ArnLike") or {}).get("AWS:SourceArn") == source:
+            return [ctx.existing_note("lambda_permission", f"{args.function}/{statement['Sid']}",
+                                      f"Permission for {args.rule} to invoke {args.function}")]
+    return [ApiCall("lambda", "add_permission",
+                    {"FunctionName": args.function, "StatementId": statement_id, "Action": "lambda:InvokeFunction",
+                     "Principal": "events.amazonaws.com", "SourceArn": source},
+                    f"Let rule {args.rule} invoke {args.function}",
+                    records=Resource("lambda_permission", f"{args.function}/{statement_id}",
+                                     {"function": args.function, "statement_id": statement_id}))]
+
+
+@dataclass
+class TopicPolicyArgs:
+    topic: str
+    rule: str
+    bus: str = "default"
+
+
+def _topic_policy(ctx, topic_arn: str) -> dict:
+    attributes = ctx.client("sns").get_topic_attributes(TopicArn=topic_arn)["Attributes"]
+    return json.loads(attributes.get("Policy") or '{"Version": "2012-10-17", "Statement": []}')
+
+
+@step_kind("topic_policy_for_events", TopicPolicyArgs)
+def plan_topic_policy(ctx, args: TopicPolicyArgs):
+    """The console silently adds this statement when a rule targets a topic; here it is explicit."""
+    topic_arn = f"arn:aws:sns:{ctx.region}:{ctx.account}:{args.topic}"
+    sid = f"workshop-{args.rule}"
+    policy = _topic_policy(ctx, topic_arn)
+    if any(s.get("Sid") == sid for s in policy.get("Statement", [])):
+        return [ctx.existing_note("topic_policy_statement", f"{args.topic}/{sid}", f"Topic {args.topic}'s statement for {args.rule}")]
+    policy.setdefault("Statement", []).append({
+        "Sid": sid, "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sns:Publish",
+        "Resource": topic_arn, "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn(ctx, args.rule, args.bus)}},
+    })
+    return [ApiCall("sns", "set_topic_attributes", {"TopicArn": topic_arn, "AttributeName": "Policy", "AttributeValue": json.dumps(policy)},
+                    f"Let rule {args.rule} publish to topic {args.topic} (topic policy statement {sid})",
+                    records=Resource("topic_policy_statement", f"{args.topic}/{sid}", {"topic_arn": topic_arn, "sid": sid}))]
+
+
+@dataclass
+class DestinationArgs:
+    function: str
+    on_success_bus: str
+
+
+@step_kind("lambda_destination", DestinationArgs)
+def plan_destination(ctx, args: DestinationArgs):
+    bus_arn = f"arn:aws:events:{ctx.region}:{ctx.account}:event-bus/{args.on_success_bus}"
+    config = ctx.found(lambda: ctx.client("lambda").get_function_event_invoke_config(FunctionName=args.function)) or {}
+    current = ((config.get("DestinationConfig") or {}).get("OnSuccess") or {}).get("Destination")
+    if current == bus_arn:
+        return [ctx.existing_note("lambda_destination", args.function, f"{args.function}'s on-success destination")]
+    if current:
+        return [Note(f"{args.function} already sends successes to {current}: left as it is", "warn")]
+    destinations = dict(config.get("DestinationConfig") or {})
+    destinations["OnSuccess"] = {"Destination": bus_arn}
+    # update (not put) keeps the function's retry and event-age settings as they are
+    operation = "update_function_event_invoke_config" if config else "put_function_event_invoke_config"
+    return [ApiCall("lambda", operation, {"FunctionName": args.function, "DestinationConfig": destinations},
+                    f"Send {args.function}'s successful results to the {args.on_success_bus} bus",
+                    records=Resource("lambda_destination", args.function, {"function": args.function}))]
+
+
+def _remove_statement(resource: Resource) -> list[Custom]:
+    topic_arn, sid = resource.attrs["topic_arn"], resource.attrs["sid"]
+
+    def run(client):
+        sns = client("sns")
+        policy = json.loads(sns.get_topic_attributes(TopicArn=topic_arn)["Attributes"].get("Policy") or "{}")
+        kept = [s for s in policy.get("Statement", []) if s.get("Sid") != sid]
+        if len(kept) != len(policy.get("Statement", [])):
+            policy["Statement"] = kept
+            sns.set_topic_attributes(TopicArn=topic_arn, AttributeName="Policy", AttributeValue=json.dumps(policy))
+
+    return [Custom("sns", f"Remove statement {sid} from the policy of {topic_arn.rsplit(':', 1)[-1]}", run)]
+
+
+resources.register("topic_policy_statement", resources.Kind(15, "topic policy statement", _remove_statement,
+                                                            gone_codes=("NotFound", "NotFoundException")))
+
+
+resources.register("lambda_permission", resources.Kind(15, "Lambda permission", lambda r: [ApiCall(
+    "lambda", "remove_permission", {"FunctionName": r.attrs["function"], "StatementId": r.attrs["statement_id"]},
+    f"Remove permission {r.attrs['statement_id']} from {r.attrs['function']}")]))
+resources.register("lambda_destination", resources.Kind(15, "Lambda destination", lambda r: [ApiCall(
+    "lambda", "update_function_event_invoke_config", {"FunctionName": r.attrs["function"], "DestinationConfig": {"OnSuccess": {}}},
+    f"Remove {r.attrs['function']}'s on-success destination")]))
+resources.register("connection", resources.Kind(35, "connection", lambda r: [ApiCall(
+    "events", "delete_connection", {"Name": r.attrs["name"]}, f"Delete connection {r.attrs['name']}")]))
+resources.register("api_destination", resources.Kind(30, "API destination", lambda r: [ApiCall(
+    "events", "delete_api_destination", {"Name": r.attrs["name"]}, f"Delete API destination {r.attrs['name']}")]))

@@ -1,0 +1,58 @@
+"""Check: API Gateway's execution log shows the authorizer allowed our event and status 200."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from . import Outcome, check_kind, poll
+from .logs import events_in
+
+_REQUEST_ID = re.compile(r"^\(([^)]+)\)\s*(.*)$", re.S)
+
+
+@dataclass
+class ApiLogArgs:
+    api: str  # the REST API's name
+    sample: str
+    stage: str = "Prod"
+
+
+def rest_api_id(ctx, name: str) -> str | None:
+    for page in ctx.client("apigateway").get_paginator("get_rest_apis").paginate():
+        for api in page.get("items", []):
+            if api.get("name") == name:
+                return api["id"]
+    return None
+
+
+@check_kind("api_execution_log", ApiLogArgs)
+def api_execution_log(ctx, args: ApiLogArgs) -> Outcome:
+    ids = ctx.published.get(args.sample, [])
+    if not ids:
+        return Outcome(False, f"the sample event {args.sample} has not been published yet")
+    api_id = rest_api_id(ctx, args.api)
+    if api_id is None:
+        return Outcome(False, f"there is no REST API named {args.api}: run `workshop run prerequisites`")
+    group = f"API-Gateway-Execution-Logs_{api_id}/{args.stage}"
+
+    def probe() -> Outcome:
+        requests: dict[str, list[str]] = {}
+        for event in events_in(ctx, group, ctx.started_ms):
+            found = _REQUEST_ID.match(event.get("message", ""))
+            if found:
+                requests.setdefault(found.group(1), []).append(found.group(2))
+        for request_id, lines in requests.items():
+            text = "\n".join(lines)
+            if ids[-1] not in text:
+                continue
+            status = re.search(r"Method completed with status: (\d+)", text)
+            authorized = "Successfully completed authorizer execution" in text or "Using valid authorizer policy" in text
+            if status and status.group(1) == "200" and authorized:
+                return Outcome(True, f"request {request_id}: the authorizer allowed it and the API answered 200")
+            if status:
+                return Outcome(False, f"request {request_id} carrying event {ids[-1]} ended with status {status.group(1)}"
+                                      + ("" if authorized else ": the authorizer did not allow it (check the connection's Basic credentials)"))
+        return Outcome(False, f"no request carrying event {ids[-1]} in {group} within {ctx.deadline_s:.0f}s")
+
+    return poll(probe, ctx.deadline_s)

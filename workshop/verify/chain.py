@@ -1,0 +1,87 @@
+"""Check: one EU order followed through the whole Lambda-destinations chain, with each hop's time.
+
+Orders → EUOrdersRule → OrderProcessing (puts "Order Processed") → OrderProcessingRule →
+InventoryFunction → on-success destination: the Inventory bus → InventoryDevRule → log group.
+The "Order Processed" event's id comes from the execution's output (the PutEvents answer), and the
+success record's requestPayload is that event: that is how the hops are joined.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from . import Outcome, check_kind, poll
+from .logs import events_in
+from .stepfunctions import executions_for
+
+
+@dataclass
+class ChainArgs:
+    sample: str
+    state_machine: str
+    log_group: str
+
+
+def _stamp(value) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%H:%M:%S.%f")[:-3]
+    return str(value)
+
+
+@check_kind("lambda_chain", ChainArgs)
+def lambda_chain(ctx, args: ChainArgs) -> Outcome:
+    ids = ctx.published.get(args.sample, [])
+    if not ids:
+        return Outcome(False, f"the sample event {args.sample} has not been published yet")
+    hops: list[tuple[str, str]] = [(f"published {args.sample} to Orders", ids[-1])]
+    state: dict = {}
+
+    def execution() -> Outcome:
+        runs = executions_for(ctx, args.state_machine, ids[-1:])
+        if not runs or runs[0]["status"] == "RUNNING":
+            return Outcome(False, f"no finished execution of {args.state_machine} for event {ids[-1]} (is EUOrdersRule deployed?)")
+        run = runs[0]
+        if run["status"] != "SUCCEEDED":
+            return Outcome(False, f"execution {run['name']} {run['status']}")
+        try:
+            entries = json.loads(run.get("output") or "{}").get("Entries", [])
+            state["processed_id"] = entries[0]["EventId"]
+        except (ValueError, KeyError, IndexError, AttributeError):
+            return Outcome(False, f"execution {run['name']} did not put an Order Processed event (output {run.get('output')})")
+        state["run"] = run
+        return Outcome(True, "")
+
+    outcome = poll(execution, ctx.deadline_s)
+    if not outcome.passed:
+        return outcome
+    run = state["run"]
+    hops.append((f"{args.state_machine} execution {run['name']} SUCCEEDED", f"{_stamp(run['startDate'])} → {_stamp(run.get('stopDate'))}"))
+    hops.append(("Order Processed event put on Orders", state["processed_id"]))
+
+    def record() -> Outcome:
+        for item in events_in(ctx, args.log_group, ctx.started_ms):
+            try:
+                event = json.loads(item["message"])
+            except ValueError:
+                continue
+            payload = (event.get("detail") or {}).get("requestPayload") or {}
+            if isinstance(payload, dict) and payload.get("id") == state["processed_id"]:
+                state["record"] = event
+                return Outcome(True, "")
+        return Outcome(False, f"no InventoryFunction result for event {state['processed_id']} in {args.log_group} "
+                              f"within {ctx.deadline_s:.0f}s (check OrderProcessingRule, its Lambda permission, and the on-success destination)")
+
+    outcome = poll(record, ctx.deadline_s)
+    if not outcome.passed:
+        ctx.ui.tree("The chain so far", hops)
+        return outcome
+    event = state["record"]
+    condition = (event["detail"].get("requestContext") or {}).get("condition", "")
+    hops.append((f"InventoryFunction ran: {event['detail-type']} ({condition})", event.get("time", "")))
+    hops.append((f"Inventory bus → InventoryDevRule → {args.log_group}", event["id"]))
+    ctx.ui.tree(f"Order {ids[-1][:8]}… through the whole chain", hops)
+    if event.get("detail-type") != "Lambda Function Invocation Result - Success":
+        return Outcome(False, f"InventoryFunction's result was {event.get('detail-type')}")
+    return Outcome(True, f"the order went through {len(hops)} hops and the success record arrived in {args.log_group}")

@@ -1,0 +1,87 @@
+"""Checks on a queue: exactly the expected events arrived (SNS envelope unwrapped), the others not.
+
+Messages read are deleted, as the workshop asks. What one check reads is kept in the context,
+so the "arrived" and "did not arrive" checks of one verification see the same messages.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+from . import Outcome, check_kind, poll
+
+SETTLE_S = {"sandbox": 1.5}  # how long to keep listening for an event that must NOT arrive
+DEFAULT_SETTLE_S = 10.0
+
+
+def unwrap(body: str) -> dict | None:
+    """The EventBridge event in an SQS body: bare (raw delivery) or in the SNS envelope's Message."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    if isinstance(data, dict) and data.get("Type") == "Notification" and isinstance(data.get("Message"), str):
+        try:
+            data = json.loads(data["Message"])
+        except ValueError:
+            return None
+    return data if isinstance(data, dict) else None
+
+
+def drain(ctx, queue: str, wait_s: int = 1) -> list[dict]:
+    """Receive what is there now (deleting it) and add it to what this verification has seen."""
+    sqs = ctx.client("sqs")
+    url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+    seen = ctx.seen.setdefault(f"sqs:{queue}", [])
+    for _ in range(10):  # bounded: at most 100 messages a look
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_s).get("Messages", [])
+        if not messages:
+            break
+        for message in messages:
+            event = unwrap(message.get("Body", ""))
+            if event is not None:
+                seen.append(event)
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        wait_s = 0
+    return seen
+
+
+@dataclass
+class QueueArgs:
+    queue: str
+    sample: str
+
+
+@check_kind("sqs_received", QueueArgs)
+def sqs_received(ctx, args: QueueArgs) -> Outcome:
+    ids = ctx.published.get(args.sample, [])
+    if not ids:
+        return Outcome(False, f"the sample event {args.sample} has not been published yet")
+
+    def probe() -> Outcome:
+        count = sum(1 for e in drain(ctx, args.queue) if e.get("id") == ids[-1])
+        if count == 1:
+            return Outcome(True, f"event {ids[-1]} ({args.sample}) arrived in queue {args.queue} once")
+        if count > 1:
+            return Outcome(False, f"event {ids[-1]} arrived {count} times in queue {args.queue}")
+        return Outcome(False, f"event {ids[-1]} ({args.sample}) did not arrive in queue {args.queue} within {ctx.deadline_s:.0f}s")
+
+    return poll(probe, ctx.deadline_s)
+
+
+@check_kind("sqs_not_received", QueueArgs)
+def sqs_not_received(ctx, args: QueueArgs) -> Outcome:
+    ids = ctx.published.get(args.sample, [])
+    if not ids:
+        return Outcome(False, f"the sample event {args.sample} has not been published yet")
+    end = time.monotonic() + SETTLE_S.get(ctx.backend.choice.kind, DEFAULT_SETTLE_S)
+    while True:
+        arrived = [e for e in drain(ctx, args.queue) if e.get("id") == ids[-1]]
+        if arrived:
+            return Outcome(False, f"event {ids[-1]} ({args.sample}) arrived in queue {args.queue} but should not have: "
+                                  f"its detail was {json.dumps(arrived[0].get('detail'))}")
+        if time.monotonic() >= end:
+            return Outcome(True, f"event {ids[-1]} ({args.sample}) did not arrive in queue {args.queue}, as expected")
+        time.sleep(0.3)
