@@ -311,13 +311,17 @@ def status(json_out: bool = typer.Option(False, "--json", help="Print one JSON d
     \b
     Example:  workshop status --json
     """
+    from . import outputs as stack_outputs
+
     ui = _ui(json_out)
     backend = _backend(ui)
     resources = backend.ledger.resources()
     progress = _progress(backend).all()
+    outputs = stack_outputs.compute(backend)  # what a learner needs, ApiUrl first
     document = {
         "backend": backend.choice.kind, "endpoint_url": backend.endpoint_url, "region": backend.region,
         "account": backend.account, "where": backend.describe(),
+        "outputs": outputs,
         "modules": progress,
         "resources": [{"kind": r.kind, "name": r.name, "module": r.module} for r in resources],
     }
@@ -325,6 +329,8 @@ def status(json_out: bool = typer.Option(False, "--json", help="Print one JSON d
         ui.emit_json(document)
         return
     ui.say(f"Backend: {backend.describe()}, account {backend.account}")
+    if outputs:
+        ui.table("Outputs", ["output", "value"], [[k, v] for k, v in outputs.items()])
     if not resources:
         ui.say("workshop has created nothing here yet. Start with `workshop run event-bus`.")
         return

@@ -151,6 +151,14 @@ def tick(minutes: int) -> dict:
     return request(info.endpoint_url, "/_workshop/clock/tick", {"minutes": minutes}, timeout=120.0)
 
 
+def apis() -> list[dict]:
+    """REST APIs in the running sandbox: [{"id", "name", "region", "stage", "local_url", "aws_url"}]."""
+    info = status()
+    if not info.running:
+        raise SandboxNotRunning("The sandbox is not running: start it with `workshop sandbox start`.")
+    return request(info.endpoint_url, "/_workshop/apis", timeout=30.0)  # type: ignore[return-value]
+
+
 def _terminate(pid: int) -> None:
     """SIGTERM the sandbox's process group (it and any Lambda runs), then SIGKILL if it lingers."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
@@ -173,3 +181,18 @@ def _log_tail(lines: int = 5) -> str:
     except FileNotFoundError:
         return "(no log)"
     return " | ".join(text[-lines:])
+
+
+class SandboxClock:
+    """The sandbox clock, seen from outside: what time it is there, and moving it forward."""
+
+    def __init__(self, endpoint_url: str):
+        self.endpoint_url = endpoint_url
+
+    def now(self):
+        from datetime import datetime
+
+        return datetime.fromisoformat(request(self.endpoint_url, "/_workshop/health")["clock"])
+
+    def advance(self, minutes: int) -> dict:
+        return request(self.endpoint_url, "/_workshop/clock/tick", {"minutes": minutes}, timeout=120.0)

@@ -1,26 +1,47 @@
 """Asynchronous delivery: PutEvents answers at once; workers deliver each (event, rule, target).
 
-A failing target never fails PutEvents. Failures are retried per the target's RetryPolicy and then
-sent to its dead-letter queue, if any; every outcome is counted for /_workshop/stats.
+A failing target never fails PutEvents. Retryable failures are retried per the target's
+RetryPolicy with exponential backoff on the SANDBOX CLOCK (so `tick` moves retries along in a
+test), then the event goes to the target's dead-letter queue, if any, with AWS's attributes.
+Non-retryable failures (no permission, no such resource) skip the retries, as on AWS.
+
+The same machinery runs other asynchronous work, e.g. Lambda's own async invocations
+(`run`/`call_at` with pool "lambda"), so `wait_idle` and `settle` see all of it.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import json
 import logging
 import queue
+import random
 import threading
+import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable
 
-from .targets import DeliveryError
+from .targets import DeliveryError, arn_parts
 
 log = logging.getLogger("workshop.sandbox.delivery")
 
-WORKERS = 4
-DEFAULT_MAX_ATTEMPTS = 185
-RETRY_DELAYS_S = (0.05, 0.2, 0.5)  # real-time backoff for the first retries; the rest wait on the clock
+POOLS = {"targets": 8, "lambda": 4}  # worker threads; Lambda runs are slow, keep them off the target pool
+DEFAULT_MAX_RETRIES = 185          # AWS's default RetryPolicy: 185 retries ...
+DEFAULT_MAX_AGE_S = 24 * 3600      # ... or 24 hours, whichever comes first
+MAX_RETRIES_LIMIT = 185            # the API's bounds; a stored policy beyond them is clamped
+MAX_AGE_LIMIT_S = 24 * 3600
+BACKOFF_FIRST_S = 1.0
+BACKOFF_MAX_S = 300.0
+SETTLE_MAX_ROUNDS = 100_000        # a hard stop for `settle`, whatever the policies say
+
+# What AWS writes in a dead-letter message's ERROR_CODE, for the codes our deliverers raise.
+_DLQ_CODES = {"AccessDenied": "NO_PERMISSIONS", "ResourceNotFoundException": "NO_RESOURCE",
+              "InputTransformationFailed": "INVALID_PARAMETER", "UnsupportedTarget": "INVALID_PARAMETER",
+              "InternalError": "INTERNAL_ERROR"}
 
 
 @dataclass
@@ -31,104 +52,209 @@ class Job:
     rule_arn: str
     target: dict
     attempt: int = 1
-    delivery_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    delivery_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    first_attempt_at: datetime | None = None  # sandbox-clock time of the first attempt
+    due: datetime | None = None               # sandbox-clock time of this (re)try
+
+
+def backoff(attempt: int) -> float:
+    """Seconds before retry `attempt` (2 = first retry): exponential with jitter, capped."""
+    base = min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2 ** (attempt - 2))
+    return base * random.uniform(0.8, 1.0)
 
 
 class Delivery:
     def __init__(self, plane):
         self.plane = plane
-        self.queue: queue.Queue[Job | None] = queue.Queue()
+        self.clock = plane.clock
+        self.queues: dict[str, queue.Queue] = {name: queue.Queue() for name in POOLS}
         self.stats: Counter = Counter()
         self.failures: list[dict] = []  # the most recent, for `workshop status` and tests
         self._lock = threading.Lock()
-        self._threads: list[threading.Thread] = []
-        self._pending = 0
         self._idle = threading.Condition(self._lock)
+        self._pending = 0  # queued or running; scheduled retries are not pending until due
+        self._scheduled: list[tuple[datetime, int, str, Callable[[datetime], None]]] = []
+        self._seq = itertools.count()
+        self._threads: list[threading.Thread] = []
+        self._stopping = threading.Event()
 
+    # lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
-        for n in range(WORKERS):
-            thread = threading.Thread(target=self._work, name=f"delivery-{n}", daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        for pool, count in POOLS.items():
+            for n in range(count):
+                thread = threading.Thread(target=self._work, args=(pool,), name=f"{pool}-{n}", daemon=True)
+                thread.start()
+                self._threads.append(thread)
+        thread = threading.Thread(target=self._release_loop, name="retries", daemon=True)
+        thread.start()
 
     def stop(self) -> None:
-        for _ in self._threads:
-            self.queue.put(None)
+        self._stopping.set()
+        for pool, count in POOLS.items():
+            for _ in range(count):
+                self.queues[pool].put(None)
 
+    def reset(self) -> None:
+        """Forget scheduled work and counters (the sandbox's /reset)."""
+        with self._lock:
+            self._scheduled.clear()
+            self.stats.clear()
+            self.failures.clear()
+
+    # scheduling ------------------------------------------------------------------------------
     def submit(self, job: Job) -> None:
+        """Deliver an event to one target, now."""
+        job.first_attempt_at = job.first_attempt_at or self.clock.now()
+        self.count("submitted")
+        self.run(lambda at: self._attempt(job, at))
+
+    def run(self, task: Callable[[datetime], None], pool: str = "targets", at: datetime | None = None) -> None:
+        """Run task(clock_time) on a worker of `pool` as soon as one is free."""
         with self._lock:
             self._pending += 1
-            self.stats["submitted"] += 1
-        self.queue.put(job)
+        self.queues[pool].put((task, at))
+
+    def call_at(self, due: datetime, task: Callable[[datetime], None], pool: str = "targets") -> None:
+        """Run task(due) once the sandbox clock reaches `due` (real time passing, or a tick)."""
+        with self._lock:
+            heapq.heappush(self._scheduled, (due, next(self._seq), pool, task))
+
+    def release_due(self, until: datetime) -> int:
+        """Queue every scheduled task due by `until`; returns how many."""
+        due = []
+        with self._lock:
+            while self._scheduled and self._scheduled[0][0] <= until:
+                due.append(heapq.heappop(self._scheduled))
+        for at, _, pool, task in due:
+            self.run(task, pool, at)
+        return len(due)
 
     def wait_idle(self, timeout: float) -> bool:
         with self._idle:
             return self._idle.wait_for(lambda: self._pending == 0, timeout)
 
-    def _done(self, outcome: str) -> None:
+    def settle(self, until: datetime, timeout: float) -> bool:
+        """After a tick: run everything due by `until`, including retries that come due while doing
+        so, until nothing is left before `until` (or the timeout). True when settled."""
+        deadline = time.monotonic() + timeout
+        for _ in range(SETTLE_MAX_ROUNDS):
+            if not self.wait_idle(max(0.0, deadline - time.monotonic())):
+                return False
+            if self.release_due(until) == 0:
+                return True
+        log.error("settling the clock did not converge after %d rounds", SETTLE_MAX_ROUNDS)
+        return False
+
+    def scheduled_count(self) -> int:
         with self._lock:
-            self._pending -= 1
-            self.stats[outcome] += 1
-            if self._pending == 0:
-                self._idle.notify_all()
+            return len(self._scheduled)
 
-    def _work(self) -> None:
-        while True:
-            job = self.queue.get()
-            if job is None:
-                return
+    def count(self, key: str, n: int = 1) -> None:
+        with self._lock:
+            self.stats[key] += n
+
+    def snapshot(self) -> dict:
+        with self._lock:
+            return {**self.stats, "pending": self._pending, "scheduled": len(self._scheduled)}
+
+    def _release_loop(self) -> None:
+        while not self._stopping.wait(0.05):
             try:
-                self._deliver(job)
-                self._done("delivered")
-            except DeliveryError as exc:
-                self._fail(job, exc)
-            except Exception as exc:  # a bug or an unexpected answer: count it, keep the worker alive
-                log.exception("delivery of %s to %s failed", job.event.get("id"), job.target.get("Arn"))
-                self._fail(job, DeliveryError("InternalError", str(exc)))
+                self.release_due(self.clock.now())
+            except Exception:
+                log.exception("releasing scheduled work failed")
 
-    def _deliver(self, job: Job) -> None:
-        payload = self.plane.shape(job)
-        self.plane.deliverer_for(job.target["Arn"]).deliver(job.target, payload, job.event, job)
+    def _work(self, pool: str) -> None:
+        source = self.queues[pool]
+        while True:
+            item = source.get()
+            if item is None:
+                return
+            task, at = item
+            try:
+                task(at or self.clock.now())
+            except Exception:  # a bug: count it, keep the worker alive
+                log.exception("sandbox %s task failed", pool)
+                self.count("internal_errors")
+            finally:
+                with self._lock:
+                    self._pending -= 1
+                    if self._pending == 0:
+                        self._idle.notify_all()
 
-    def _fail(self, job: Job, error: DeliveryError) -> None:
-        policy = job.target.get("RetryPolicy") or {}
-        max_attempts = 1 + int(policy.get("MaximumRetryAttempts", DEFAULT_MAX_ATTEMPTS))
-        if error.retryable and job.attempt < max_attempts and job.attempt <= len(RETRY_DELAYS_S):
-            delay = RETRY_DELAYS_S[job.attempt - 1]
-            job.attempt += 1
-            threading.Timer(delay, self.queue.put, args=(job,)).start()
-            with self._lock:
-                self.stats["retried"] += 1
+    # one delivery attempt --------------------------------------------------------------------
+    def _attempt(self, job: Job, at: datetime) -> None:
+        job.due = at
+        try:
+            payload = self.plane.shape(job)
+            self.plane.deliverer_for(job.target["Arn"]).deliver(job.target, payload, job.event, job)
+        except DeliveryError as exc:
+            self._fail(job, exc, at)
             return
+        except Exception as exc:  # an unexpected answer: treat as a transient internal error
+            log.exception("delivery of %s to %s failed", job.event.get("id"), job.target.get("Arn"))
+            self._fail(job, DeliveryError("INTERNAL_ERROR", str(exc)), at)
+            return
+        self.count("delivered")
+
+    def _fail(self, job: Job, error: DeliveryError, at: datetime) -> None:
+        policy = job.target.get("RetryPolicy") or {}
+        max_retries = _bounded(policy.get("MaximumRetryAttempts"), DEFAULT_MAX_RETRIES, 0, MAX_RETRIES_LIMIT)
+        max_age = _bounded(policy.get("MaximumEventAgeInSeconds"), DEFAULT_MAX_AGE_S, 60, MAX_AGE_LIMIT_S)
+        exhausted = None
+        if error.retryable:
+            next_at = at + timedelta(seconds=backoff(job.attempt + 1))
+            if job.attempt > max_retries:
+                exhausted = "MaximumRetryAttempts"
+            elif (next_at - job.first_attempt_at).total_seconds() > max_age:
+                exhausted = "MaximumEventAgeInSeconds"
+            else:
+                job.attempt += 1
+                self.count("retried")
+                self.call_at(next_at, lambda when: self._attempt(job, when))
+                return
         self._record_failure(job, error)
         dlq = (job.target.get("DeadLetterConfig") or {}).get("Arn")
         if dlq:
-            self._to_dead_letter(job, error, dlq)
-        self._done("failed")
+            self._to_dead_letter(job, error, dlq, exhausted)
+        self.count("failed")
 
     def _record_failure(self, job: Job, error: DeliveryError) -> None:
-        log.warning("delivery failed: event %s rule %s target %s: %s %s", job.event.get("id"), job.rule_name,
-                    job.target.get("Arn"), error.code, error)
+        log.warning("delivery failed: event %s rule %s target %s after %d attempt(s): %s %s", job.event.get("id"),
+                    job.rule_name, job.target.get("Arn"), job.attempt, error.code, error)
+        self.record_failure({"event_id": job.event.get("id"), "rule": job.rule_name, "target": job.target.get("Arn"),
+                             "error_code": error.code, "error_message": str(error), "attempts": job.attempt})
+
+    def record_failure(self, entry: dict) -> None:
+        """Keep the most recent failures for /_workshop/stats."""
         with self._lock:
-            self.failures.append({"event_id": job.event.get("id"), "rule": job.rule_name, "target": job.target.get("Arn"),
-                                  "error_code": error.code, "error_message": str(error), "attempts": job.attempt})
+            self.failures.append(entry)
             del self.failures[:-100]
 
-    def _to_dead_letter(self, job: Job, error: DeliveryError, dlq_arn: str) -> None:
-        """AWS sends the event with attributes naming the rule, target and error."""
-        from .targets import arn_parts
-
-        parts = arn_parts(dlq_arn)
-        sqs = self.plane.clients("sqs", parts["region"])
+    def _to_dead_letter(self, job: Job, error: DeliveryError, dlq_arn: str, exhausted: str | None) -> None:
+        """AWS sends the event with attributes naming the rule, target, error and retries."""
         attributes = {
-            "RULE_ARN": job.rule_arn, "TARGET_ARN": job.target["Arn"], "ERROR_CODE": error.code,
-            "ERROR_MESSAGE": str(error)[:256],
+            "RULE_ARN": job.rule_arn, "TARGET_ARN": job.target["Arn"],
+            "ERROR_CODE": _DLQ_CODES.get(error.code, error.code if error.code.isupper() else "UNKNOWN"),
+            "ERROR_MESSAGE": str(error)[:1024] or error.code, "RETRY_ATTEMPTS": str(job.attempt - 1),
         }
+        if exhausted:
+            attributes["EXHAUSTED_RETRY_CONDITION"] = exhausted
         try:
+            parts = arn_parts(dlq_arn)
+            sqs = self.plane.clients("sqs", parts["region"])
             url = sqs.get_queue_url(QueueName=parts["resource"], QueueOwnerAWSAccountId=parts["account"])["QueueUrl"]
             sqs.send_message(QueueUrl=url, MessageBody=json.dumps(job.event),
                              MessageAttributes={k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()})
-            with self._lock:
-                self.stats["dead_lettered"] += 1
-        except Exception:
-            log.exception("could not send event %s to dead-letter queue %s", job.event.get("id"), dlq_arn)
+            self.count("dead_lettered")
+        except Exception as exc:
+            log.warning("could not send event %s to dead-letter queue %s: %s", job.event.get("id"), dlq_arn, exc)
+            self.count("dead_letter_failed")
+
+
+def _bounded(value, default: int, low: int, high: int) -> int:
+    try:
+        number = int(value) if value is not None else default
+    except (TypeError, ValueError):
+        number = default
+    return max(low, min(high, number))

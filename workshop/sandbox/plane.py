@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import random
 import threading
 import urllib.request
 from datetime import datetime, timedelta
@@ -16,7 +15,10 @@ from .delivery import Delivery, Job
 from .events_api import EventsApi, envelope
 from .front import Request, Response
 from .router import BusRoutes, Router
-from .targets import DeliveryError, EventBusTarget, LogsTarget, SqsTarget, arn_parts
+from .faults import Faults
+from .lambda_service import LambdaService
+from .targets import (DeliveryError, EventBusTarget, LambdaTarget, LogsTarget, SnsTarget, SqsTarget,
+                      StepFunctionsTarget, arn_parts)
 
 log = logging.getLogger("workshop.sandbox.plane")
 
@@ -30,7 +32,11 @@ class DataPlane:
         self.events_api = EventsApi(self)
         self.interceptors = [self.events_api.handle]  # more target kinds register their own here
         self.regions: set[str] = {os.environ.get("AWS_DEFAULT_REGION", "us-east-1")}
-        self.faults = {"throttle": 0.0, "error": 0.0}
+        self.faults = Faults()
+        self.state_dir = None  # set by the server: Lambda code lives under it
+        self.after_moto_hooks = []  # called with each request moto answered with 2xx
+        self._first_seen: dict[str, datetime] = {}  # schedule rule ARN -> first minute seen (rate() origin)
+        self._rule_created: dict[tuple[str, str, str], datetime] = {}  # (region, bus, rule) -> PutRule clock time
         self._schedule_lock = threading.Lock()
         self._last_fired: datetime | None = None
         self._stopping = threading.Event()
@@ -43,6 +49,19 @@ class DataPlane:
         self.delivery = Delivery(self)
         self.logs_target = LogsTarget(self.clients)
         self.deliverers = {"logs": self.logs_target, "sqs": SqsTarget(self.clients), "events": EventBusTarget(self)}
+        self.sns_target = SnsTarget(self.clients)
+        self.lambdas = LambdaService(self)  # keeps function code, runs handlers, async invokes
+        self.deliverers.update({"sns": self.sns_target, "states": StepFunctionsTarget(self.clients),
+                                "lambda": LambdaTarget(self)})
+        self.interceptors.append(self.lambdas.intercept)
+        self.after_moto_hooks += [self.lambdas.after_moto, self.sns_target.observe, self._note_put_rule]
+        from .api_destinations import ApiDestinations
+        from .apigateway import ApiGateway
+
+        self.api_destinations = ApiDestinations(self)  # keeps connection secrets, in memory only
+        self.apigateway = ApiGateway(self)  # serves execute-api URLs of moto's REST APIs
+        self.deliverers["api-destination"] = self.api_destinations
+        self.interceptors += [self.apigateway.intercept, self.api_destinations.intercept]
         self.delivery.start()
         threading.Thread(target=self._schedule_loop, name="schedules", daemon=True).start()
 
@@ -65,7 +84,7 @@ class DataPlane:
             return None
         if request.service:
             self.regions.add(request.region)
-            fault = self._fault()
+            fault = self.faults.check(request)
             if fault is not None:
                 return fault
         for intercept in self.interceptors:
@@ -75,19 +94,19 @@ class DataPlane:
         return None
 
     def after_moto(self, request: Request) -> None:
+        for hook in self.after_moto_hooks:
+            hook(request)
         operation = request.target.split(".", 1)[-1] if request.target else ""
         if request.service == "events" and not operation.startswith(_READ_PREFIXES):
             self.router.invalidate()
         elif request.service == "logs" and "ResourcePolicy" in operation:
             self.logs_target.invalidate()
 
-    def _fault(self) -> Response | None:
-        roll = random.random()
-        if roll < self.faults["throttle"]:
-            return Response.aws_json_error("ThrottlingException", "Rate exceeded (injected by the sandbox)", 400)
-        if roll < self.faults["throttle"] + self.faults["error"]:
-            return Response.aws_json_error("InternalFailure", "Injected failure (sandbox fault injection)", 500)
-        return None
+    def _note_put_rule(self, request: Request) -> None:
+        if request.service == "events" and request.target.endswith(".PutRule"):
+            body = request.json()
+            bus = (body.get("EventBusName") or "default").rsplit("/", 1)[-1]
+            self._rule_created[(request.region, bus, body.get("Name", ""))] = self.clock.now()
 
     # data plane ------------------------------------------------------------------------------
     def publish(self, region: str, bus: BusRoutes, event: dict) -> None:
@@ -140,7 +159,10 @@ class DataPlane:
             while minute <= until:
                 for region, bus, route in rules:
                     schedule = parsed.get(route.rule_arn)
-                    if schedule is None or not schedule.fires_at(minute):
+                    # A rule fires from the minute after it was created; rate() counts from then.
+                    created = self._rule_created.get((region, route.bus_name, route.rule_name)) or \
+                        self._first_seen.setdefault(route.rule_arn, minute)
+                    if schedule is None or minute < created or not schedule.fires_at(minute, created):
                         continue
                     event = envelope(source="aws.events", detail_type="Scheduled Event", detail={},
                                      account=bus.account, region=region, resources=[route.rule_arn], time=minute)
@@ -165,35 +187,36 @@ class DataPlane:
         if path == "/health":
             return Response.of_json({"ok": True, "pid": os.getpid(), "clock": self.clock.now().isoformat()})
         if path == "/stats":
-            return Response.of_json({"stats": dict(self.delivery.stats), "failures": self.delivery.failures[-20:]})
+            return Response.of_json({"stats": self.delivery.snapshot(), "failures": self.delivery.failures[-20:]})
         if path == "/wait-idle":
             idle = self.delivery.wait_idle(float(body.get("timeout", 10)))
-            return Response.of_json({"idle": idle, "stats": dict(self.delivery.stats)})
+            return Response.of_json({"idle": idle, "stats": self.delivery.snapshot()})
         if path == "/clock/tick":
             minutes = int(body.get("minutes", 1))
             if not 1 <= minutes <= 60 * 24 * 31:
                 return Response.of_json({"message": "minutes must be between 1 and 44640"}, 400)
             before, after = self.clock.advance(minutes)
             fired = self.fire_schedules(after.replace(second=0, microsecond=0))
-            self.delivery.wait_idle(30)
+            self.delivery.settle(after, 60)  # retries and Lambda attempts that came due run now
             return Response.of_json({"from": before.isoformat(), "to": after.isoformat(), "fired": fired})
+        if path == "/apis":  # REST APIs and their local execute-api URLs, for `workshop status`
+            return Response.of_json(self.apigateway.list_apis())
         if path == "/faults":
-            for key in ("throttle", "error"):
-                if key in body:
-                    value = float(body[key])
-                    if not 0 <= value <= 1:
-                        return Response.of_json({"message": f"{key} must be a fraction between 0 and 1"}, 400)
-                    self.faults[key] = value
-            return Response.of_json(self.faults)
+            return self.faults.configure(body)
         if path == "/reset":
             req = urllib.request.Request(self.endpoint_url + "/moto-api/reset", data=b"", method="POST")
             urllib.request.urlopen(req, timeout=30).read()
             self.configure_moto()
             self.router.invalidate()
             self.logs_target.invalidate()
+            self.api_destinations.secrets.clear()
             self.clock.reset()
             self._last_fired = None
-            self.delivery.stats.clear()
-            self.delivery.failures.clear()
+            self._first_seen.clear()
+            self._rule_created.clear()
+            self.delivery.reset()
+            self.faults.clear()
+            self.lambdas.reset()
+            self.sns_target.invalidate()
             return Response.of_json({"reset": True})
         return Response.of_json({"message": f"unknown sandbox endpoint {request.path}"}, 404)

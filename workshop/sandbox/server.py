@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
 
     moto_app = DomainDispatcherApplication(create_backend_app)
     plane = DataPlane()
+    plane.state_dir = Path(args.state_dir)  # Lambda code is kept under it
     front = Front(moto_app, plane)
     server = make_server(args.host, args.port, front, threaded=True, request_handler=MotoRequestHandler)
     port = server.server_port

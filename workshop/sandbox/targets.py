@@ -2,16 +2,27 @@
 
 Each deliverer takes the shaped payload (a string, as EventBridge sends it) and raises
 DeliveryError when the target refuses, so the retry policy and dead-letter queue can apply.
+Error codes are the ones AWS writes into a dead-letter message's ERROR_CODE attribute.
+Where AWS needs a resource policy to let EventBridge in (log groups, SNS topics, Lambda
+functions), the sandbox checks the same policy and fails delivery without it.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import threading
 import time
 
 import botocore.exceptions
+
+from . import resource_policy
+from .faults import operation_name
+
+EVENTS_PRINCIPAL = "events.amazonaws.com"
+_THROTTLING = {"Throttling", "ThrottlingException", "ThrottledException", "TooManyRequestsException",
+               "RequestThrottled", "RequestLimitExceeded"}
+_SNS_POLICY_CHANGES = {"CreateTopic", "DeleteTopic", "SetTopicAttributes", "AddPermission", "RemovePermission"}
+_DENIED = {"AccessDenied", "AccessDeniedException", "AuthorizationError", "AuthorizationErrorException"}
 
 
 class DeliveryError(Exception):
@@ -23,15 +34,41 @@ class DeliveryError(Exception):
 
 def arn_parts(arn: str) -> dict:
     parts = arn.split(":", 5)
+    if len(parts) < 5:
+        raise DeliveryError("INVALID_PARAMETER", f"{arn!r} is not an ARN.", retryable=False)
     return {"service": parts[2], "region": parts[3], "account": parts[4], "resource": parts[5] if len(parts) > 5 else ""}
 
 
+def from_client_error(exc: botocore.exceptions.ClientError, not_found: set[str], what: str) -> DeliveryError:
+    """Classify a refusal: missing things and permissions are not retried (as on AWS), the rest is."""
+    code = exc.response.get("Error", {}).get("Code", "")
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 500)
+    message = exc.response.get("Error", {}).get("Message") or str(exc)
+    if code in not_found:
+        return DeliveryError("NO_RESOURCE", f"{what} does not exist ({code}).", retryable=False)
+    if code in _DENIED:
+        return DeliveryError("NO_PERMISSIONS", f"{what}: {message}", retryable=False)
+    if code in _THROTTLING:
+        return DeliveryError("THROTTLING", f"{what}: {message}")
+    if 400 <= status < 500:
+        return DeliveryError("INVALID_PARAMETER", f"{what} refused the event: {code}: {message}", retryable=False)
+    return DeliveryError("ERROR_FROM_TARGET", f"{what} failed: {code}: {message}")
+
+
+def policy_context(context) -> dict[str, str]:
+    """Condition keys EventBridge's calls carry: the rule (aws:SourceArn) and its account."""
+    rule_arn = getattr(context, "rule_arn", "") or ""
+    account = rule_arn.split(":")[4] if rule_arn.count(":") >= 5 else ""
+    return {"aws:SourceArn": rule_arn, "aws:SourceAccount": account}
+
+
 class LogsTarget:
-    """CloudWatch Logs: EventBridge may only write where a logs resource policy lets it."""
+    """CloudWatch Logs: EventBridge may only write where a logs resource policy lets it.
+    Each event gets its own log stream, named by the event id, as EventBridge does."""
 
     def __init__(self, clients):
         self.clients = clients
-        self._policies: dict[str, list[dict]] = {}
+        self._policies: dict[str, list] = {}
         self._lock = threading.Lock()
 
     def invalidate(self) -> None:
@@ -39,59 +76,55 @@ class LogsTarget:
             self._policies.clear()
 
     def deliver(self, target: dict, payload: str, event: dict, context) -> None:
-        arn = target["Arn"]
+        arn = target["Arn"].removesuffix(":*")
         parts = arn_parts(arn)
         group = parts["resource"].split(":", 1)[1] if ":" in parts["resource"] else parts["resource"]
-        group = group[:-2] if group.endswith(":*") else group
-        if not self._allowed(parts["region"], arn.removesuffix(":*")):
-            raise DeliveryError("AccessDenied", f"No CloudWatch Logs resource policy lets events.amazonaws.com write to {group}.", retryable=False)
+        if not self._allowed(parts["region"], arn, context):
+            raise DeliveryError("NO_PERMISSIONS", f"No CloudWatch Logs resource policy lets {EVENTS_PRINCIPAL} "
+                                "call logs:CreateLogStream and logs:PutLogEvents on log group " + group, retryable=False)
         logs = self.clients("logs", parts["region"])
         stream = event.get("id") or context.delivery_id
         try:
             logs.create_log_stream(logGroupName=group, logStreamName=stream)
         except botocore.exceptions.ClientError as exc:
-            code = exc.response["Error"]["Code"]
-            if code == "ResourceNotFoundException":
-                raise DeliveryError(code, f"Log group {group} does not exist.", retryable=False)
-            if code != "ResourceAlreadyExistsException":
-                raise DeliveryError(code, str(exc))
-        logs.put_log_events(logGroupName=group, logStreamName=stream,
-                            logEvents=[{"timestamp": int(time.time() * 1000), "message": payload}])
+            if exc.response["Error"]["Code"] != "ResourceAlreadyExistsException":
+                raise from_client_error(exc, {"ResourceNotFoundException"}, f"Log group {group}") from None
+        try:
+            # Real time, not the sandbox clock: CloudWatch refuses log events from the future.
+            logs.put_log_events(logGroupName=group, logStreamName=stream,
+                                logEvents=[{"timestamp": int(time.time() * 1000), "message": payload}])
+        except botocore.exceptions.ClientError as exc:
+            raise from_client_error(exc, {"ResourceNotFoundException"}, f"Log group {group}") from None
 
-    def _allowed(self, region: str, group_arn: str) -> bool:
+    def _allowed(self, region: str, group_arn: str, context) -> bool:
         with self._lock:
             policies = self._policies.get(region)
         if policies is None:
             raw = self.clients("logs", region).describe_resource_policies().get("resourcePolicies", [])
-            policies = [json.loads(p["policyDocument"]) for p in raw]
+            policies = [p["policyDocument"] for p in raw]
             with self._lock:
                 self._policies[region] = policies
-        for document in policies:
-            for statement in _as_list(document.get("Statement")):
-                if statement.get("Effect") != "Allow":
-                    continue
-                principal = statement.get("Principal", {})
-                services = _as_list(principal.get("Service")) if isinstance(principal, dict) else [principal]
-                if "events.amazonaws.com" not in services and "*" not in services:
-                    continue
-                actions = _as_list(statement.get("Action"))
-                if not any(fnmatch.fnmatchcase("logs:PutLogEvents", a) for a in actions):
-                    continue
-                if any(fnmatch.fnmatchcase(group_arn, r) or fnmatch.fnmatchcase(group_arn + ":*", r)
-                       for r in _as_list(statement.get("Resource"))):
-                    return True
-        return False
+        conditions = policy_context(context)
+        return any(resource_policy.allows(document, service=principal, action=action, resource=group_arn, context=conditions)
+                   for document in policies
+                   for principal in (EVENTS_PRINCIPAL, "delivery.logs.amazonaws.com")
+                   for action in ("logs:PutLogEvents",))
 
 
 class SqsTarget:
     def __init__(self, clients):
         self.clients = clients
+        self._urls: dict[str, str] = {}  # queue ARN -> URL; a queue's URL never changes
 
     def deliver(self, target: dict, payload: str, event: dict, context) -> None:
-        parts = arn_parts(target["Arn"])
+        arn = target["Arn"]
+        parts = arn_parts(arn)
         sqs = self.clients("sqs", parts["region"])
         try:
-            url = sqs.get_queue_url(QueueName=parts["resource"], QueueOwnerAWSAccountId=parts["account"])["QueueUrl"]
+            url = self._urls.get(arn)
+            if url is None:
+                url = sqs.get_queue_url(QueueName=parts["resource"], QueueOwnerAWSAccountId=parts["account"])["QueueUrl"]
+                self._urls[arn] = url
             params = {"QueueUrl": url, "MessageBody": payload}
             group = (target.get("SqsParameters") or {}).get("MessageGroupId")
             if group:
@@ -99,7 +132,97 @@ class SqsTarget:
                 params["MessageDeduplicationId"] = event.get("id", context.delivery_id)
             sqs.send_message(**params)
         except botocore.exceptions.ClientError as exc:
-            raise DeliveryError(exc.response["Error"]["Code"], str(exc))
+            self._urls.pop(arn, None)  # the queue may have been deleted (and recreated)
+            raise from_client_error(exc, {"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"},
+                                    f"SQS queue {arn}") from None
+
+
+class SnsTarget:
+    """SNS: publish through moto, which fans out to subscribers (raw delivery or the envelope).
+    AWS requires the topic policy to let events.amazonaws.com call sns:Publish."""
+
+    def __init__(self, clients):
+        self.clients = clients
+        self._policies: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._policies.clear()
+
+    def observe(self, request) -> None:
+        """After each call moto answered: forget cached policies when a topic's may have changed."""
+        if request.service == "sns" and operation_name(request) in _SNS_POLICY_CHANGES:
+            self.invalidate()
+
+    def deliver(self, target: dict, payload: str, event: dict, context) -> None:
+        arn = target["Arn"]
+        parts = arn_parts(arn)
+        sns = self.clients("sns", parts["region"])
+        not_found = {"NotFound", "NotFoundException", "ResourceNotFoundException"}
+        try:
+            with self._lock:
+                policy = self._policies.get(arn)
+            if policy is None:
+                policy = sns.get_topic_attributes(TopicArn=arn)["Attributes"].get("Policy") or "{}"
+                with self._lock:
+                    self._policies[arn] = policy
+            if not resource_policy.allows(policy, service=EVENTS_PRINCIPAL, action="sns:Publish", resource=arn,
+                                          context=policy_context(context)):
+                raise DeliveryError("NO_PERMISSIONS", f"The policy of SNS topic {arn} does not let {EVENTS_PRINCIPAL} "
+                                    "call sns:Publish: add a statement allowing it (the console adds one silently).",
+                                    retryable=False)
+            params = {"TopicArn": arn, "Message": payload}
+            if arn.endswith(".fifo"):
+                params["MessageGroupId"] = (target.get("SqsParameters") or {}).get("MessageGroupId") or context.rule_name
+                params["MessageDeduplicationId"] = event.get("id", context.delivery_id)
+            sns.publish(**params)
+        except botocore.exceptions.ClientError as exc:
+            raise from_client_error(exc, not_found, f"SNS topic {arn}") from None
+
+
+class StepFunctionsTarget:
+    """Step Functions: a named execution whose input is the (shaped) event; moto runs it."""
+
+    def __init__(self, clients):
+        self.clients = clients
+
+    def deliver(self, target: dict, payload: str, event: dict, context) -> None:
+        arn = target["Arn"]
+        sfn = self.clients("stepfunctions", arn_parts(arn)["region"])
+        try:
+            # The delivery id names the execution, so a retry of the same delivery is idempotent.
+            sfn.start_execution(stateMachineArn=arn, name=context.delivery_id, input=payload or "{}")
+        except botocore.exceptions.ClientError as exc:
+            if exc.response["Error"]["Code"] == "ExecutionAlreadyExists":
+                return
+            raise from_client_error(exc, {"StateMachineDoesNotExist"}, f"State machine {arn}") from None
+
+
+class LambdaTarget:
+    """Lambda: invoked asynchronously (so the function's retries and destinations apply); AWS
+    requires a function policy letting events.amazonaws.com invoke it from this rule."""
+
+    def __init__(self, plane):
+        self.plane = plane
+
+    def deliver(self, target: dict, payload: str, event: dict, context) -> None:
+        from .lambda_service import LambdaServiceError
+
+        parts = arn_parts(target["Arn"])
+        try:
+            body = json.loads(payload) if payload else {}
+        except ValueError:
+            body = payload  # a plain-text transformer output reaches the function as a JSON string
+        try:
+            self.plane.lambdas.invoke_async(parts["region"], target["Arn"], body,
+                                            principal=EVENTS_PRINCIPAL, source=policy_context(context))
+        except LambdaServiceError as exc:
+            if exc.code == "ResourceNotFoundException":
+                raise DeliveryError("NO_RESOURCE", str(exc), retryable=False) from None
+            if exc.code == "AccessDeniedException":
+                raise DeliveryError("NO_PERMISSIONS", str(exc), retryable=False) from None
+            raise DeliveryError("ERROR_FROM_TARGET", str(exc)) from None
 
 
 class EventBusTarget:
@@ -112,15 +235,9 @@ class EventBusTarget:
         parts = arn_parts(target["Arn"])
         bus = self.plane.router.bus(parts["region"], parts["resource"].split("/", 1)[-1])
         if bus is None:
-            raise DeliveryError("ResourceNotFoundException", f"Event bus {target['Arn']} does not exist.", retryable=False)
+            raise DeliveryError("NO_RESOURCE", f"Event bus {target['Arn']} does not exist.", retryable=False)
         try:
             forwarded = json.loads(payload)
         except ValueError:
             forwarded = event
         self.plane.publish(parts["region"], bus, forwarded if isinstance(forwarded, dict) else event)
-
-
-def _as_list(value) -> list:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]

@@ -1,0 +1,125 @@
+"""What a learner needs from the prerequisites (the original stack's "Outputs"), found by describing
+the resources, with the same calls on every backend. ApiUrl comes first.
+
+On a backend with its own endpoint (the sandbox, an emulator), `local_api_url` asks the endpoint
+where it serves the API (the sandbox's API Gateway stand-in answers GET /_workshop/apis); the
+ApiUrl stays the AWS-shaped one, which is what the API destination module gives EventBridge.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from typing import Callable
+
+API_NAME = "eventbridge-api-destination"
+STAGE = "Prod"
+
+
+def _quiet(call: Callable[[], str | None]) -> str | None:
+    """An output that cannot be described (missing, not allowed, service absent) is left out."""
+    import botocore.exceptions
+
+    try:
+        return call()
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, LookupError, KeyError):
+        return None
+
+
+def compute(backend) -> dict[str, str]:
+    region, client = backend.region, backend.client
+    account = backend.account
+    outputs: dict[str, str] = {}
+
+    def api() -> str | None:
+        apigw = client("apigateway")
+        for page in apigw.get_paginator("get_rest_apis").paginate():
+            for item in page.get("items", []):
+                if item.get("name") == API_NAME:
+                    apigw.get_stage(restApiId=item["id"], stageName=STAGE)
+                    return item["id"]
+        return None
+
+    api_id = _quiet(api)
+    if api_id:
+        outputs["ApiUrl"] = f"https://{api_id}.execute-api.{region}.amazonaws.com/{STAGE}/"
+        local = local_api_url(backend.endpoint_url, api_id, STAGE)
+        if local and local != outputs["ApiUrl"]:
+            outputs["ApiUrlLocal"] = local
+
+    def state_machine() -> str:
+        arn = f"arn:aws:states:{region}:{account}:stateMachine:OrderProcessing"
+        return client("stepfunctions").describe_state_machine(stateMachineArn=arn)["stateMachineArn"]
+
+    def topic() -> str:
+        arn = f"arn:aws:sns:{region}:{account}:Orders"
+        client("sns").get_topic_attributes(TopicArn=arn)
+        return arn
+
+    def queue(name: str) -> Callable[[], str]:
+        return lambda: client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
+
+    def function() -> str:
+        return client("lambda").get_function_configuration(FunctionName="InventoryFunction")["FunctionArn"]
+
+    def bus() -> str:
+        return client("events").describe_event_bus(Name="Inventory")["Arn"]
+
+    for name, call in (("OrderProcessingStateMachineArn", state_machine), ("OrdersTopicArn", topic),
+                       ("OrdersQueueUrl", queue("Orders")), ("InventoryFunctionArn", function),
+                       ("InventoryEventBusArn", bus), ("InventoryFunctionDLQUrl", queue("InventoryFunctionDLQ")),
+                       ("OrdersReplayQueueUrl", queue("OrdersReplayQueue"))):
+        value = _quiet(call)
+        if value:
+            outputs[name] = value
+    return outputs
+
+
+def local_api_url(endpoint_url: str | None, api_id: str, stage: str = STAGE, timeout: float = 3.0) -> str | None:
+    """Where an AWS-compatible endpoint serves this API's stage, if it says (GET /_workshop/apis)."""
+    if not endpoint_url:
+        return None
+    try:
+        with urllib.request.urlopen(endpoint_url.rstrip("/") + "/_workshop/apis", timeout=timeout) as response:
+            document = json.loads(response.read() or b"null")
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+    return _find_url(document, api_id, stage)
+
+
+def _find_url(document, api_id: str, stage: str) -> str | None:
+    """Tolerant reading: any object naming this API id, then a URL for this stage within it."""
+    for entry in _objects(document):
+        ids = {entry.get(k) for k in ("id", "restApiId", "apiId", "rest_api_id", "api_id")}
+        if api_id not in ids:
+            continue
+        urls = [u for u in _strings(entry) if u.startswith(("http://", "https://"))]
+        for url in urls:
+            if f"/{stage}" in url:
+                return url if url.endswith("/") else url + "/"
+        if urls:
+            base = urls[0].rstrip("/")
+            return base + "/" if base.endswith(f"/{stage}") else f"{base}/{stage}/"
+    return None
+
+
+def _objects(value):
+    if isinstance(value, dict):
+        yield value
+        for child in value.values():
+            yield from _objects(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from _objects(child)
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for child in value.values():
+            yield from _strings(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from _strings(child)

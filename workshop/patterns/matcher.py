@@ -1,0 +1,173 @@
+"""Compiling sub-rules into closures that test an event.
+
+Each sub-rule becomes a tree of field checks built once; matching walks only the fields the
+pattern names. Where the event holds an array of objects, the fields below it must all be
+satisfied by the same element (event-ruler's "array consistency", rulesForJSONEvent).
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any, Callable, Iterator
+
+from .jsonio import load_event
+from .syntax import Leaf, Path, SubRule, parse
+
+MISSING = object()
+# Stands for "no object here": every field below it is missing.
+NOTHING: Any = MappingProxyType({})
+
+ValueTest = Callable[[Any], bool]
+ObjectTest = Callable[[Any], bool]
+
+
+def scalars(values: list[Any]) -> Iterator[Any]:
+    """The leaf values of an event array, nested arrays flattened, objects skipped."""
+    for value in values:
+        if type(value) is list:
+            yield from scalars(value)
+        elif type(value) is not dict:
+            yield value
+
+
+def objects(values: list[Any]) -> list[dict[str, Any]]:
+    """The objects of an event array, nested arrays flattened."""
+    found: list[dict[str, Any]] = []
+    for value in values:
+        if type(value) is dict:
+            found.append(value)
+        elif type(value) is list:
+            found.extend(objects(value))
+    return found
+
+
+def _scalar_test(leaf: Leaf) -> ValueTest | None:
+    """One test for all the value conditions of a leaf (exists aside), or None if none."""
+    strings = frozenset(
+        cond.plain_string for cond in leaf.conditions if cond.plain_string is not None
+    )
+    others = tuple(
+        cond.test
+        for cond in leaf.conditions
+        if cond.exists is None and cond.plain_string is None
+    )
+    if not others:
+        return strings.__contains__ if strings else None
+    if not strings and len(others) == 1:
+        return others[0]
+
+    def accept(value: Any) -> bool:
+        if value in strings:
+            return True
+        for test in others:
+            if test(value):
+                return True
+        return False
+
+    return accept
+
+
+def leaf_test(leaf: Leaf) -> ValueTest:
+    """Tests what the event holds at the leaf's path (MISSING, a scalar, an array, an object)."""
+    accept = _scalar_test(leaf) or (lambda _value: False)
+    if_absent = any(cond.exists is False for cond in leaf.conditions)
+    if_present = any(cond.exists is True for cond in leaf.conditions)
+
+    # exists applies to leaf values only: an object, or an array without scalars, is absence.
+    def test(value: Any) -> bool:
+        kind = type(value)
+        if kind is list:
+            found = False
+            for item in scalars(value):
+                if if_present or accept(item):
+                    return True
+                found = True
+            return if_absent and not found
+        if kind is dict or value is MISSING:
+            return if_absent
+        return if_present or accept(value)
+
+    return test
+
+
+def _descend(below: ObjectTest) -> ValueTest:
+    def test(value: Any) -> bool:
+        kind = type(value)
+        if kind is dict:
+            return below(value)
+        if kind is list:
+            elements = objects(value)
+            if elements:
+                return any(below(element) for element in elements)
+        return below(NOTHING)
+
+    return test
+
+
+def _field_check(name: str, leaf: ValueTest | None, below: ObjectTest | None) -> ObjectTest:
+    if below is None:
+        return lambda obj: leaf(obj.get(name, MISSING))
+    descend = _descend(below)
+    if leaf is None:
+        return lambda obj: descend(obj.get(name, MISSING))
+    return lambda obj: leaf(obj.get(name, MISSING)) and descend(obj.get(name, MISSING))
+
+
+def _object_test(fields: dict[Path, Leaf]) -> ObjectTest:
+    """A test of one object against fields whose paths are relative to it."""
+    leaves: dict[str, Leaf] = {}
+    nested: dict[str, dict[Path, Leaf]] = {}
+    for path, leaf in fields.items():
+        if len(path) == 1:
+            leaves[path[0]] = leaf
+        else:
+            nested.setdefault(path[0], {})[path[1:]] = leaf
+    checks = tuple(
+        _field_check(
+            name,
+            leaf_test(leaves[name]) if name in leaves else None,
+            _object_test(nested[name]) if name in nested else None,
+        )
+        for name in dict.fromkeys([*leaves, *nested])
+    )
+    if len(checks) == 1:
+        return checks[0]
+
+    def test(obj: Any) -> bool:
+        for check in checks:
+            if not check(obj):
+                return False
+        return True
+
+    return test
+
+
+def rule_test(rule: SubRule) -> ObjectTest:
+    return _object_test(rule.fields)
+
+
+class Matcher:
+    """A validated, compiled pattern; reuse it for many events."""
+
+    __slots__ = ("pattern", "rules", "_test")
+
+    def __init__(self, pattern: Any) -> None:
+        self.pattern, self.rules = parse(pattern)
+        tests = tuple(rule_test(rule) for rule in self.rules)
+        if len(tests) == 1:
+            self._test = tests[0]
+        else:
+            self._test = lambda event: any(test(event) for test in tests)
+
+    def matches(self, event: Any) -> bool:
+        if type(event) is not dict:
+            event = load_event(event)
+        return self._test(event)
+
+
+def compile(pattern: Any) -> Matcher:  # noqa: A001 - the public name the CLI uses
+    return Matcher(pattern)
+
+
+def matches(pattern: Any, event: Any) -> bool:
+    return Matcher(pattern).matches(event)

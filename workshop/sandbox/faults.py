@@ -1,0 +1,99 @@
+"""Faults on demand (`POST /_workshop/faults`): throttle or fail a fraction of AWS calls, all of
+them or only the named operations, so retry code can be exercised against the sandbox."""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+from urllib.parse import parse_qs
+
+from .front import Request, Response
+
+
+def operation_name(request: Request) -> str:
+    """The API operation: X-Amz-Target's suffix for JSON protocols, `Action` for query protocols."""
+    if request.target:
+        return request.target.rsplit(".", 1)[-1]
+    for text in (request.query, request.body.decode("utf-8", "replace") if request.body and
+                 request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded") else ""):
+        action = parse_qs(text).get("Action")
+        if action:
+            return action[0]
+    return ""
+
+
+class Faults:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.clear()
+
+    def clear(self) -> None:
+        with self._lock:
+            self.throttle, self.error, self.operations = 0.0, 0.0, frozenset()
+
+    def describe(self) -> dict:
+        with self._lock:
+            return {"throttle": self.throttle, "error": self.error, "operations": sorted(self.operations)}
+
+    def configure(self, body: dict) -> Response:
+        updates = {}
+        for key in ("throttle", "error"):
+            if key in body:
+                try:
+                    value = float(body[key])
+                except (TypeError, ValueError):
+                    value = -1.0
+                if not 0 <= value <= 1:
+                    return Response.of_json({"message": f"{key} must be a fraction between 0 and 1"}, 400)
+                updates[key] = value
+        if "operations" in body:
+            operations = body["operations"] or []
+            if not isinstance(operations, list) or not all(isinstance(o, str) and o for o in operations):
+                return Response.of_json({"message": "operations must be a list of operation names, e.g. [\"PutTargets\"]"}, 400)
+            updates["operations"] = frozenset(operations)
+        if updates.get("throttle", self.throttle) + updates.get("error", self.error) > 1:
+            return Response.of_json({"message": "throttle + error must not exceed 1"}, 400)
+        with self._lock:
+            for key, value in updates.items():
+                setattr(self, key, value)
+        return Response.of_json(self.describe())
+
+    def check(self, request: Request) -> Response | None:
+        """The injected failure for this request, or None to let it through."""
+        with self._lock:
+            throttle, error, operations = self.throttle, self.error, self.operations
+        if not throttle and not error:
+            return None
+        if operations and operation_name(request) not in operations:
+            return None
+        roll = random.random()
+        if roll < throttle:
+            return _error(request, "throttle")
+        if roll < throttle + error:
+            return _error(request, "error")
+        return None
+
+
+# (code, status) per protocol family, so each SDK recognises the failure as retryable.
+_CODES = {
+    "json": {"throttle": ("ThrottlingException", 400), "error": ("InternalFailure", 500)},
+    "query": {"throttle": ("Throttling", 400), "error": ("InternalFailure", 500)},
+    "rest": {"throttle": ("TooManyRequestsException", 429), "error": ("ServiceException", 500)},
+}
+_MESSAGES = {"throttle": "Rate exceeded (injected by the sandbox)", "error": "Injected failure (sandbox fault injection)"}
+
+
+def _error(request: Request, kind: str) -> Response:
+    message = _MESSAGES[kind]
+    if request.target:
+        code, status = _CODES["json"][kind]
+        return Response.aws_json_error(code, message, status)
+    if operation_name(request):
+        code, status = _CODES["query"][kind]
+        body = (f"<ErrorResponse><Error><Type>{'Sender' if status < 500 else 'Receiver'}</Type><Code>{code}</Code>"
+                f"<Message>{message}</Message></Error><RequestId>sandbox-fault</RequestId></ErrorResponse>")
+        return Response(status, body.encode(), {"Content-Type": "text/xml"})
+    code, status = _CODES["rest"][kind]
+    return Response(status, json.dumps({"Type": "Service", "message": message}).encode(),
+                    {"Content-Type": "application/json", "x-amzn-ErrorType": code})

@@ -1,0 +1,204 @@
+"""Step kind `iam_role`: a role one AWS service may assume, with inline policies from templates.
+
+Least privilege: the trust policy names exactly one service principal, and every inline policy is
+rendered from `workshop/assets/policies/NAME.json` for this account and region, naming the
+workshop's own resources. The role, each inline policy and each attached managed policy are
+separate ledger entries, so cleanup detaches and deletes policies before the role, and a role that
+existed before the tool ran is used as it is and never deleted.
+
+IAM is eventually consistent: a role created a moment ago may not yet be assumable by the service
+that uses it. `retry_while_propagating` teaches one boto3 client to retry one operation, with
+backoff and a progress message, while AWS answers with that specific error (up to about 60 s).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .. import assets
+from ..ledger import Resource
+from . import step_kind
+from .plan import ApiCall, Note
+from .resources import Kind, register
+
+PROPAGATION_LIMIT_S = 60.0
+
+
+@dataclass
+class IamRoleArgs:
+    name: str
+    service: str  # the one service principal allowed to assume it, e.g. lambda.amazonaws.com
+    policies: list[str] = field(default_factory=list)  # templates in assets/policies, one inline policy each
+    managed_policies: list[str] = field(default_factory=list)  # AWS managed policy ARNs to attach
+    description: str = ""
+    function_name: str = ""  # fills ${FunctionName} in the templates (a Lambda function's own log group)
+
+    def __post_init_yaml__(self):
+        if not self.service.endswith(".amazonaws.com") or "*" in self.service:
+            raise ValueError("service must be one service principal, like lambda.amazonaws.com")
+        for name in self.policies:
+            if name not in assets.policy_names():
+                raise ValueError(f"there is no policy template '{name}' (have: {', '.join(assets.policy_names())})")
+
+
+def role_arn(ctx, name: str) -> str:
+    return f"arn:aws:iam::{ctx.account}:role/{name}"
+
+
+def trust_policy(service: str, account: str | None = None) -> dict:
+    """Only `service` may assume the role; Step Functions also gets the documented confused-deputy guard."""
+    statement = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    if service == "states.amazonaws.com" and account:
+        statement["Condition"] = {"StringEquals": {"aws:SourceAccount": account}}
+    return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+def inline_documents(args: IamRoleArgs, region: str, account: str) -> dict[str, dict]:
+    """Inline policy name -> rendered document: exactly what the planner would put on the role."""
+    values = {"Region": region, "Account": account}
+    if args.function_name:
+        values["FunctionName"] = args.function_name
+    return {name: assets.policy(name, **values) for name in args.policies}
+
+
+def parse_document(value) -> dict:
+    """IAM returns documents URL-encoded JSON (boto3 usually decodes them already)."""
+    if isinstance(value, dict):
+        return value
+    return json.loads(urllib.parse.unquote(value))
+
+
+def same_document(a, b) -> bool:
+    return _normal(parse_document(a)) == _normal(parse_document(b))
+
+
+def _normal(value):
+    """Compare policies as IAM means them: one-element lists equal their element, order-free lists."""
+    if isinstance(value, dict):
+        return {k: _normal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [_normal(v) for v in value]
+        if len(items) == 1:
+            return items[0]
+        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
+    return value
+
+
+def plan_role(ctx, args: IamRoleArgs, inline: dict[str, dict] | None = None) -> list:
+    """Create the role (or reconcile the one the tool created earlier); never change someone else's."""
+    iam = ctx.client("iam")
+    inline = inline if inline is not None else inline_documents(args, ctx.region, ctx.account)
+    trust = trust_policy(args.service, ctx.account)
+    existing = ctx.found(lambda: iam.get_role(RoleName=args.name))
+    label = f"IAM role {args.name}"
+    if not existing:
+        params = {"RoleName": args.name, "AssumeRolePolicyDocument": json.dumps(trust)}
+        if args.description:
+            params["Description"] = args.description
+        calls: list = [ApiCall("iam", "create_role", params, f"Create {label} (only {args.service} may assume it)",
+                               records=Resource("iam_role", args.name, {"name": args.name}))]
+        calls += [_put_policy(args.name, name, doc, "Create") for name, doc in inline.items()]
+        calls += [_attach(args.name, arn) for arn in args.managed_policies]
+        return calls
+
+    ours = ctx.backend.ledger.has("iam_role", args.name)
+    current_trust = existing["Role"].get("AssumeRolePolicyDocument")
+    if not ours:
+        instructions = [ctx.existing_note("iam_role", args.name, label)]
+        differs = [n for n, d in inline.items() if not _inline_matches(ctx, args.name, n, d)]
+        if not same_document(current_trust, trust) or differs:
+            instructions.append(Note(f"{label} is not workshop's and its policies differ from what the workshop expects: "
+                                     "used as it is, not changed", "warn"))
+        return instructions
+
+    instructions = []
+    if not same_document(current_trust, trust):
+        instructions.append(ApiCall("iam", "update_assume_role_policy",
+                                    {"RoleName": args.name, "PolicyDocument": json.dumps(trust)},
+                                    f"Update who may assume {label} (only {args.service})"))
+    for name, document in inline.items():
+        current = ctx.found(lambda n=name: iam.get_role_policy(RoleName=args.name, PolicyName=n))
+        if current is None:
+            instructions.append(_put_policy(args.name, name, document, "Create"))
+        elif not same_document(current["PolicyDocument"], document):
+            instructions.append(_put_policy(args.name, name, document, "Update"))
+    if args.managed_policies:
+        attached = {p["PolicyArn"] for page in iam.get_paginator("list_attached_role_policies").paginate(RoleName=args.name)
+                    for p in page.get("AttachedPolicies", [])}
+        instructions += [_attach(args.name, arn) for arn in args.managed_policies if arn not in attached]
+    return instructions or [ctx.existing_note("iam_role", args.name, label)]
+
+
+def _inline_matches(ctx, role: str, name: str, document: dict) -> bool:
+    current = ctx.found(lambda: ctx.client("iam").get_role_policy(RoleName=role, PolicyName=name))
+    return current is not None and same_document(current["PolicyDocument"], document)
+
+
+def _put_policy(role: str, name: str, document: dict, verb: str) -> ApiCall:
+    return ApiCall("iam", "put_role_policy", {"RoleName": role, "PolicyName": name, "PolicyDocument": json.dumps(document)},
+                   f"{verb} inline policy {name} of IAM role {role}",
+                   records=Resource("iam_role_policy", f"{role}/{name}", {"role": role, "policy": name}))
+
+
+def _attach(role: str, arn: str) -> ApiCall:
+    return ApiCall("iam", "attach_role_policy", {"RoleName": role, "PolicyArn": arn},
+                   f"Attach the managed policy {arn.rsplit('/', 1)[-1]} to IAM role {role}",
+                   records=Resource("iam_role_policy_attachment", f"{role}/{arn}", {"role": role, "arn": arn}))
+
+
+@step_kind("iam_role", IamRoleArgs)
+def plan(ctx, args: IamRoleArgs):
+    return plan_role(ctx, args)
+
+
+# readiness -----------------------------------------------------------------------------------
+def retry_while_propagating(ctx, client, operations: list[str], matches: Callable[[str, str], bool], waiting: str,
+                            limit_s: float = PROPAGATION_LIMIT_S) -> None:
+    """Retry these operations of `client` with backoff while `matches(code, message)`, up to limit_s.
+
+    Uses botocore's documented `needs-retry` event, so the plan still shows (and the executor still
+    makes) one ordinary API call. Registering twice is harmless (unique ids).
+    """
+    service = client.meta.service_model.service_id.hyphenize()
+    for operation in operations:
+        state = {"started": None, "told": False}
+
+        def needs_retry(response=None, attempts=None, caught_exception=None, state=state, **_):
+            if response is None:
+                return None
+            error = (response[1] or {}).get("Error", {}) if isinstance(response, tuple) else {}
+            if not matches(error.get("Code", ""), error.get("Message", "")):
+                return None
+            now = time.monotonic()
+            if state["started"] is None or attempts == 1:
+                state["started"], state["told"] = now, False
+            if now - state["started"] >= limit_s:
+                return None
+            if not state["told"]:
+                ctx.ui.step_note(f"{waiting} (IAM changes take a few seconds to reach every AWS service; retrying for up to "
+                                 f"{limit_s:.0f}s)", "info")
+                state["told"] = True
+            return min(0.5 * (2 ** max(0, (attempts or 1) - 1)), 8.0)
+
+        client.meta.events.register(f"needs-retry.{service}.{operation}", needs_retry,
+                                    unique_id=f"workshop-propagation-{service}-{operation}")
+
+
+def remember(ctx, kind: str, name: str, attrs: dict) -> None:
+    """Record (or complete) a ledger entry from a call's result, e.g. an id AWS chose."""
+    ctx.backend.ledger.record(Resource(kind, name, attrs, ctx.module_id))
+
+
+# deletion ------------------------------------------------------------------------------------
+register("iam_role_policy", Kind(30, "inline role policy", lambda r: [ApiCall(
+    "iam", "delete_role_policy", {"RoleName": r.attrs["role"], "PolicyName": r.attrs["policy"]},
+    f"Delete inline policy {r.attrs['policy']} of IAM role {r.attrs['role']}")], gone_codes=("NoSuchEntity",)))
+register("iam_role_policy_attachment", Kind(30, "managed policy attachment", lambda r: [ApiCall(
+    "iam", "detach_role_policy", {"RoleName": r.attrs["role"], "PolicyArn": r.attrs["arn"]},
+    f"Detach {r.attrs['arn'].rsplit('/', 1)[-1]} from IAM role {r.attrs['role']}")], gone_codes=("NoSuchEntity",)))
+register("iam_role", Kind(31, "IAM role", lambda r: [ApiCall(
+    "iam", "delete_role", {"RoleName": r.attrs["name"]}, f"Delete IAM role {r.attrs['name']}")], gone_codes=("NoSuchEntity",)))

@@ -1,0 +1,207 @@
+"""Step kind `lambda_function`: a Python function from `workshop/assets/lambda/CODE/`.
+
+The code is zipped in memory, deterministically, so a second run compares CodeSha256 and changes
+nothing. A role created moments ago may not be assumable by Lambda yet: CreateFunction is retried
+while Lambda says so (bounded, with a message), and every create or update waits until the
+function is Active and its last update finished before the next call. The function's log group
+`/aws/lambda/NAME` (Lambda creates it on the first invocation) is recorded in the ledger when the
+function is created, so cleanup removes it too; deleting it tolerates "not found".
+
+The async invoke config is created with put (when there is none) and changed with update, so
+destinations a learner adds later are kept.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from .. import assets
+from ..errors import WorkshopError
+from ..ledger import Resource
+from . import step_kind
+from .iam import remember, retry_while_propagating, role_arn
+from .plan import ApiCall, Note
+from .resources import Kind, register
+
+SUPPORTED_RUNTIMES = ("python3.12", "python3.13", "python3.14")
+ACTIVE_LIMIT_S = 120.0
+
+
+@dataclass
+class AsyncInvokeArgs:
+    max_retries: int = 2
+    max_event_age_seconds: int = 21600
+
+
+@dataclass
+class LambdaFunctionArgs:
+    name: str
+    code: str  # folder under workshop/assets/lambda
+    role: str  # IAM role name
+    handler: str = "app.handler"
+    runtime: str = "python3.12"
+    timeout: int = 10
+    memory: int = 128
+    description: str = ""
+    async_invoke: AsyncInvokeArgs | None = None
+
+    def __post_init_yaml__(self):
+        if self.runtime not in SUPPORTED_RUNTIMES:
+            raise ValueError(f"runtime must be a current Python runtime: {', '.join(SUPPORTED_RUNTIMES)}")
+        if not assets.path("lambda", self.code).is_dir():
+            raise ValueError(f"there is no Lambda source folder '{self.code}' under workshop/assets/lambda")
+        if self.async_invoke and not 0 <= self.async_invoke.max_retries <= 2:
+            raise ValueError("async-invoke max-retries must be 0, 1 or 2")
+        if self.async_invoke and not 60 <= self.async_invoke.max_event_age_seconds <= 21600:
+            raise ValueError("async-invoke max-event-age-seconds must be between 60 and 21600")
+
+
+def function_arn(ctx, name: str) -> str:
+    return f"arn:aws:lambda:{ctx.region}:{ctx.account}:function:{name}"
+
+
+def log_group_name(name: str) -> str:
+    return f"/aws/lambda/{name}"
+
+
+def wait_until_ready(ctx, name: str, limit_s: float = ACTIVE_LIMIT_S) -> dict:
+    """Poll until State is Active and LastUpdateStatus is not InProgress; bounded, with a message."""
+    lam = ctx.client("lambda")
+    deadline = time.monotonic() + limit_s
+    told = False
+    delay = 0.2
+    while True:
+        config = lam.get_function_configuration(FunctionName=name)
+        state, update = config.get("State", "Active"), config.get("LastUpdateStatus", "Successful")
+        if state == "Failed" or update == "Failed":
+            reason = config.get("StateReason") or config.get("LastUpdateStatusReason") or "no reason given"
+            raise WorkshopError(f"Lambda could not set up function {name}: {reason}.")
+        if state == "Active" and update != "InProgress":
+            return config
+        if time.monotonic() >= deadline:
+            raise WorkshopError(f"Lambda function {name} is still {state} ({update}) after {limit_s:.0f}s: "
+                                "run the command again in a minute.")
+        if not told:
+            ctx.ui.step_note(f"Waiting for Lambda function {name} to become Active (state {state}, last update {update})", "info")
+            told = True
+        time.sleep(delay)
+        delay = min(delay * 2, 5.0)
+
+
+def _role_not_ready(code: str, message: str) -> bool:
+    return code == "InvalidParameterValueException" and "cannot be assumed" in message
+
+
+@step_kind("lambda_function", LambdaFunctionArgs)
+def plan(ctx, args: LambdaFunctionArgs):
+    lam = ctx.client("lambda")
+    package = assets.lambda_package(args.code)
+    sha = assets.code_sha256(package)
+    role = role_arn(ctx, args.role)
+    wanted = {"Runtime": args.runtime, "Handler": args.handler, "Role": role, "Timeout": args.timeout,
+              "MemorySize": args.memory, "Description": args.description}
+    label = f"Lambda function {args.name}"
+    retry_while_propagating(ctx, lam, ["CreateFunction", "UpdateFunctionConfiguration"], _role_not_ready,
+                            f"Waiting for IAM role {args.role} to become assumable by Lambda")
+    existing = ctx.found(lambda: lam.get_function(FunctionName=args.name))
+    instructions: list = []
+    if existing is None:
+        logs_existed = _log_group_exists(ctx, log_group_name(args.name))
+
+        def created(result, logs_existed=logs_existed):
+            wait_until_ready(ctx, args.name)
+            if not logs_existed:
+                remember(ctx, "log_group", log_group_name(args.name), {"name": log_group_name(args.name)})
+
+        instructions.append(ApiCall(
+            "lambda", "create_function",
+            {"FunctionName": args.name, **wanted, "Code": {"ZipFile": package}, "Publish": False, "PackageType": "Zip"},
+            f"Create {label} ({args.runtime}, code {args.code}, CodeSha256 {sha}; "
+            f"its logs go to {log_group_name(args.name)}, which cleanup removes too)",
+            records=Resource("lambda_function", args.name, {"name": args.name}), on_result=created))
+    else:
+        config = existing["Configuration"]
+        ours = ctx.backend.ledger.has("lambda_function", args.name)
+        if not ours:
+            instructions.append(ctx.existing_note("lambda_function", args.name, label))
+            if config.get("CodeSha256") != sha or config.get("Runtime") != args.runtime:
+                instructions.append(Note(f"{label} is not workshop's and its code or runtime differs from the workshop's: "
+                                         "used as it is, not changed (its checks may fail)", "warn"))
+        else:
+            if config.get("CodeSha256") != sha:
+                instructions.append(ApiCall("lambda", "update_function_code",
+                                            {"FunctionName": args.name, "ZipFile": package, "Publish": False},
+                                            f"Update the code of {label} (CodeSha256 {sha})",
+                                            on_result=lambda _: wait_until_ready(ctx, args.name)))
+            changed = {k: v for k, v in wanted.items() if config.get(k, "" if k == "Description" else None) != v}
+            if changed:
+                instructions.append(ApiCall("lambda", "update_function_configuration", {"FunctionName": args.name, **wanted},
+                                            f"Update the configuration of {label}: {', '.join(sorted(changed))}",
+                                            on_result=lambda _: wait_until_ready(ctx, args.name)))
+            if not instructions:
+                instructions.append(ctx.existing_note("lambda_function", args.name, label))
+    if args.async_invoke:
+        instructions += _plan_async(ctx, args, existing is not None)
+    return instructions
+
+
+def _plan_async(ctx, args: LambdaFunctionArgs, function_exists: bool) -> list:
+    lam = ctx.client("lambda")
+    wanted = {"MaximumRetryAttempts": args.async_invoke.max_retries,
+              "MaximumEventAgeInSeconds": args.async_invoke.max_event_age_seconds}
+    hours = args.async_invoke.max_event_age_seconds / 3600
+    what = f"{args.async_invoke.max_retries} retries, events kept {hours:g} h"
+    current = ctx.found(lambda: lam.get_function_event_invoke_config(FunctionName=args.name)) if function_exists else None
+    if current is None:
+        return [ApiCall("lambda", "put_function_event_invoke_config", {"FunctionName": args.name, **wanted},
+                        f"Set asynchronous invocation of {args.name}: {what}",
+                        records=Resource("lambda_event_invoke_config", args.name, {"function": args.name}))]
+    if all(current.get(k) == v for k, v in wanted.items()):
+        return [ctx.existing_note("lambda_event_invoke_config", args.name, f"Asynchronous invocation settings of {args.name}")]
+    if not ctx.backend.ledger.has("lambda_function", args.name):
+        return [Note(f"Asynchronous invocation settings of {args.name} differ from the workshop's ({what}): "
+                     "the function is not workshop's, so they are left as they are", "warn")]
+    return [ApiCall("lambda", "update_function_event_invoke_config", {"FunctionName": args.name, **wanted},
+                    f"Update asynchronous invocation of {args.name}: {what} (destinations kept)")]
+
+
+def _log_group_exists(ctx, name: str) -> bool:
+    groups = ctx.client("logs").describe_log_groups(logGroupNamePrefix=name).get("logGroups", [])
+    return any(g["logGroupName"] == name for g in groups)
+
+
+# permissions ---------------------------------------------------------------------------------
+def permission_call(ctx, function: str, sid: str, principal: str, source_arn: str, summary: str) -> list:
+    """lambda:InvokeFunction for one service principal from one source ARN (looked up first)."""
+    import json
+
+    lam = ctx.client("lambda")
+    policy = ctx.found(lambda: lam.get_policy(FunctionName=function))
+    if policy:
+        for statement in json.loads(policy["Policy"]).get("Statement", []):
+            if statement.get("Sid") == sid:
+                condition = statement.get("Condition", {}).get("ArnLike", {})
+                current = condition.get("AWS:SourceArn") or condition.get("aws:SourceArn")
+                if current == source_arn:
+                    return [ctx.existing_note("lambda_permission", f"{function}/{sid}", f"Permission {sid} on {function}")]
+                return [ApiCall("lambda", "remove_permission", {"FunctionName": function, "StatementId": sid},
+                                f"Remove the outdated permission {sid} from {function}"),
+                        _add_permission(function, sid, principal, source_arn, summary)]
+    return [_add_permission(function, sid, principal, source_arn, summary)]
+
+
+def _add_permission(function: str, sid: str, principal: str, source_arn: str, summary: str) -> ApiCall:
+    return ApiCall("lambda", "add_permission",
+                   {"FunctionName": function, "StatementId": sid, "Action": "lambda:InvokeFunction",
+                    "Principal": principal, "SourceArn": source_arn},
+                   summary, records=Resource("lambda_permission", f"{function}/{sid}", {"function": function, "statement_id": sid}))
+
+
+# deletion ------------------------------------------------------------------------------------
+# "lambda_permission" entries ({function, statement_id}) are deleted by the kind steps/permissions.py registers.
+register("lambda_event_invoke_config", Kind(22, "async invoke config", lambda r: [ApiCall(
+    "lambda", "delete_function_event_invoke_config", {"FunctionName": r.attrs["function"]},
+    f"Delete the asynchronous invocation settings of {r.attrs['function']}")]))
+register("lambda_function", Kind(23, "Lambda function", lambda r: [ApiCall(
+    "lambda", "delete_function", {"FunctionName": r.attrs["name"]}, f"Delete Lambda function {r.attrs['name']}")]))

@@ -1,0 +1,191 @@
+"""Step kinds `sqs_queue`, `sns_topic`, `sns_subscription` and `account_rule`.
+
+The Orders queue is subscribed to the Orders topic with raw delivery off (each SQS body is the SNS
+envelope) and its policy lets exactly that topic send (aws:SourceArn). A queue, topic or
+subscription that existed before the tool ran is used as it is: the tool says so, warns when it
+does not look like what the workshop expects, never changes its policy, and cleanup leaves it.
+
+`account_rule` is the `rule` kind with `${Account}` / `${Region}` filled into its pattern, for
+InventoryDevRule's `{"account": ["<this account id>"]}`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+
+from .. import assets
+from ..ledger import Resource
+from . import rule as rule_kind
+from . import step_kind
+from .iam import remember, same_document
+from .plan import ApiCall, Note
+from .resources import Kind, register
+
+QUEUE_GONE = ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
+
+
+def queue_arn(ctx, name: str) -> str:
+    return f"arn:aws:sqs:{ctx.region}:{ctx.account}:{name}"
+
+
+def topic_arn(ctx, name: str) -> str:
+    return f"arn:aws:sns:{ctx.region}:{ctx.account}:{name}"
+
+
+def queue_policy(queue: str, topic: str) -> dict:
+    """Only the topic `topic` (an ARN) may send to the queue `queue` (an ARN)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "OnlyTheOrdersTopic",
+            "Effect": "Allow",
+            "Principal": {"Service": "sns.amazonaws.com"},
+            "Action": "sqs:SendMessage",
+            "Resource": queue,
+            "Condition": {"ArnEquals": {"aws:SourceArn": topic}},
+        }],
+    }
+
+
+def queue_url(ctx, name: str) -> str | None:
+    found = ctx.found(lambda: ctx.client("sqs").get_queue_url(QueueName=name))
+    return found["QueueUrl"] if found else None
+
+
+# queues --------------------------------------------------------------------------------------
+@dataclass
+class SqsQueueArgs:
+    name: str
+    allow_topic: str | None = None  # the SNS topic (by name) allowed to send to this queue
+
+
+@step_kind("sqs_queue", SqsQueueArgs)
+def plan_queue(ctx, args: SqsQueueArgs):
+    sqs = ctx.client("sqs")
+    arn = queue_arn(ctx, args.name)
+    wanted = queue_policy(arn, topic_arn(ctx, args.allow_topic)) if args.allow_topic else None
+    url = queue_url(ctx, args.name)
+    label = f"SQS queue {args.name}"
+    if url is None:
+        params = {"QueueName": args.name}
+        if wanted:
+            params["Attributes"] = {"Policy": json.dumps(wanted)}
+        summary = f"Create {label}" + (f" (only topic {args.allow_topic} may send to it)" if wanted else "")
+        return [ApiCall("sqs", "create_queue", params, summary,
+                        records=Resource("sqs_queue", args.name, {"name": args.name}),
+                        on_result=lambda result: remember(ctx, "sqs_queue", args.name,
+                                                          {"name": args.name, "url": result["QueueUrl"]}))]
+    ours = ctx.backend.ledger.has("sqs_queue", args.name)
+    instructions = [ctx.existing_note("sqs_queue", args.name, label)]
+    if wanted is None:
+        return instructions
+    current = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"]).get("Attributes", {}).get("Policy")
+    if current and same_document(current, wanted):
+        return instructions
+    if ours:
+        return [ApiCall("sqs", "set_queue_attributes", {"QueueUrl": url, "Attributes": {"Policy": json.dumps(wanted)}},
+                        f"Update the policy of {label}: only topic {args.allow_topic} may send to it")]
+    instructions.append(Note(
+        f"{label} is not workshop's and its policy {'is different' if current else 'is empty'}: used as it is, not changed. "
+        f"Topic {args.allow_topic} may be unable to deliver to it until its policy allows sns.amazonaws.com with "
+        f"aws:SourceArn {topic_arn(ctx, args.allow_topic)}", "warn"))
+    return instructions
+
+
+# topics --------------------------------------------------------------------------------------
+@dataclass
+class SnsTopicArgs:
+    name: str
+
+
+@step_kind("sns_topic", SnsTopicArgs)
+def plan_topic(ctx, args: SnsTopicArgs):
+    arn = topic_arn(ctx, args.name)
+    if ctx.found(lambda: ctx.client("sns").get_topic_attributes(TopicArn=arn)):
+        return [ctx.existing_note("sns_topic", args.name, f"SNS topic {args.name}")]
+    return [ApiCall("sns", "create_topic", {"Name": args.name}, f"Create SNS topic {args.name}",
+                    records=Resource("sns_topic", args.name, {"name": args.name, "arn": arn}))]
+
+
+# subscriptions -------------------------------------------------------------------------------
+@dataclass
+class SnsSubscriptionArgs:
+    topic: str
+    queue: str
+    raw_message_delivery: bool = False
+
+
+def find_subscription(ctx, topic: str, queue: str) -> dict | None:
+    import botocore.exceptions
+
+    sns = ctx.client("sns")
+    endpoint = queue_arn(ctx, queue)
+    try:
+        for page in sns.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=topic_arn(ctx, topic)):
+            for sub in page.get("Subscriptions", []):
+                if sub.get("Protocol") == "sqs" and sub.get("Endpoint") == endpoint and sub["SubscriptionArn"].startswith("arn:"):
+                    return sub
+    except botocore.exceptions.ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NotFound", "NotFoundException"):
+            return None
+        raise
+    return None
+
+
+@step_kind("sns_subscription", SnsSubscriptionArgs)
+def plan_subscription(ctx, args: SnsSubscriptionArgs):
+    sns = ctx.client("sns")
+    name = f"{args.topic}/{args.queue}"
+    raw = "true" if args.raw_message_delivery else "false"
+    label = f"Subscription of queue {args.queue} to topic {args.topic}"
+    existing = find_subscription(ctx, args.topic, args.queue)
+    if existing is None:
+        return [ApiCall("sns", "subscribe",
+                        {"TopicArn": topic_arn(ctx, args.topic), "Protocol": "sqs", "Endpoint": queue_arn(ctx, args.queue),
+                         "Attributes": {"RawMessageDelivery": raw}, "ReturnSubscriptionArn": True},
+                        f"Subscribe queue {args.queue} to topic {args.topic} (raw message delivery {'on' if args.raw_message_delivery else 'off'})",
+                        records=Resource("sns_subscription", name, {"topic": args.topic, "queue": args.queue}),
+                        on_result=lambda result: remember(ctx, "sns_subscription", name,
+                                                          {"topic": args.topic, "queue": args.queue,
+                                                           "arn": result["SubscriptionArn"]}))]
+    arn = existing["SubscriptionArn"]
+    attributes = sns.get_subscription_attributes(SubscriptionArn=arn).get("Attributes", {})
+    current = attributes.get("RawMessageDelivery", "false")
+    note = ctx.existing_note("sns_subscription", name, label)
+    if current == raw:
+        return [note]
+    if ctx.backend.ledger.has("sns_subscription", name):
+        return [ApiCall("sns", "set_subscription_attributes",
+                        {"SubscriptionArn": arn, "AttributeName": "RawMessageDelivery", "AttributeValue": raw},
+                        f"Update {label.lower()}: raw message delivery {'on' if args.raw_message_delivery else 'off'}")]
+    return [note, Note(f"{label} is not workshop's and has raw message delivery {'on' if current == 'true' else 'off'}: "
+                       "used as it is, not changed", "warn")]
+
+
+# a rule whose pattern names this account -----------------------------------------------------
+@step_kind("account_rule", rule_kind.RuleArgs)
+def plan_account_rule(ctx, args):
+    values = {"Account": ctx.account, "Region": ctx.region}
+    return rule_kind.plan(ctx, dataclasses.replace(args, pattern=assets.render(args.pattern, values)))
+
+
+# deletion ------------------------------------------------------------------------------------
+def _delete_subscription(r: Resource) -> list[ApiCall]:
+    if not r.attrs.get("arn"):
+        return []  # interrupted before AWS answered: nothing we can name
+    return [ApiCall("sns", "unsubscribe", {"SubscriptionArn": r.attrs["arn"]},
+                    f"Unsubscribe queue {r.attrs['queue']} from topic {r.attrs['topic']}")]
+
+
+def _delete_queue(r: Resource) -> list[ApiCall]:
+    if not r.attrs.get("url"):
+        return []
+    return [ApiCall("sqs", "delete_queue", {"QueueUrl": r.attrs["url"]}, f"Delete SQS queue {r.attrs['name']}")]
+
+
+register("sns_subscription", Kind(26, "SNS subscription", _delete_subscription, gone_codes=("NotFound", "NotFoundException")))
+register("sns_topic", Kind(27, "SNS topic", lambda r: [ApiCall(
+    "sns", "delete_topic", {"TopicArn": r.attrs["arn"]}, f"Delete SNS topic {r.attrs['name']}")], gone_codes=("NotFound",)))
+register("sqs_queue", Kind(28, "SQS queue", _delete_queue, gone_codes=QUEUE_GONE))

@@ -1,0 +1,78 @@
+"""Step kind `state_machine`: a Step Functions state machine from `workshop/assets/state_machines/`.
+
+OrderProcessing is a Pass state, then a Task on the optimised EventBridge integration
+(`arn:aws:states:::events:putEvents`) that puts one "Order Processed" event on the Orders bus.
+A second run compares the deployed definition and role and changes nothing when they match.
+A role created moments ago may not be assumable by Step Functions yet: CreateStateMachine is
+retried while AWS says so (bounded, with a message).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from .. import assets
+from ..ledger import Resource
+from . import step_kind
+from .iam import retry_while_propagating, role_arn
+from .plan import ApiCall, Note
+from .resources import Kind, register
+
+
+@dataclass
+class StateMachineArgs:
+    name: str
+    definition: str  # file under workshop/assets/state_machines, without .asl.json
+    role: str  # IAM role name
+    type: str = "STANDARD"
+
+    def __post_init_yaml__(self):
+        if self.type not in ("STANDARD", "EXPRESS"):
+            raise ValueError("type must be STANDARD or EXPRESS")
+        if not assets.path("state_machines", f"{self.definition}.asl.json").is_file():
+            raise ValueError(f"there is no definition '{self.definition}' under workshop/assets/state_machines")
+
+
+def state_machine_arn(ctx, name: str) -> str:
+    return f"arn:aws:states:{ctx.region}:{ctx.account}:stateMachine:{name}"
+
+
+def definition_for(ctx, args: StateMachineArgs) -> dict:
+    return assets.state_machine_definition(args.definition, Region=ctx.region, Account=ctx.account)
+
+
+def _role_not_ready(code: str, message: str) -> bool:
+    return code == "AccessDeniedException" and "assume" in message.lower() and "role" in message.lower()
+
+
+@step_kind("state_machine", StateMachineArgs)
+def plan(ctx, args: StateMachineArgs):
+    sfn = ctx.client("stepfunctions")
+    arn = state_machine_arn(ctx, args.name)
+    definition = definition_for(ctx, args)
+    role = role_arn(ctx, args.role)
+    label = f"State machine {args.name}"
+    retry_while_propagating(ctx, sfn, ["CreateStateMachine", "UpdateStateMachine"], _role_not_ready,
+                            f"Waiting for IAM role {args.role} to become assumable by Step Functions")
+    existing = ctx.found(lambda: sfn.describe_state_machine(stateMachineArn=arn))
+    if existing is None:
+        return [ApiCall("stepfunctions", "create_state_machine",
+                        {"name": args.name, "definition": json.dumps(definition, indent=2), "roleArn": role, "type": args.type},
+                        f"Create {label.lower()} ({args.type}: a Pass state, then events:PutEvents of \"Order Processed\" on bus Orders)",
+                        records=Resource("state_machine", args.name, {"name": args.name, "arn": arn}))]
+    same = json.loads(existing["definition"]) == definition and existing.get("roleArn") == role
+    if same:
+        return [ctx.existing_note("state_machine", args.name, label)]
+    if not ctx.backend.ledger.has("state_machine", args.name):
+        return [ctx.existing_note("state_machine", args.name, label),
+                Note(f"{label} is not workshop's and its definition or role differs from the workshop's: "
+                     "used as it is, not changed (its checks may fail)", "warn")]
+    return [ApiCall("stepfunctions", "update_state_machine",
+                    {"stateMachineArn": arn, "definition": json.dumps(definition, indent=2), "roleArn": role},
+                    f"Update {label.lower()}: definition and role as the workshop expects")]
+
+
+register("state_machine", Kind(25, "state machine", lambda r: [ApiCall(
+    "stepfunctions", "delete_state_machine", {"stateMachineArn": r.attrs["arn"]}, f"Delete state machine {r.attrs['name']}")],
+    gone_codes=("StateMachineDoesNotExist", "ResourceNotFound")))
