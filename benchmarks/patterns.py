@@ -47,7 +47,12 @@ DETAILS = [
     {"category": "lab-supplies", "value": 415, "location": "us-east"},
     {"category": "office-supplies", "value": 300, "location": "eu-west"},
     {"category": "tech-supplies", "value": 3000, "location": "eu-east"},
-    {"category": "office-supplies", "value": 1050, "location": "us-west", "signature": ["John Doe"]},
+    {
+        "category": "office-supplies",
+        "value": 1050,
+        "location": "us-west",
+        "signature": ["John Doe"],
+    },
     {"category": "office-supplies", "value": 1200, "location": "eu-west"},
 ]
 

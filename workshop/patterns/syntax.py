@@ -74,7 +74,9 @@ def fail(reason: str) -> None:
     raise InvalidPatternError(reason)
 
 
-def parse(pattern: Any, max_length: int = MAX_PATTERN_LENGTH) -> tuple[dict[str, Any], list[SubRule]]:
+def parse(
+    pattern: Any, max_length: int = MAX_PATTERN_LENGTH
+) -> tuple[dict[str, Any], list[SubRule]]:
     """The pattern as a dict, and its sub-rules; raises InvalidPatternError."""
     value, length = load_pattern(pattern)
     if length > max_length:
@@ -136,12 +138,14 @@ def _match_value(item: Any) -> Condition:
     fail("Match value must be String, number, true, false, or null")
 
 
-def _only_key(expression: dict[str, Any], message: str = "Only one key allowed in match expression") -> None:
+_ONE_KEY = "Only one key allowed in match expression"
+# event-ruler reports extra keys after "numeric" and "anything-but" with this message.
+_TOO_MANY_NUMERIC = "Too many elements in numeric expression"
+
+
+def _only_key(expression: dict[str, Any], message: str = _ONE_KEY) -> None:
     if len(expression) > 1:
         fail(message)
-
-
-_TOO_MANY_NUMERIC = "Too many elements in numeric expression"
 
 
 def _match_expression(expression: dict[str, Any]) -> Condition:
@@ -201,7 +205,8 @@ def _ignore_case_affix(name: str, inner: dict[str, Any]) -> Condition:
     if not isinstance(text, str):
         fail("equals-ignore-case match pattern must be a string")
     _only_key(inner)
-    return c.prefix(text, ignore_case=True) if name == "prefix" else c.suffix(text, ignore_case=True)
+    affix = c.prefix if name == "prefix" else c.suffix
+    return affix(text, ignore_case=True)
 
 
 def _check_wildcard(text: str) -> None:

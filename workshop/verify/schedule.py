@@ -29,7 +29,9 @@ class ScheduledArgs:
 
 def scheduled_events(ctx, group: str, rule_arn: str, since: datetime) -> list[dict]:
     found = []
-    for record in events_in(ctx, group, int(since.timestamp() * 1000) - 120_000):
+    # Filter on the event's own time, not the log timestamp: on the sandbox the schedule's clock
+    # runs ahead of the wall clock once it has been moved.
+    for record in events_in(ctx, group, ctx.started_ms):
         try:
             event = json.loads(record["message"])
         except ValueError:

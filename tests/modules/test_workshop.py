@@ -1,0 +1,110 @@
+"""The whole workshop on one fresh sandbox: run --all, verify each module, break each challenge.
+
+One `run --all --yes` deploys everything (it is what users do first); each test then verifies a
+module, or deploys a wrong pattern by hand and checks that verify fails (exit 1) naming the check,
+then puts the reference solution back.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+MODULES = ["prerequisites", "event-bus", "rules", "api-destination", "step-functions", "sns", "scheduling",
+           "lambda-destinations"]
+
+
+@pytest.fixture(scope="module")
+def workshop(cli, sandbox):
+    assert cli("sandbox", "reset").returncode == 0
+    result = cli("run", "--all", "--yes", "--json", timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout)
+
+
+def test_run_all_passes_every_module_in_order(workshop):
+    assert workshop["passed"] is True
+    assert [m["module"] for m in workshop["modules"]] == MODULES
+    for module in workshop["modules"]:
+        assert module["checks"], f"{module['module']} has no checks"
+        assert all(c["passed"] for c in module["checks"]), module
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_verify_each_module(cli, workshop, module):
+    report = cli.json("verify", module)
+    assert report["module"] == module and report["passed"] is True
+    assert all(set(c) == {"name", "passed", "detail"} for c in report["checks"])
+
+
+def _verify_failures(cli, module: str) -> dict[str, str]:
+    result = cli("verify", module, "--json")
+    assert result.returncode == 1, f"verify {module} should fail:\n{result.stdout}"
+    return {c["name"]: c["detail"] for c in json.loads(result.stdout)["checks"] if not c["passed"]}
+
+
+WRONG_PATTERNS = [
+    # (module, rule, too broad or too narrow, pattern, checks that must fail, words the reason must contain)
+    ("step-functions", "EUOrdersRule", "too broad", {"source": ["com.aws.orders"]},
+     {"EUOrdersRule's pattern matches the EU orders and nothing else"}, "lab-supplies-us-east should NOT match"),
+    ("step-functions", "EUOrdersRule", "too narrow", {"source": ["com.aws.orders"], "detail": {"location": ["eu-west"]}},
+     {"EUOrdersRule's pattern matches the EU orders and nothing else", "the eu-east order ran OrderProcessing to SUCCEEDED"},
+     "tech-supplies-eu-east should match but does not"),
+    ("sns", "USLabSupplyRule", "too broad", {"source": ["com.aws.orders"], "detail": {"location": ["us-west", "us-east"]}},
+     {"USLabSupplyRule's pattern matches the US lab-supplies order and nothing else",
+      "the office-supplies order did not arrive in the Orders queue"}, "office-supplies-us-west-signed should NOT match"),
+    ("sns", "USLabSupplyRule", "too narrow", {"source": ["com.aws.orders"], "detail": {"location": ["us-west"], "category": ["lab-supplies"]}},
+     {"USLabSupplyRule's pattern matches the US lab-supplies order and nothing else",
+      "the US lab-supplies order arrived in the Orders queue, once"}, "lab-supplies-us-east should match but does not"),
+]
+
+
+@pytest.mark.parametrize("module,rule,label,pattern,failing,reason", WRONG_PATTERNS,
+                         ids=[f"{w[0]}-{w[2].replace(' ', '-')}" for w in WRONG_PATTERNS])
+def test_wrong_pattern_fails_verify_naming_the_check(cli, workshop, aws, module, rule, label, pattern, failing, reason):
+    events = aws("events")
+    original = events.describe_rule(Name=rule, EventBusName="Orders")["EventPattern"]
+    events.put_rule(Name=rule, EventBusName="Orders", EventPattern=json.dumps(pattern))
+    try:
+        failed = _verify_failures(cli, module)
+    finally:
+        events.put_rule(Name=rule, EventBusName="Orders", EventPattern=original)
+    assert set(failed) == failing, failed
+    graded = next(detail for name, detail in failed.items() if "pattern" in name)
+    assert reason in graded
+
+
+def test_status_shows_the_api_url_first(cli, workshop):
+    status = cli.json("status")
+    assert status["resources"], "status lists what was created"
+    outputs = status.get("outputs")
+    assert outputs, status.keys()
+    first = outputs[0] if isinstance(outputs, list) else next(iter(outputs.items()))
+    assert "ApiUrl" in json.dumps(first) and ".execute-api." in json.dumps(first)
+
+
+def test_lambda_destination_removed_fails_the_chain(cli, workshop, aws):
+    aws("lambda").update_function_event_invoke_config(FunctionName="InventoryFunction", DestinationConfig={"OnSuccess": {}})
+    try:
+        failed = _verify_failures(cli, "lambda-destinations")
+    finally:
+        cli("run", "lambda-destinations", "--yes")
+    assert "InventoryFunction sends successful results to the Inventory bus" in failed
+    assert any("/aws/events/inventory" in name for name in failed)
+
+
+def test_cleanup_leaves_nothing_of_the_workshop(cli, workshop, aws):
+    cleaned = cli.json("cleanup", "--yes", timeout=300)
+    assert cleaned["failed"] == []
+    assert [b["Name"] for b in aws("events").list_event_buses()["EventBuses"]] == ["default"]
+    assert aws("events").list_rules()["Rules"] == []
+    assert aws("logs").describe_log_groups()["logGroups"] == []
+    assert aws("lambda").list_functions()["Functions"] == []
+    assert aws("sqs").list_queues().get("QueueUrls") in (None, [])
+    assert aws("sns").list_topics()["Topics"] == []
+    assert aws("iam").list_roles()["Roles"] == []
+    assert aws("apigateway").get_rest_apis()["items"] == []
+    assert aws("stepfunctions").list_state_machines()["stateMachines"] == []
+    assert aws("events").list_connections()["Connections"] == []
+    assert cli.json("status")["resources"] == []
