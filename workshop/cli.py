@@ -473,12 +473,13 @@ def _pattern_and_events(pattern_arg: str, event_args: list[str], detail_only: bo
         matcher = patterns.compile(pattern)
     except patterns.InvalidPatternError as exc:
         raise BadInput(f"Invalid pattern: {exc}") from None
-    events = []
+    events, filled_any = [], set()
     for arg in event_args:
         event, filled = complete_event(read_json_arg(arg, "event"), detail_only=detail_only)
-        if filled and not detail_only:
-            ui.say(f"[dim]Filled envelope fields the event lacked: {', '.join(filled)}[/]")
+        filled_any.update(filled)
         events.append(event)
+    if filled_any and not detail_only:
+        ui.say(f"[dim]Filled envelope fields the event(s) lacked with defaults: {', '.join(sorted(filled_any))}[/]")
     return pattern, matcher, events
 
 
@@ -528,8 +529,10 @@ def pattern_explain(
     explanation = patterns.explain(pattern, events[0])
     rows = explanation_rows(explanation)
     if json_out:
-        ui.emit_json({"matched": explanation.matched, "fields": rows})
+        ui.emit_json({"matched": explanation.matched, "summary": explanation.summary, "fields": rows})
     else:
+        if explanation.summary:
+            ui.say(explanation.summary)
         ui.table("Match" if explanation.matched else "No match", ["field", "pattern asks", "event has", "result"],
                  [[r["path"], r["expected"], r["actual"], ("ok" if r["matched"] else "FAILS: " + (r.get("reason") or ""))] for r in rows])
     raise typer.Exit(0 if explanation.matched else 1)
