@@ -9,8 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 CLI_TIMEOUT_S = 180
+
+# Machines here are shared and noisy: property tests check behaviour, never how fast an example runs.
+settings.register_profile("workshop", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("workshop")
 
 
 def clean_env(state_dir: Path, **extra: str) -> dict:
