@@ -317,7 +317,9 @@ def status(json_out: bool = typer.Option(False, "--json", help="Print one JSON d
     backend = _backend(ui)
     resources = backend.ledger.resources()
     progress = _progress(backend).all()
-    outputs = stack_outputs.compute(backend)  # what a learner needs, ApiUrl first
+    # what a learner needs, ApiUrl first: described only once the prerequisites module has run here
+    ran = any(r.module == "prerequisites" for r in resources) or "prerequisites" in progress
+    outputs = stack_outputs.compute(backend) if ran else {}
     document = {
         "backend": backend.choice.kind, "endpoint_url": backend.endpoint_url, "region": backend.region,
         "account": backend.account, "where": backend.describe(),

@@ -89,15 +89,18 @@ def local_api_url(endpoint_url: str | None, api_id: str, stage: str = STAGE, tim
 
 
 def _find_url(document, api_id: str, stage: str) -> str | None:
-    """Tolerant reading: any object naming this API id, then a URL for this stage within it."""
-    for entry in _objects(document):
-        ids = {entry.get(k) for k in ("id", "restApiId", "apiId", "rest_api_id", "api_id")}
-        if api_id not in ids:
+    """Tolerant reading: an object naming this API id (and this stage, when it names one), then its
+    local URL (`local_url`, else `url` / `invoke_url`, else any http URL that is not an AWS one)."""
+    candidates = [e for e in _objects(document)
+                  if api_id in {e.get(k) for k in ("id", "restApiId", "apiId", "rest_api_id", "api_id")}]
+    candidates.sort(key=lambda e: e.get("stage", e.get("stageName")) != stage)
+    for entry in candidates:
+        if entry.get("stage", entry.get("stageName", stage)) != stage:
             continue
-        urls = [u for u in _strings(entry) if u.startswith(("http://", "https://"))]
-        for url in urls:
-            if f"/{stage}" in url:
-                return url if url.endswith("/") else url + "/"
+        for key in ("local_url", "url", "invoke_url", "invokeUrl"):
+            if isinstance(entry.get(key), str) and entry[key].startswith(("http://", "https://")):
+                return entry[key] if entry[key].endswith("/") else entry[key] + "/"
+        urls = [u for u in _strings(entry) if u.startswith(("http://", "https://")) and ".amazonaws.com" not in u]
         if urls:
             base = urls[0].rstrip("/")
             return base + "/" if base.endswith(f"/{stage}") else f"{base}/{stage}/"

@@ -29,6 +29,23 @@ class Sample:
 
 
 @dataclass
+class Credentials:
+    """The workshop's Basic-auth credentials (API destination module). The password is masked
+    everywhere it could be shown."""
+
+    username: str
+    password: str
+
+    def __repr__(self) -> str:
+        return f"Credentials(username={self.username!r}, password='****')"
+
+    def pair(self):
+        from .steps.plan import Secret
+
+        return self.username, Secret(self.password)
+
+
+@dataclass
 class Check:
     name: str
     kind: str
@@ -79,6 +96,12 @@ class Scenario:
     path: str
     samples: dict[str, Sample]
     modules: list[Module]
+    credentials: Credentials | None = None
+
+    def require_credentials(self) -> Credentials:
+        if self.credentials is None:
+            raise ScenarioError(f"{self.path}: this module needs the workshop's Basic credentials (a top-level 'credentials:' entry)")
+        return self.credentials
 
     def module(self, module_id: str) -> Module:
         for module in self.modules:
@@ -151,11 +174,12 @@ def _mapping_items(node: yaml.Node, path: str, what: str):
 def _build(root: yaml.Node, path: str, step_kinds: dict, check_kinds: dict) -> Scenario:
     top = {key: (knode, vnode) for key, knode, vnode in _mapping_items(root, path, "the file")}
     for key, (knode, _) in top.items():
-        if key not in ("samples", "modules"):
-            raise TypedYamlError(path, knode, f"unknown top-level key '{key}' (expected samples, modules)")
+        if key not in ("samples", "modules", "credentials"):
+            raise TypedYamlError(path, knode, f"unknown top-level key '{key}' (expected credentials, samples, modules)")
     if "modules" not in top:
         raise TypedYamlError(path, root, "the file needs a 'modules' list")
     samples = read(top["samples"][1], dict[str, Sample], path, "samples") if "samples" in top else {}
+    credentials = read(top["credentials"][1], Credentials, path, "credentials") if "credentials" in top else None
     modules_node = top["modules"][1]
     if not isinstance(modules_node, yaml.SequenceNode):
         raise TypedYamlError(path, modules_node, "modules must be a list")
@@ -171,7 +195,7 @@ def _build(root: yaml.Node, path: str, step_kinds: dict, check_kinds: dict) -> S
             raise TypedYamlError(path, module_node, f"module id '{raw.id}' is used twice")
         modules.append(Module(raw.id, raw.title, raw.summary, built_steps, raw.requires, raw.reading, raw.challenges))
 
-    scenario = Scenario(path, samples, modules)
+    scenario = Scenario(path, samples, modules, credentials)
     _cross_check(scenario, root, path)
     return scenario
 

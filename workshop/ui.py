@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 SYMBOLS = {"done": "[green]✓[/]", "exists": "[cyan]•[/]", "info": "[blue]i[/]", "warn": "[yellow]![/]",
@@ -55,24 +56,24 @@ class UI:
             return
         self.err.print(f"[bold]{name}[/]")
         if explain:
-            self.err.print(f"  [dim]{explain}[/]")
+            self.err.print(f"  [dim]{escape(explain)}[/]")
 
     def step_note(self, summary: str, kind: str = "done") -> None:
         if not self.quiet:
-            self.err.print(f"  {SYMBOLS.get(kind, '•')} {summary}", markup=True)
+            self.err.print(f"  {SYMBOLS.get(kind, '•')} {escape(summary)}", markup=True)
 
     def plan_call(self, summary: str, service: str, operation: str, params: dict) -> None:
         if self.quiet:
             return
-        self.err.print(f"  {SYMBOLS['plan']} {summary}")
-        self.err.print(f"    [dim]{service}.{operation}({json.dumps(params, default=str)})[/]", markup=True)
+        self.err.print(f"  {SYMBOLS['plan']} {escape(summary)}")
+        self.err.print(f"    [dim]{service}.{operation}({escape(json.dumps(params, default=str))})[/]", markup=True)
 
     def check_line(self, name: str, passed: bool, detail: str, hint: str = "") -> None:
         if self.quiet:
             return
-        self.err.print(f"  {SYMBOLS['done' if passed else 'fail']} {name}: [dim]{detail}[/]")
+        self.err.print(f"  {SYMBOLS['done' if passed else 'fail']} {escape(name)}: [dim]{escape(detail)}[/]")
         if hint and not passed:
-            self.err.print(f"    [yellow]hint:[/] {hint}")
+            self.err.print(f"    [yellow]hint:[/] {escape(hint)}")
 
     def tree(self, title: str, hops: list[tuple[str, str]]) -> None:
         """A chain of hops (what happened, when or which id), each hanging off the previous one."""
@@ -83,7 +84,7 @@ class UI:
         root = Tree(f"[bold]{title}[/]")
         node = root
         for what, when in hops:
-            node = node.add(f"{what} [dim]{when}[/]")
+            node = node.add(f"{escape(what)} [dim]{escape(str(when))}[/]")
         self.err.print(root)
 
     @contextlib.contextmanager
@@ -95,7 +96,8 @@ class UI:
             yield
 
     def error(self, message: str) -> None:
-        self.err.print(f"[red]Error:[/] {message}", markup=True, highlight=False)
+        # One line, whatever the terminal's width: scripts and people grep for it.
+        self.err.print(f"[red]Error:[/] {escape(message)}", markup=True, highlight=False, soft_wrap=True)
 
     # results (stdout) ------------------------------------------------------------------------
     def emit_json(self, document: Any) -> None:

@@ -6,8 +6,9 @@ placeholders, so every policy is scoped to this account and region. Lambda code 
 memory, deterministically (fixed timestamps, order and permissions), so the same sources always
 give the same CodeSha256 and a second run changes nothing.
 
-The workshop's Basic credentials live in `api_credentials.json`; they are read only into masked
-`Secret` values, and the authorizer receives a salted digest of them, never the password.
+The workshop's Basic credentials live in scenarios.yaml (`credentials:`), the one place that holds
+them; they are passed here as masked `Secret` values, and the authorizer package receives a salted
+digest of them, never the password.
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ import json
 import zipfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..steps.plan import Secret
 
 ROOT = Path(__file__).parent
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
@@ -102,8 +106,10 @@ def code_sha256(package: bytes) -> str:
     return base64.b64encode(hashlib.sha256(bytes(package)).digest()).decode()
 
 
-def lambda_package(name: str) -> ZipBytes:
-    """Zip lambda/NAME/ in memory, the same bytes every time for the same sources."""
+def lambda_package(name: str, credentials: tuple[str, Any] | None = None) -> ZipBytes:
+    """Zip lambda/NAME/ in memory, the same bytes every time for the same sources.
+
+    A source that expects the Basic-auth digest gets it from `credentials` (username, password)."""
     folder = path("lambda", name)
     if not folder.is_dir():
         raise AssetError(f"there is no Lambda source folder '{name}' in {ROOT / 'lambda'}")
@@ -112,7 +118,9 @@ def lambda_package(name: str) -> ZipBytes:
         for file in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
             data = file.read_bytes()
             if DIGEST_PLACEHOLDER.encode() in data:
-                data = data.replace(DIGEST_PLACEHOLDER.encode(), basic_auth_digest().encode())
+                if credentials is None:
+                    raise AssetError(f"the Lambda source '{name}' needs the workshop's credentials (scenarios.yaml: credentials)")
+                data = data.replace(DIGEST_PLACEHOLDER.encode(), basic_auth_digest(*credentials).encode())
             info = zipfile.ZipInfo(file.relative_to(folder).as_posix(), date_time=ZIP_EPOCH)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3  # unix, so the permission bits below mean the same everywhere
@@ -122,20 +130,6 @@ def lambda_package(name: str) -> ZipBytes:
 
 
 # credentials ---------------------------------------------------------------------------------
-@lru_cache(maxsize=1)
-def _credentials() -> tuple[str, str]:
-    data = json.loads(path("api_credentials.json").read_text())
-    return data["username"], data["password"]
-
-
-def api_credentials():
-    """(username, password) of the workshop's API; the password is a masked Secret."""
-    from ..steps.plan import Secret
-
-    username, password = _credentials()
-    return username, Secret(password)
-
-
 def basic_authorization(username: str, password) -> "Secret":
     """The Authorization header value for Basic credentials, masked."""
     from ..steps.plan import Secret, reveal
@@ -144,10 +138,9 @@ def basic_authorization(username: str, password) -> "Secret":
     return Secret(f"Basic {token}")
 
 
-def basic_auth_digest() -> str:
+def basic_auth_digest(username: str, password) -> str:
     """What the authorizer compares against: a salted SHA-256 of the expected header value."""
     from ..steps.plan import reveal
 
-    username, password = api_credentials()
     header = reveal(basic_authorization(username, password))
     return hashlib.sha256(AUTHORIZER_SALT + header.encode()).hexdigest()

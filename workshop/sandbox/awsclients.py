@@ -6,8 +6,9 @@ import threading
 
 
 class SelfClients:
-    def __init__(self, endpoint_url: str):
+    def __init__(self, endpoint_url: str, app=None):
         self.endpoint_url = endpoint_url
+        self.app = app  # the front's WSGI app: requests go to it in process instead of over loopback
         self._lock = threading.Lock()
         self._clients: dict[tuple[str, str], object] = {}
         self._session = None
@@ -33,5 +34,9 @@ class SelfClients:
                         config=Config(retries={"mode": "standard", "max_attempts": 3}, max_pool_connections=32,
                                       connect_timeout=5, read_timeout=60),
                     )
+                    if self.app is not None:
+                        from .inprocess import InProcessTransport
+
+                        client.meta.events.register("before-send", InProcessTransport(self.app))
                     self._clients[key] = client
         return client

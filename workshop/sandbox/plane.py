@@ -44,7 +44,7 @@ class DataPlane:
     # lifecycle -------------------------------------------------------------------------------
     def start(self, endpoint_url: str) -> None:
         self.endpoint_url = endpoint_url
-        self.clients = SelfClients(endpoint_url)
+        self.clients = SelfClients(endpoint_url, app=getattr(self, "local_app", None))
         self.router = Router(self.clients)
         self.delivery = Delivery(self)
         self.logs_target = LogsTarget(self.clients)
@@ -103,7 +103,8 @@ class DataPlane:
             self.logs_target.invalidate()
 
     def _note_put_rule(self, request: Request) -> None:
-        if request.service == "events" and request.target.endswith(".PutRule"):
+        # A schedule starts when its rule is created or (re-)enabled, not at the minute already begun.
+        if request.service == "events" and request.target.endswith((".PutRule", ".EnableRule")):
             body = request.json()
             bus = (body.get("EventBusName") or "default").rsplit("/", 1)[-1]
             self._rule_created[(request.region, bus, body.get("Name", ""))] = self.clock.now()

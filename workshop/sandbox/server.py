@@ -28,12 +28,14 @@ def main(argv: list[str] | None = None) -> int:
 
     from werkzeug.serving import make_server
 
-    from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from moto.server import MotoRequestHandler, create_backend_app
 
     from .front import Front
     from .plane import DataPlane
 
-    moto_app = DomainDispatcherApplication(create_backend_app)
+    from .dispatch import CachingDispatcher
+
+    moto_app = CachingDispatcher(create_backend_app)
     plane = DataPlane()
     plane.state_dir = Path(args.state_dir)  # Lambda code is kept under it
     front = Front(moto_app, plane)
@@ -43,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     # moto's Step Functions interpreter calls AWS services at localhost:MOTO_PORT: point it at our
     # front, so an execution's events:putEvents re-enters our data plane like any other PutEvents.
     os.environ["MOTO_PORT"] = str(port)
+    plane.local_app = front  # the sandbox's own AWS calls reach the front in process
     plane.start(endpoint)
 
     threading.Thread(target=server.serve_forever, name="http", daemon=True).start()

@@ -11,14 +11,12 @@ from dataclasses import dataclass
 
 from ..ledger import Resource
 from . import step_kind
-from .plan import ApiCall, Secret
+from .plan import ApiCall
 
 
 @dataclass
 class ConnectionArgs:
-    name: str
-    username: str
-    password: str
+    name: str  # Basic auth with the scenario's `credentials`
     description: str = ""
 
 
@@ -27,11 +25,12 @@ def plan_connection(ctx, args: ConnectionArgs):
     events = ctx.client("events")
     if ctx.found(lambda: events.describe_connection(Name=args.name)):
         return [ctx.existing_note("connection", args.name, f"Connection {args.name}")]
+    username, password = ctx.scenario.require_credentials().pair()
     params = {"Name": args.name, "AuthorizationType": "BASIC",
-              "AuthParameters": {"BasicAuthParameters": {"Username": args.username, "Password": Secret(args.password)}}}
+              "AuthParameters": {"BasicAuthParameters": {"Username": username, "Password": password}}}
     if args.description:
         params["Description"] = args.description
-    return [ApiCall("events", "create_connection", params, f"Create connection {args.name} (Basic auth as {args.username})",
+    return [ApiCall("events", "create_connection", params, f"Create connection {args.name} (Basic auth as {username})",
                     records=Resource("connection", args.name, {"name": args.name}))]
 
 

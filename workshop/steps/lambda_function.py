@@ -96,7 +96,7 @@ def _role_not_ready(code: str, message: str) -> bool:
 @step_kind("lambda_function", LambdaFunctionArgs)
 def plan(ctx, args: LambdaFunctionArgs):
     lam = ctx.client("lambda")
-    package = assets.lambda_package(args.code)
+    package = assets.lambda_package(args.code, ctx.scenario.credentials.pair() if ctx.scenario.credentials else None)
     sha = assets.code_sha256(package)
     role = role_arn(ctx, args.role)
     wanted = {"Runtime": args.runtime, "Handler": args.handler, "Role": role, "Timeout": args.timeout,

@@ -59,7 +59,7 @@ def plan(ctx, args: StateMachineArgs):
     if existing is None:
         return [ApiCall("stepfunctions", "create_state_machine",
                         {"name": args.name, "definition": json.dumps(definition, indent=2), "roleArn": role, "type": args.type},
-                        f"Create {label.lower()} ({args.type}: a Pass state, then events:PutEvents of \"Order Processed\" on bus Orders)",
+                        f"Create state machine {args.name} ({args.type}: a Pass state, then events:PutEvents of \"Order Processed\" on bus Orders)",
                         records=Resource("state_machine", args.name, {"name": args.name, "arn": arn}))]
     same = json.loads(existing["definition"]) == definition and existing.get("roleArn") == role
     if same:
@@ -70,7 +70,7 @@ def plan(ctx, args: StateMachineArgs):
                      "used as it is, not changed (its checks may fail)", "warn")]
     return [ApiCall("stepfunctions", "update_state_machine",
                     {"stateMachineArn": arn, "definition": json.dumps(definition, indent=2), "roleArn": role},
-                    f"Update {label.lower()}: definition and role as the workshop expects")]
+                    f"Update state machine {args.name}: definition and role as the workshop expects")]
 
 
 register("state_machine", Kind(25, "state machine", lambda r: [ApiCall(

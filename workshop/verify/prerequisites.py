@@ -9,7 +9,6 @@ No detail ever contains a credential.
 from __future__ import annotations
 
 import json
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -199,7 +198,8 @@ def state_machine_succeeds(ctx, args: ExecutionArgs) -> Outcome:
             return Outcome(False, f"execution {execution.rsplit(':', 1)[-1]} is still RUNNING")
         error, cause = described.get("error", ""), described.get("cause", "")
         bus_missing = ctx.found(lambda: ctx.client("events").describe_event_bus(Name=args.bus)) is None
-        if bus_missing and error == "EventBridge.FailedEntry" and ("does not exist" in cause or "ResourceNotFound" in cause):
+        missing_named = any(w in error + cause for w in ("does not exist", "ResourceNotFound", "not found"))
+        if bus_missing and error.startswith("EventBridge.") and missing_named:
             return Outcome(True, f"{args.name} ran and called PutEvents; bus {args.bus} does not exist yet (module event-bus "
                                  "creates it), so the execution stopped there as expected")
         return Outcome(False, f"execution {execution.rsplit(':', 1)[-1]} {status}: {error} {cause[:300]}".strip())
@@ -268,7 +268,7 @@ def api_authorizes(ctx, args: ApiArgs) -> Outcome:
     if not api:
         return Outcome(False, f"there is no REST API {args.name}")
     public = api_url(api["id"], ctx.region, args.stage)
-    username, password = assets.api_credentials()
+    username, password = ctx.scenario.require_credentials().pair()
     right = assets.basic_authorization(username, password)
     wrong = assets.basic_authorization(username, Secret("not-the-" + uuid.uuid4().hex[:8]))
 

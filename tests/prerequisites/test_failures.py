@@ -1,0 +1,30 @@
+"""Bad situations: one clear sentence, and no half-made state that cleanup cannot remove."""
+
+from __future__ import annotations
+
+from prq_support import deployed_resources
+
+
+def test_failure_midway_is_one_sentence_and_cleanup_removes_what_was_made(ws):
+    ws.ok("sandbox", "reset")
+    ws.faults(error=1.0, operations=["Subscribe"])  # SNS refuses the subscription, after much was created
+    try:
+        result = ws("run", "prerequisites", "--yes")
+    finally:
+        ws.faults(throttle=0.0, error=0.0, operations=[])
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("Error: Subscribe failed") and "InternalFailure" in last, last
+    keys = ws.ledger_keys()
+    for made in [("iam_role", "workshop-OrderProcessing"), ("state_machine", "OrderProcessing"), ("sns_topic", "Orders"),
+                 ("sqs_queue", "Orders"), ("apigateway_account", "cloudwatchRoleArn")]:
+        assert made in keys, made
+    assert ("sns_subscription", "Orders/Orders") not in keys
+    assert ws.client("apigateway").get_account().get("cloudwatchRoleArn")
+
+    cleanup = ws("cleanup", "--yes")
+    assert cleanup.returncode == 0, cleanup.stderr
+    left = deployed_resources(ws)
+    assert left == {k: [] for k in left}, left
+    assert not ws.client("apigateway").get_account().get("cloudwatchRoleArn")

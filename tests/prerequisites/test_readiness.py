@@ -1,0 +1,87 @@
+"""Eventual consistency: a call that AWS refuses while a new IAM role propagates is retried, with one
+progress message, and gives up after its limit. Run against the sandbox, where Lambda refuses a
+role that does not exist yet with the same error AWS gives for one that has not propagated."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from types import SimpleNamespace
+
+import boto3
+import botocore.exceptions
+import pytest
+from prq_support import ACCOUNT, REGION
+
+from workshop import assets
+from workshop.steps.iam import retry_while_propagating
+from workshop.steps.lambda_function import _role_not_ready
+
+TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                                 "Action": "sts:AssumeRole"}]}
+
+
+def fresh_client(ws, service):
+    return boto3.client(service, endpoint_url=ws.endpoint_url, region_name=REGION,
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+def waiting_ctx():
+    notes: list[str] = []
+    return SimpleNamespace(ui=SimpleNamespace(step_note=lambda summary, kind="done": notes.append(summary))), notes
+
+
+def test_create_function_waits_until_the_role_exists(ws):
+    """The role appears only once the first attempt was refused (as IAM propagation would end)."""
+    lam, iam = fresh_client(ws, "lambda"), fresh_client(ws, "iam")
+    role, function = f"late-{uuid.uuid4().hex[:8]}", f"fn-{uuid.uuid4().hex[:8]}"
+    notes: list[str] = []
+
+    def step_note(summary, kind="done"):
+        notes.append(summary)
+        threading.Timer(1.0, lambda: iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(TRUST))).start()
+
+    ctx = SimpleNamespace(ui=SimpleNamespace(step_note=step_note))
+    retry_while_propagating(ctx, lam, ["CreateFunction"], _role_not_ready, "Waiting for the role", limit_s=20)
+    started = time.monotonic()
+    created = lam.create_function(FunctionName=function, Runtime="python3.12", Handler="app.handler",
+                                  Role=f"arn:aws:iam::{ACCOUNT}:role/{role}", Code={"ZipFile": assets.lambda_package("inventory", None)})
+    assert created["FunctionName"] == function
+    assert 1.0 < time.monotonic() - started < 20
+    assert len(notes) == 1 and notes[0].startswith("Waiting for the role")
+    lam.delete_function(FunctionName=function)
+    iam.delete_role(RoleName=role)
+
+
+def test_it_gives_up_after_its_limit(ws):
+    lam = fresh_client(ws, "lambda")
+    ctx, notes = waiting_ctx()
+    retry_while_propagating(ctx, lam, ["CreateFunction"], _role_not_ready, "Waiting for the role", limit_s=1.5)
+    started = time.monotonic()
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        lam.create_function(FunctionName=f"fn-{uuid.uuid4().hex[:8]}", Runtime="python3.12", Handler="app.handler",
+                            Role=f"arn:aws:iam::{ACCOUNT}:role/never-{uuid.uuid4().hex[:8]}",
+                            Code={"ZipFile": assets.lambda_package("inventory", None)})
+    assert raised.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    assert 1.0 < time.monotonic() - started < 15
+    assert len(notes) == 1
+
+
+def test_other_errors_are_not_retried(ws):
+    lam, iam = fresh_client(ws, "lambda"), fresh_client(ws, "iam")
+    role, function = f"r-{uuid.uuid4().hex[:8]}", f"fn-{uuid.uuid4().hex[:8]}"
+    arn = iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+    params = dict(FunctionName=function, Runtime="python3.12", Handler="app.handler", Role=arn,
+                  Code={"ZipFile": assets.lambda_package("inventory", None)})
+    lam.create_function(**params)
+    ctx, notes = waiting_ctx()
+    retry_while_propagating(ctx, lam, ["CreateFunction"], _role_not_ready, "Waiting for the role", limit_s=20)
+    started = time.monotonic()
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        lam.create_function(**params)  # it exists: a conflict, not propagation
+    assert raised.value.response["Error"]["Code"] == "ResourceConflictException"
+    assert time.monotonic() - started < 5 and notes == []
+    lam.delete_function(FunctionName=function)
+    iam.delete_role(RoleName=role)
