@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -19,6 +20,7 @@ class CheckKind:
 class Outcome:
     passed: bool
     detail: str
+    final: bool = False  # a failure that waiting cannot mend (e.g. the execution FAILED): stop polling
 
 
 KINDS: dict[str, CheckKind] = {}
@@ -32,12 +34,26 @@ def check_kind(name: str, args: type):
     return register
 
 
+def published(run: Callable) -> Callable:
+    """A behaviour check needs the event its step published: it runs with that sample's event ids,
+    and fails at once (it can only fail) before the event is published."""
+
+    @functools.wraps(run)
+    def checked(ctx, args) -> Outcome:
+        ids = ctx.published.get(args.sample, [])
+        if not ids:
+            return Outcome(False, f"the sample event {args.sample} has not been published yet")
+        return run(ctx, args, ids)
+
+    return checked
+
+
 def poll(probe: Callable[[], Outcome], deadline_s: float, interval_s: float = 0.25) -> Outcome:
     """Ask until the probe passes or the deadline passes; the last answer explains a failure."""
     end = time.monotonic() + deadline_s
     while True:
         outcome = probe()
-        if outcome.passed or time.monotonic() >= end:
+        if outcome.passed or outcome.final or time.monotonic() >= end:
             return outcome
         time.sleep(min(interval_s, max(0.0, end - time.monotonic())))
         interval_s = min(interval_s * 1.5, 2.0)

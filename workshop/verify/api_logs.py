@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import Outcome, check_kind, poll
+from . import Outcome, check_kind, poll, published
 from .logs import events_in
 
 _REQUEST_ID = re.compile(r"^\(([^)]+)\)\s*(.*)$", re.S)
@@ -27,10 +27,8 @@ def rest_api_id(ctx, name: str) -> str | None:
 
 
 @check_kind("api_execution_log", ApiLogArgs)
-def api_execution_log(ctx, args: ApiLogArgs) -> Outcome:
-    ids = ctx.published.get(args.sample, [])
-    if not ids:
-        return Outcome(False, f"the sample event {args.sample} has not been published yet")
+@published
+def api_execution_log(ctx, args: ApiLogArgs, ids: list[str]) -> Outcome:
     api_id = rest_api_id(ctx, args.api)
     if api_id is None:
         return Outcome(False, f"there is no REST API named {args.api}: run `workshop run prerequisites`")

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from . import Outcome, check_kind, poll
+from . import Outcome, check_kind, poll, published
 from .logs import events_in
 from .stepfunctions import executions_for
 
@@ -31,10 +31,8 @@ def _stamp(value) -> str:
 
 
 @check_kind("lambda_chain", ChainArgs)
-def lambda_chain(ctx, args: ChainArgs) -> Outcome:
-    ids = ctx.published.get(args.sample, [])
-    if not ids:
-        return Outcome(False, f"the sample event {args.sample} has not been published yet")
+@published
+def lambda_chain(ctx, args: ChainArgs, ids: list[str]) -> Outcome:
     hops: list[tuple[str, str]] = [(f"published {args.sample} to Orders", ids[-1])]
     state: dict = {}
 

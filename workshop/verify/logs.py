@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from . import Outcome, check_kind, poll
+from . import Outcome, check_kind, poll, published
 
 
 @dataclass
@@ -32,10 +32,8 @@ def events_in(ctx, group: str, since_ms: int = 0, limit: int = 10_000) -> list[d
 
 
 @check_kind("log_event", LogEventArgs)
-def log_event(ctx, args: LogEventArgs) -> Outcome:
-    ids = ctx.published.get(args.sample, [])
-    if not ids:
-        return Outcome(False, f"the sample event {args.sample} has not been published yet")
+@published
+def log_event(ctx, args: LogEventArgs, ids: list[str]) -> Outcome:
 
     def probe() -> Outcome:
         messages = [e["message"] for e in events_in(ctx, args.log_group, ctx.started_ms)]

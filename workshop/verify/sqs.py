@@ -10,7 +10,7 @@ import json
 import time
 from dataclasses import dataclass
 
-from . import Outcome, check_kind, poll
+from . import Outcome, check_kind, poll, published
 
 SETTLE_S = {"sandbox": 1.5}  # how long to keep listening for an event that must NOT arrive
 DEFAULT_SETTLE_S = 10.0
@@ -55,10 +55,8 @@ class QueueArgs:
 
 
 @check_kind("sqs_received", QueueArgs)
-def sqs_received(ctx, args: QueueArgs) -> Outcome:
-    ids = ctx.published.get(args.sample, [])
-    if not ids:
-        return Outcome(False, f"the sample event {args.sample} has not been published yet")
+@published
+def sqs_received(ctx, args: QueueArgs, ids: list[str]) -> Outcome:
 
     def probe() -> Outcome:
         count = sum(1 for e in drain(ctx, args.queue) if e.get("id") == ids[-1])
@@ -72,10 +70,8 @@ def sqs_received(ctx, args: QueueArgs) -> Outcome:
 
 
 @check_kind("sqs_not_received", QueueArgs)
-def sqs_not_received(ctx, args: QueueArgs) -> Outcome:
-    ids = ctx.published.get(args.sample, [])
-    if not ids:
-        return Outcome(False, f"the sample event {args.sample} has not been published yet")
+@published
+def sqs_not_received(ctx, args: QueueArgs, ids: list[str]) -> Outcome:
     end = time.monotonic() + SETTLE_S.get(ctx.backend.choice.kind, DEFAULT_SETTLE_S)
     while True:
         arrived = [e for e in drain(ctx, args.queue) if e.get("id") == ids[-1]]

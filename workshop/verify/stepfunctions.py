@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from . import Outcome, check_kind, poll
+from . import Outcome, check_kind, poll, published
 
 
 @dataclass
@@ -32,10 +32,8 @@ def executions_for(ctx, state_machine: str, event_ids: list[str]) -> list[dict]:
 
 
 @check_kind("execution_succeeded", ExecutionArgs)
-def execution_succeeded(ctx, args: ExecutionArgs) -> Outcome:
-    ids = ctx.published.get(args.sample, [])
-    if not ids:
-        return Outcome(False, f"the sample event {args.sample} has not been published yet")
+@published
+def execution_succeeded(ctx, args: ExecutionArgs, ids: list[str]) -> Outcome:
 
     def probe() -> Outcome:
         runs = executions_for(ctx, args.state_machine, ids[-1:])
@@ -45,10 +43,8 @@ def execution_succeeded(ctx, args: ExecutionArgs) -> Outcome:
         if run["status"] == "SUCCEEDED":
             return Outcome(True, f"execution {run['name']} of {args.state_machine} SUCCEEDED")
         if run["status"] in ("FAILED", "TIMED_OUT", "ABORTED"):
-            return Outcome(False, f"execution {run['name']} {run['status']}: {run.get('error', '')} {run.get('cause', '')}".strip())
+            return Outcome(False, f"execution {run['name']} {run['status']}: {run.get('error', '')} {run.get('cause', '')}".strip(),
+                           final=True)
         return Outcome(False, f"execution {run['name']} is still {run['status']}")
 
-    outcome = poll(probe, ctx.deadline_s)
-    if outcome.passed or "FAILED" in outcome.detail:
-        return outcome
-    return outcome
+    return poll(probe, ctx.deadline_s)
