@@ -144,6 +144,15 @@ class Backend:
 
         return SandboxClock(self.endpoint_url)
 
+    def settle(self, timeout_s: float = 10.0) -> bool:
+        """Wait until every event published so far has been delivered, when the backend can tell
+        (the sandbox can); False means it cannot, and the caller must wait for a while instead."""
+        if not self.choice.is_sandbox:
+            return False
+        from .sandbox import request
+
+        return bool(request(self.endpoint_url, "/_workshop/wait-idle", {"timeout": timeout_s}, timeout=timeout_s + 5).get("idle"))
+
     def describe(self) -> str:
         if self.choice.is_sandbox:
             return f"the local sandbox ({self.endpoint_url}, {self.region})"
