@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import botocore.exceptions
 import pytest
@@ -58,8 +59,6 @@ def test_publish_and_logs_commands(cli, fresh):
     cli.json("run", "event-bus", "--yes")
     published = cli.json("publish", "--detail", '{"category":"x","value":1,"location":"eu-west"}')
     assert published["bus"] == "Orders" and published["event_id"]
-    import time
-
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         events = cli.json("logs", "/aws/events/orders", "--since", "5m")["events"]
@@ -77,3 +76,40 @@ def test_publish_requires_detail_or_sample(cli, sandbox):
     assert result.returncode == 2 and "exactly one of --detail" in result.stderr
     bad = cli("publish", "--detail", "{not json")
     assert bad.returncode == 2 and "not valid JSON" in bad.stderr
+
+
+def test_logs_follow_prints_new_events_until_interrupted(cli, fresh):
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import clean_env
+
+    cli.json("run", "event-bus", "--yes")
+    follower = subprocess.Popen([sys.executable, "-m", "workshop.cli", "logs", "/aws/events/orders", "--follow", "--since", "1s"],
+                                env=clean_env(cli.state_dir), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(2.5)  # let it start following before the event exists
+        published = cli.json("publish", "--detail", '{"category":"followed","value":7,"location":"eu-west"}')
+        deadline = time.monotonic() + 20
+        seen = ""
+        import select
+
+        while time.monotonic() < deadline and published["event_id"] not in seen:
+            ready, _, _ = select.select([follower.stdout], [], [], 0.5)
+            if ready:
+                seen += follower.stdout.readline()
+        assert published["event_id"] in seen, "the followed log never showed the new event"
+    finally:
+        follower.send_signal(signal.SIGINT)
+        follower.communicate(timeout=20)
+    assert follower.returncode == 130
+
+
+def test_aws_endpoint_url_is_honoured(cli, fresh, sandbox):
+    from tests.conftest import clean_env
+
+    result = cli("status", "--json", env=clean_env(cli.state_dir, AWS_ENDPOINT_URL=sandbox["endpoint_url"]))
+    assert result.returncode == 0, result.stderr
+    status = json.loads(result.stdout)
+    assert status["backend"] == "endpoint" and status["endpoint_url"] == sandbox["endpoint_url"]
