@@ -29,7 +29,7 @@ from .targets import DeliveryError, arn_parts
 
 log = logging.getLogger("workshop.sandbox.delivery")
 
-POOLS = {"targets": 8, "lambda": 4}  # worker threads; Lambda runs are slow, keep them off the target pool
+POOLS = {"targets": 4, "lambda": 4}  # worker threads; Lambda runs are slow, keep them off the target pool
 DEFAULT_MAX_RETRIES = 185          # AWS's default RetryPolicy: 185 retries ...
 DEFAULT_MAX_AGE_S = 24 * 3600      # ... or 24 hours, whichever comes first
 MAX_RETRIES_LIMIT = 185            # the API's bounds; a stored policy beyond them is clamped

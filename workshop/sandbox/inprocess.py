@@ -74,3 +74,65 @@ class InProcessTransport:
         for name, value in answer.get("headers", []):
             headers[name.lower()] = value
         return AWSResponse(request.url, answer.get("status", 500), headers, _Raw(content))
+
+
+# JSON-protocol services the per-event delivery calls use: X-Amz-Target prefix and content type.
+_JSON_SERVICES = {"logs": ("Logs_20140328", "application/x-amz-json-1.1"),
+                  "sqs": ("AmazonSQS", "application/x-amz-json-1.0")}
+
+
+class LocalJsonApi:
+    """The few JSON-protocol calls delivery makes for every event (SQS SendMessage, Logs
+    CreateLogStream and PutLogEvents), written on the wire format directly and handed to the
+    front in process. The same requests botocore would send, without its per-call machinery
+    (about 40% of a delivery's cost under load). Errors raise botocore's ClientError, as a client would.
+    """
+
+    def __init__(self, app, endpoint_url: str, access_key: str = "testing"):
+        self.app, self.access_key = app, access_key
+        self.host = urlsplit(endpoint_url).netloc
+
+    def call(self, service: str, region: str, operation: str, params: dict) -> dict:
+        import json
+        from datetime import datetime, timezone
+
+        from botocore.exceptions import ClientError
+
+        prefix, content_type = _JSON_SERVICES[service]
+        body = json.dumps(params).encode()
+        # moto and our front read the service and region from the SigV4 credential scope; the
+        # signature itself is not checked.
+        day = datetime.now(timezone.utc).strftime("%Y%m%d")
+        environ = {
+            "REQUEST_METHOD": "POST", "PATH_INFO": "/", "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1", "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body), "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False,
+            "CONTENT_LENGTH": str(len(body)), "CONTENT_TYPE": content_type, "HTTP_HOST": self.host,
+            "HTTP_X_AMZ_TARGET": f"{prefix}.{operation}",
+            "HTTP_AUTHORIZATION": (f"AWS4-HMAC-SHA256 Credential={self.access_key}/{day}/{region}/{service}/aws4_request, "
+                                   "SignedHeaders=host;x-amz-target, Signature=0"),
+        }
+        answer: dict = {}
+
+        def start_response(status, headers, exc_info=None):
+            answer["status"], answer["headers"] = int(status.split(" ", 1)[0]), dict((k.lower(), v) for k, v in headers)
+            return lambda data: None
+
+        result = self.app(environ, start_response)
+        try:
+            content = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        status, headers = answer.get("status", 500), answer.get("headers", {})
+        try:
+            document = json.loads(content) if content else {}
+        except ValueError:
+            document = {"message": content.decode("utf-8", "replace")}
+        if status < 300:
+            return document
+        code = (headers.get("x-amzn-query-error", "").split(";")[0]
+                or str(document.get("__type") or headers.get("x-amzn-errortype") or "InternalFailure").split("#")[-1].split(":")[0])
+        raise ClientError({"Error": {"Code": code, "Message": document.get("message") or document.get("Message") or ""},
+                           "ResponseMetadata": {"HTTPStatusCode": status}}, operation)

@@ -127,7 +127,10 @@ class LambdaService:
         staged = getattr(request, "_sandbox_lambda_code", None)
         if staged:
             region, name, zip_bytes = staged
-            self._runtime(region).store_code(name, zip_bytes)
+            try:
+                self._runtime(region).store_code(name, zip_bytes)
+            except Exception:  # moto has answered already; the function will say it has no code
+                log.exception("could not keep the code of Lambda function %s", name)
 
     def reset(self) -> None:
         with self._lock:

@@ -13,6 +13,7 @@ import json
 import threading
 import time
 
+import botocore
 import botocore.exceptions
 
 from . import resource_policy
@@ -55,6 +56,16 @@ def from_client_error(exc: botocore.exceptions.ClientError, not_found: set[str],
     return DeliveryError("ERROR_FROM_TARGET", f"{what} failed: {code}: {message}")
 
 
+def local_api(clients):
+    """The in-process JSON caller for per-event calls when the sandbox serves itself, else None."""
+    app = getattr(clients, "app", None)
+    if app is None:
+        return None
+    from .inprocess import LocalJsonApi
+
+    return LocalJsonApi(app, clients.endpoint_url)
+
+
 def policy_context(context) -> dict[str, str]:
     """Condition keys EventBridge's calls carry: the rule (aws:SourceArn) and its account."""
     rule_arn = getattr(context, "rule_arn", "") or ""
@@ -68,6 +79,7 @@ class LogsTarget:
 
     def __init__(self, clients):
         self.clients = clients
+        self.api = local_api(clients)
         self._policies: dict[str, list] = {}
         self._lock = threading.Lock()
 
@@ -82,19 +94,25 @@ class LogsTarget:
         if not self._allowed(parts["region"], arn, context):
             raise DeliveryError("NO_PERMISSIONS", f"No CloudWatch Logs resource policy lets {EVENTS_PRINCIPAL} "
                                 "call logs:CreateLogStream and logs:PutLogEvents on log group " + group, retryable=False)
-        logs = self.clients("logs", parts["region"])
         stream = event.get("id") or context.delivery_id
+        call = self._caller(parts["region"])
         try:
-            logs.create_log_stream(logGroupName=group, logStreamName=stream)
+            call("CreateLogStream", {"logGroupName": group, "logStreamName": stream})
         except botocore.exceptions.ClientError as exc:
             if exc.response["Error"]["Code"] != "ResourceAlreadyExistsException":
                 raise from_client_error(exc, {"ResourceNotFoundException"}, f"Log group {group}") from None
         try:
             # Real time, not the sandbox clock: CloudWatch refuses log events from the future.
-            logs.put_log_events(logGroupName=group, logStreamName=stream,
-                                logEvents=[{"timestamp": int(time.time() * 1000), "message": payload}])
+            call("PutLogEvents", {"logGroupName": group, "logStreamName": stream,
+                                  "logEvents": [{"timestamp": int(time.time() * 1000), "message": payload}]})
         except botocore.exceptions.ClientError as exc:
             raise from_client_error(exc, {"ResourceNotFoundException"}, f"Log group {group}") from None
+
+    def _caller(self, region: str):
+        if self.api is not None:
+            return lambda operation, params: self.api.call("logs", region, operation, params)
+        client = self.clients("logs", region)
+        return lambda operation, params: getattr(client, botocore.xform_name(operation))(**params)
 
     def _allowed(self, region: str, group_arn: str, context) -> bool:
         with self._lock:
@@ -114,6 +132,7 @@ class LogsTarget:
 class SqsTarget:
     def __init__(self, clients):
         self.clients = clients
+        self.api = local_api(clients)
         self._urls: dict[str, str] = {}  # queue ARN -> URL; a queue's URL never changes
 
     def deliver(self, target: dict, payload: str, event: dict, context) -> None:
@@ -130,7 +149,10 @@ class SqsTarget:
             if group:
                 params["MessageGroupId"] = group
                 params["MessageDeduplicationId"] = event.get("id", context.delivery_id)
-            sqs.send_message(**params)
+            if self.api is not None:
+                self.api.call("sqs", parts["region"], "SendMessage", params)
+            else:
+                sqs.send_message(**params)
         except botocore.exceptions.ClientError as exc:
             self._urls.pop(arn, None)  # the queue may have been deleted (and recreated)
             raise from_client_error(exc, {"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"},
