@@ -18,11 +18,13 @@ def sandbox(tmp_path_factory):
     from workshop import paths
     from workshop.sandbox import control
 
-    paths.set_state_dir(tmp_path_factory.mktemp("sandbox-state"))
+    state = tmp_path_factory.mktemp("sandbox-state")
+    paths.set_state_dir(state)
     try:
         info, _ = control.start()
         yield info
     finally:
+        paths.set_state_dir(state)  # another directory's fixture may have pointed it elsewhere meanwhile
         control.stop()
         paths.set_state_dir(None)
 
