@@ -42,6 +42,7 @@ pattern_app = typer.Typer(help="Test and explain event patterns locally, with Ev
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(pattern_app, name="pattern")
 
+INTERRUPTED = 130
 GLOBAL_OPTIONS = {"--backend", "--endpoint-url", "--profile", "--region", "--state-dir", "--scenarios"}
 GLOBAL_FLAGS = {"--debug"}
 
@@ -707,8 +708,7 @@ def main(argv: list[str] | None = None) -> None:
         result = command.main(args=argv, prog_name="workshop", standalone_mode=False)
         code = result if isinstance(result, int) else 0
     except (KeyboardInterrupt, click.exceptions.Abort):
-        sys.stderr.write("\nInterrupted: what was created so far is recorded; `workshop cleanup` removes it.\n")
-        code = 130
+        code = INTERRUPTED
     except click.exceptions.Exit as exc:
         code = exc.exit_code
     except click.ClickException as exc:
@@ -716,6 +716,8 @@ def main(argv: list[str] | None = None) -> None:
         code = exc.exit_code
     except Exception as exc:  # one sentence, never a traceback (unless --debug)
         code = _report(exc)
+    if code == INTERRUPTED:  # typer turns Ctrl-C into Exit(130) itself; either way, say what is left
+        sys.stderr.write("\nInterrupted: what was created so far is recorded; `workshop cleanup` removes it.\n")
     sys.exit(code)
 
 

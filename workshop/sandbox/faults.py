@@ -1,11 +1,13 @@
-"""Faults on demand (`POST /_workshop/faults`): throttle or fail a fraction of AWS calls, all of
-them or only the named operations, so retry code can be exercised against the sandbox."""
+"""Faults on demand (`POST /_workshop/faults`): throttle or fail a fraction of AWS calls, or hold
+each one for a few seconds (a slow or hanging service), all of them or only the named operations,
+so retry and interrupt handling can be exercised against the sandbox."""
 
 from __future__ import annotations
 
 import json
 import random
 import threading
+import time
 from urllib.parse import parse_qs
 
 from .front import Request, Response
@@ -23,6 +25,9 @@ def operation_name(request: Request) -> str:
     return ""
 
 
+MAX_DELAY_S = 60.0  # a held call always ends: a test must never hang on the sandbox
+
+
 class Faults:
     def __init__(self):
         self._lock = threading.Lock()
@@ -30,11 +35,11 @@ class Faults:
 
     def clear(self) -> None:
         with self._lock:
-            self.throttle, self.error, self.operations = 0.0, 0.0, frozenset()
+            self.throttle, self.error, self.delay, self.operations = 0.0, 0.0, 0.0, frozenset()
 
     def describe(self) -> dict:
         with self._lock:
-            return {"throttle": self.throttle, "error": self.error, "operations": sorted(self.operations)}
+            return {"throttle": self.throttle, "error": self.error, "delay": self.delay, "operations": sorted(self.operations)}
 
     def configure(self, body: dict) -> Response:
         updates = {}
@@ -47,6 +52,14 @@ class Faults:
                 if not 0 <= value <= 1:
                     return Response.of_json({"message": f"{key} must be a fraction between 0 and 1"}, 400)
                 updates[key] = value
+        if "delay" in body:
+            try:
+                delay = float(body["delay"])
+            except (TypeError, ValueError):
+                delay = -1.0
+            if not 0 <= delay <= MAX_DELAY_S:
+                return Response.of_json({"message": f"delay must be a number of seconds between 0 and {MAX_DELAY_S:.0f}"}, 400)
+            updates["delay"] = delay
         if "operations" in body:
             operations = body["operations"] or []
             if not isinstance(operations, list) or not all(isinstance(o, str) and o for o in operations):
@@ -62,11 +75,13 @@ class Faults:
     def check(self, request: Request) -> Response | None:
         """The injected failure for this request, or None to let it through."""
         with self._lock:
-            throttle, error, operations = self.throttle, self.error, self.operations
-        if not throttle and not error:
+            throttle, error, delay, operations = self.throttle, self.error, self.delay, self.operations
+        if not throttle and not error and not delay:
             return None
         if operations and operation_name(request) not in operations:
             return None
+        if delay:
+            time.sleep(delay)
         roll = random.random()
         if roll < throttle:
             return _error(request, "throttle")
