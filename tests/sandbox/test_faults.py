@@ -17,7 +17,7 @@ def test_faults_can_target_one_operation(sb):
     bus, _ = make_bus(sb)
     rule = unique("rule")
     answer = sb.call("/_workshop/faults", {"error": 1.0, "operations": ["PutTargets"]})
-    assert answer == {"throttle": 0.0, "error": 1.0, "operations": ["PutTargets"]}
+    assert answer == {"throttle": 0.0, "error": 1.0, "delay": 0.0, "operations": ["PutTargets"]}
     events.put_rule(Name=rule, EventBusName=bus, EventPattern=json.dumps({"source": ["demo"]}))  # unaffected
     with pytest.raises(ClientError) as caught:
         events.put_targets(Rule=rule, EventBusName=bus, Targets=[{"Id": "t", "Arn": make_queue(sb)[1]}])
@@ -62,3 +62,23 @@ def test_boto3_retries_recover_from_throttling(sb):
 def test_fault_settings_are_validated(sb, body):
     with pytest.raises(BackendError):
         sb.call("/_workshop/faults", body)
+
+
+def test_delay_holds_only_the_named_operation(sb):
+    import time
+
+    events = sb.client("events", retries=1)
+    bus, _ = make_bus(sb)
+    assert sb.call("/_workshop/faults", {"delay": 1.5, "operations": ["DescribeEventBus"]})["delay"] == 1.5
+    try:
+        started = time.monotonic()
+        events.list_rules(EventBusName=bus)
+        quick = time.monotonic() - started
+        started = time.monotonic()
+        events.describe_event_bus(Name=bus)
+        held = time.monotonic() - started
+    finally:
+        sb.call("/_workshop/faults", {"delay": 0, "operations": []})
+    assert held >= 1.5 > quick
+    with pytest.raises(BackendError, match="delay must be"):
+        sb.call("/_workshop/faults", {"delay": 600})  # a held call always ends
