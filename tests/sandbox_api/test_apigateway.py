@@ -294,7 +294,7 @@ def test_token_authorizer_gets_the_token_and_method_arn(aws, sandbox, unique, au
     assert call(url, method="PUT", headers={"Authorization": BAD})[0] == 403
     assert call(url, method="PUT", headers={"Authorization": "Bearer nope"})[0] == 401  # fails the validation expression
     text = "\n".join(execution_log(aws, api_id))
-    assert f"/Prod/PUT/orders/42" in text and "HTTP Method: PUT, Resource Path: /orders/42" in text
+    assert "/Prod/PUT/orders/42" in text and "HTTP Method: PUT, Resource Path: /orders/42" in text
 
 
 TOKEN_CODE = '''

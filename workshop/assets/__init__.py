@@ -18,7 +18,6 @@ import hashlib
 import io
 import json
 import zipfile
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 

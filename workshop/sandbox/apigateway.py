@@ -340,7 +340,7 @@ class ApiGateway:
             call.info(f"Authorizer result body before parsing: {json.dumps(invocation.payload)}")
             if (invocation.error_message or "") == "Unauthorized":
                 self._gateway_response(call, "UNAUTHORIZED", 401)
-            call.error(f"Execution failed due to configuration error: Authorizer error")
+            call.error("Execution failed due to configuration error: Authorizer error")
             self._gateway_response(call, "AUTHORIZER_CONFIGURATION_ERROR", 500, {"message": None})
         result = invocation.payload
         call.info(f"Authorizer result body before parsing: {json.dumps(result)}")
@@ -371,7 +371,7 @@ class ApiGateway:
         """API Gateway may call the function only if its resource policy lets apigateway.amazonaws.com."""
         import botocore.exceptions
 
-        from . import resource_policy
+        from .. import policy_documents
 
         try:
             policy = self.plane.clients("lambda", region).get_policy(FunctionName=function_arn)["Policy"]
@@ -380,7 +380,7 @@ class ApiGateway:
         arn = function_arn.split(":function:")[0] + ":function:" + function_arn.split(":function:")[-1].split(":")[0] \
             if ":function:" in function_arn else function_arn
         context = {"aws:SourceArn": source_arn, "aws:SourceAccount": self._account_id(region)}
-        return any(resource_policy.allows(policy, service="apigateway.amazonaws.com", action="lambda:InvokeFunction",
+        return any(policy_documents.allows(policy, service="apigateway.amazonaws.com", action="lambda:InvokeFunction",
                                           resource=resource, context=context)
                    for resource in (arn, arn + ":$LATEST", function_arn))
 

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import botocore.exceptions
 
-from . import resource_policy
+from .. import policy_documents
 from .front import Request, Response
 from .lambda_runtime import Invocation, LambdaRuntime, LambdaRuntimeError
 
@@ -378,7 +378,7 @@ class LambdaService:
                 policy = "{}"
             with self._lock:
                 self._policies[key] = policy
-        return any(resource_policy.allows(policy, service=principal, action="lambda:InvokeFunction", resource=resource,
+        return any(policy_documents.allows(policy, service=principal, action="lambda:InvokeFunction", resource=resource,
                                           context=source) for resource in (arn, arn + ":$LATEST"))
 
     def _write_logs(self, region: str, name: str, invocation: Invocation) -> None:

@@ -16,7 +16,7 @@ import time
 import botocore
 import botocore.exceptions
 
-from . import resource_policy
+from .. import policy_documents
 from .faults import operation_name
 
 EVENTS_PRINCIPAL = "events.amazonaws.com"
@@ -123,7 +123,7 @@ class LogsTarget:
             with self._lock:
                 self._policies[region] = policies
         conditions = policy_context(context)
-        return any(resource_policy.allows(document, service=principal, action=action, resource=group_arn, context=conditions)
+        return any(policy_documents.allows(document, service=principal, action=action, resource=group_arn, context=conditions)
                    for document in policies
                    for principal in (EVENTS_PRINCIPAL, "delivery.logs.amazonaws.com")
                    for action in ("logs:PutLogEvents",))
@@ -189,7 +189,7 @@ class SnsTarget:
                 policy = sns.get_topic_attributes(TopicArn=arn)["Attributes"].get("Policy") or "{}"
                 with self._lock:
                     self._policies[arn] = policy
-            if not resource_policy.allows(policy, service=EVENTS_PRINCIPAL, action="sns:Publish", resource=arn,
+            if not policy_documents.allows(policy, service=EVENTS_PRINCIPAL, action="sns:Publish", resource=arn,
                                           context=policy_context(context)):
                 raise DeliveryError("NO_PERMISSIONS", f"The policy of SNS topic {arn} does not let {EVENTS_PRINCIPAL} "
                                     "call sns:Publish: add a statement allowing it (the console adds one silently).",

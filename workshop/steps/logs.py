@@ -7,10 +7,10 @@ policies, so we look for one that already allows what we need before writing our
 
 from __future__ import annotations
 
-import fnmatch
 import json
 from dataclasses import dataclass
 
+from .. import policy_documents
 from ..ledger import Resource
 from . import step_kind
 from .plan import ApiCall, Note
@@ -60,17 +60,8 @@ def policy_document(resource_arn: str) -> dict:
 
 def allows(document: dict, group_arn: str) -> bool:
     """Does an existing policy already let EventBridge write into this log group?"""
-    for statement in _as_list(document.get("Statement")):
-        principal = statement.get("Principal") or {}
-        services = _as_list(principal.get("Service")) if isinstance(principal, dict) else [principal]
-        if statement.get("Effect") != "Allow" or not ({"events.amazonaws.com", "*"} & set(services)):
-            continue
-        actions = _as_list(statement.get("Action"))
-        if not all(any(fnmatch.fnmatchcase(needed, a) for a in actions) for needed in NEEDED_ACTIONS):
-            continue
-        if any(fnmatch.fnmatchcase(group_arn + ":*", r) or fnmatch.fnmatchcase(group_arn, r) for r in _as_list(statement.get("Resource"))):
-            return True
-    return False
+    return all(policy_documents.allows(document, service="events.amazonaws.com", action=action, resource=group_arn)
+               for action in NEEDED_ACTIONS)
 
 
 @step_kind("logs_resource_policy", LogsResourcePolicyArgs)
@@ -92,8 +83,3 @@ def plan_resource_policy(ctx, args: LogsResourcePolicyArgs):
                     f"Let EventBridge write to {args.log_group_pattern} (logs resource policy {args.name})",
                     records=Resource("logs_resource_policy", args.name, {"name": args.name}))]
 
-
-def _as_list(value) -> list:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..ledger import Resource
 from . import step_kind
-from .plan import ApiCall, Note
+from .plan import ApiCall
 
 
 @dataclass

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from .. import policy_documents
+from ..steps.permissions import rule_arn
 from . import Outcome, check_kind
 
 
@@ -77,13 +79,10 @@ class LambdaPermissionArgs:
 @check_kind("lambda_permission", LambdaPermissionArgs)
 def lambda_permission(ctx, args: LambdaPermissionArgs) -> Outcome:
     policy = ctx.found(lambda: ctx.client("lambda").get_policy(FunctionName=args.function))
-    rule_arn = f"arn:aws:events:{ctx.region}:{ctx.account}:rule/{args.bus + '/' if args.bus != 'default' else ''}{args.rule}"
-    for statement in json.loads(policy["Policy"]).get("Statement", []) if policy else []:
-        principal = statement.get("Principal", {})
-        service = principal.get("Service") if isinstance(principal, dict) else principal
-        source = ((statement.get("Condition") or {}).get("ArnLike") or {}).get("AWS:SourceArn")
-        if service == "events.amazonaws.com" and source == rule_arn:
-            return Outcome(True, f"{args.function} may be invoked by EventBridge for rule {args.rule}")
+    function_arn = f"arn:aws:lambda:{ctx.region}:{ctx.account}:function:{args.function}"
+    if policy and policy_documents.allows(policy["Policy"], service="events.amazonaws.com", action="lambda:InvokeFunction",
+                                          resource=function_arn, context={"aws:SourceArn": rule_arn(ctx, args.rule, args.bus)}):
+        return Outcome(True, f"{args.function} may be invoked by EventBridge for rule {args.rule}")
     return Outcome(False, f"{args.function}'s resource policy does not let events.amazonaws.com invoke it for rule {args.rule}")
 
 
@@ -106,6 +105,8 @@ def lambda_destination(ctx, args: DestinationArgs) -> Outcome:
 @dataclass
 class TopicArgs:
     topic: str
+    rule: str
+    bus: str = "default"
 
 
 @check_kind("topic_allows_events", TopicArgs)
@@ -114,12 +115,8 @@ def topic_allows_events(ctx, args: TopicArgs) -> Outcome:
     attributes = ctx.found(lambda: ctx.client("sns").get_topic_attributes(TopicArn=arn))
     if not attributes:
         return Outcome(False, f"there is no SNS topic {args.topic}")
-    policy = json.loads(attributes["Attributes"].get("Policy") or "{}")
-    for statement in policy.get("Statement", []):
-        principal = statement.get("Principal", {})
-        service = principal.get("Service") if isinstance(principal, dict) else principal
-        actions = statement.get("Action")
-        actions = actions if isinstance(actions, list) else [actions]
-        if statement.get("Effect") == "Allow" and service == "events.amazonaws.com" and ("sns:Publish" in actions or "SNS:Publish" in actions):
-            return Outcome(True, f"topic {args.topic}'s policy lets EventBridge publish")
-    return Outcome(False, f"topic {args.topic}'s policy does not let events.amazonaws.com call sns:Publish (the console adds this silently)")
+    if policy_documents.allows(attributes["Attributes"].get("Policy") or "{}", service="events.amazonaws.com",
+                               action="sns:Publish", resource=arn, context={"aws:SourceArn": rule_arn(ctx, args.rule, args.bus)}):
+        return Outcome(True, f"topic {args.topic}'s policy lets EventBridge publish for rule {args.rule}")
+    return Outcome(False, f"topic {args.topic}'s policy does not let events.amazonaws.com call sns:Publish for rule {args.rule} "
+                          "(the console adds this silently)")

@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from ..policy_documents import as_list
 from . import Outcome, check_kind, poll
 
 
@@ -44,10 +45,10 @@ def iam_role_exists(ctx, args: RoleArgs) -> Outcome:
         return Outcome(False, f"there is no IAM role {args.name}")
     trust = parse_document(role["Role"]["AssumeRolePolicyDocument"])
     services = set()
-    for statement in _list(trust.get("Statement")):
+    for statement in as_list(trust.get("Statement")):
         principal = statement.get("Principal") or {}
         if statement.get("Effect") == "Allow" and isinstance(principal, dict):
-            services |= set(_list(principal.get("Service")))
+            services |= set(as_list(principal.get("Service")))
     if args.service not in services:
         return Outcome(False, f"IAM role {args.name} cannot be assumed by {args.service} (trusted: {', '.join(sorted(services)) or 'nobody'})")
     return Outcome(True, f"IAM role {args.name} exists and {args.service} may assume it")
@@ -295,9 +296,3 @@ def _post(url: str, authorization) -> str | int:
         return exc.code
     except (urllib.error.URLError, OSError) as exc:
         return f"no answer ({getattr(exc, 'reason', exc)})"
-
-
-def _list(value) -> list:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]

@@ -2,7 +2,9 @@
 
 AWS makes EventBridge (and Lambda destinations, and others) pass the target's resource policy:
 SNS topic policies, Lambda function policies, CloudWatch Logs resource policies. The sandbox
-checks the same documents so a missing statement fails in the sandbox as it would on AWS.
+checks the same documents so a missing statement fails in the sandbox as it would on AWS, and
+the steps and checks use the same evaluation to decide whether a policy already allows a call.
+Pure (no AWS, no I/O), like `patterns`: the sandbox and the CLI share it.
 
 Deliberately conservative: a condition on a key or with an operator we do not evaluate is
 treated as not met, so an unusual policy denies rather than silently allows.
