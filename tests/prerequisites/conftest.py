@@ -8,7 +8,6 @@ wait is bounded by the CLI's own deadlines and the subprocess timeout.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,22 +16,13 @@ import pytest
 
 from prq_support import REGION
 
+from tests.conftest import clean_env
+
 CLI_TIMEOUT_S = 300
 
 
 def _env(state_dir: Path) -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("AWS_", "WORKSHOP_")) and k not in ("NO_COLOR", "FORCE_COLOR")}
-    env.update({
-        "WORKSHOP_STATE_DIR": str(state_dir),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_CONFIG_FILE": str(state_dir / "no-aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(state_dir / "no-aws-credentials"),
-        "NO_COLOR": "1",
-        "COLUMNS": "250",
-        "WORKSHOP_VERIFY_TIMEOUT": "20",
-    })
-    return env
+    return clean_env(state_dir, COLUMNS="250", WORKSHOP_VERIFY_TIMEOUT="20")
 
 
 class Workshop:
