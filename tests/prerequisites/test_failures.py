@@ -28,3 +28,22 @@ def test_failure_midway_is_one_sentence_and_cleanup_removes_what_was_made(ws):
     left = deployed_resources(ws)
     assert left == {k: [] for k in left}, left
     assert not ws.client("apigateway").get_account().get("cloudwatchRoleArn")
+
+
+def test_no_permission_to_create_roles_exits_3_and_leaves_nothing_half_made(ws):
+    ws.ok("sandbox", "reset")
+    ws.faults(deny=1.0, operations=["CreateRole"])  # an account that may not create IAM roles
+    try:
+        result = ws("run", "prerequisites", "--yes")
+    finally:
+        ws.faults(deny=0.0, operations=[])
+    assert result.returncode == 3, result.stderr
+    assert "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("Error: Permission denied for CreateRole") and "credentials allowed to manage" in last, last
+    assert not any(kind == "iam_role" for kind, _ in ws.ledger_keys())
+
+    cleanup = ws("cleanup", "--yes")
+    assert cleanup.returncode == 0, cleanup.stderr
+    left = deployed_resources(ws)
+    assert left == {k: [] for k in left}, left

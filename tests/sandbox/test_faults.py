@@ -17,7 +17,7 @@ def test_faults_can_target_one_operation(sb):
     bus, _ = make_bus(sb)
     rule = unique("rule")
     answer = sb.call("/_workshop/faults", {"error": 1.0, "operations": ["PutTargets"]})
-    assert answer == {"throttle": 0.0, "error": 1.0, "delay": 0.0, "operations": ["PutTargets"]}
+    assert answer == {"throttle": 0.0, "error": 1.0, "deny": 0.0, "delay": 0.0, "operations": ["PutTargets"]}
     events.put_rule(Name=rule, EventBusName=bus, EventPattern=json.dumps({"source": ["demo"]}))  # unaffected
     with pytest.raises(ClientError) as caught:
         events.put_targets(Rule=rule, EventBusName=bus, Targets=[{"Id": "t", "Arn": make_queue(sb)[1]}])

@@ -1,6 +1,6 @@
-"""Faults on demand (`POST /_workshop/faults`): throttle or fail a fraction of AWS calls, or hold
-each one for a few seconds (a slow or hanging service), all of them or only the named operations,
-so retry and interrupt handling can be exercised against the sandbox."""
+"""Faults on demand (`POST /_workshop/faults`): throttle, fail or deny (AccessDenied) a fraction
+of AWS calls, or hold each one for a few seconds (a slow or hanging service), all of them or only
+the named operations, so retry, permission and interrupt handling can be exercised on the sandbox."""
 
 from __future__ import annotations
 
@@ -35,15 +35,16 @@ class Faults:
 
     def clear(self) -> None:
         with self._lock:
-            self.throttle, self.error, self.delay, self.operations = 0.0, 0.0, 0.0, frozenset()
+            self.throttle, self.error, self.deny, self.delay, self.operations = 0.0, 0.0, 0.0, 0.0, frozenset()
 
     def describe(self) -> dict:
         with self._lock:
-            return {"throttle": self.throttle, "error": self.error, "delay": self.delay, "operations": sorted(self.operations)}
+            return {"throttle": self.throttle, "error": self.error, "deny": self.deny, "delay": self.delay,
+                    "operations": sorted(self.operations)}
 
     def configure(self, body: dict) -> Response:
         updates = {}
-        for key in ("throttle", "error"):
+        for key in ("throttle", "error", "deny"):
             if key in body:
                 try:
                     value = float(body[key])
@@ -65,8 +66,8 @@ class Faults:
             if not isinstance(operations, list) or not all(isinstance(o, str) and o for o in operations):
                 return Response.of_json({"message": "operations must be a list of operation names, e.g. [\"PutTargets\"]"}, 400)
             updates["operations"] = frozenset(operations)
-        if updates.get("throttle", self.throttle) + updates.get("error", self.error) > 1:
-            return Response.of_json({"message": "throttle + error must not exceed 1"}, 400)
+        if sum(updates.get(k, getattr(self, k)) for k in ("throttle", "error", "deny")) > 1:
+            return Response.of_json({"message": "throttle + error + deny must not exceed 1"}, 400)
         with self._lock:
             for key, value in updates.items():
                 setattr(self, key, value)
@@ -75,8 +76,8 @@ class Faults:
     def check(self, request: Request) -> Response | None:
         """The injected failure for this request, or None to let it through."""
         with self._lock:
-            throttle, error, delay, operations = self.throttle, self.error, self.delay, self.operations
-        if not throttle and not error and not delay:
+            throttle, error, deny, delay, operations = self.throttle, self.error, self.deny, self.delay, self.operations
+        if not throttle and not error and not deny and not delay:
             return None
         if operations and operation_name(request) not in operations:
             return None
@@ -87,16 +88,19 @@ class Faults:
             return _error(request, "throttle")
         if roll < throttle + error:
             return _error(request, "error")
+        if roll < throttle + error + deny:
+            return _error(request, "deny")
         return None
 
 
 # (code, status) per protocol family, so each SDK recognises the failure as retryable.
 _CODES = {
-    "json": {"throttle": ("ThrottlingException", 400), "error": ("InternalFailure", 500)},
-    "query": {"throttle": ("Throttling", 400), "error": ("InternalFailure", 500)},
-    "rest": {"throttle": ("TooManyRequestsException", 429), "error": ("ServiceException", 500)},
+    "json": {"throttle": ("ThrottlingException", 400), "error": ("InternalFailure", 500), "deny": ("AccessDeniedException", 400)},
+    "query": {"throttle": ("Throttling", 400), "error": ("InternalFailure", 500), "deny": ("AccessDenied", 403)},
+    "rest": {"throttle": ("TooManyRequestsException", 429), "error": ("ServiceException", 500), "deny": ("AccessDeniedException", 403)},
 }
-_MESSAGES = {"throttle": "Rate exceeded (injected by the sandbox)", "error": "Injected failure (sandbox fault injection)"}
+_MESSAGES = {"throttle": "Rate exceeded (injected by the sandbox)", "error": "Injected failure (sandbox fault injection)",
+             "deny": "User is not authorized to perform this action (injected by the sandbox)"}
 
 
 def _error(request: Request, kind: str) -> Response:
