@@ -108,3 +108,18 @@ def test_cleanup_leaves_nothing_of_the_workshop(cli, workshop, aws):
     assert aws("stepfunctions").list_state_machines()["stateMachines"] == []
     assert aws("events").list_connections()["Connections"] == []
     assert cli.json("status")["resources"] == []
+
+
+def test_scheduling_on_a_plain_endpoint_waits_for_the_real_firing(cli, sandbox, aws):
+    """As on AWS: no clock to move, so verify waits for the next firing (or, at a weekend, says it cannot fire)."""
+    from datetime import datetime, timezone
+
+    assert cli("sandbox", "reset").returncode == 0  # the sandbox clock back to real time
+    endpoint = ["--endpoint-url", sandbox["endpoint_url"]]
+    report = cli.json(*endpoint, "run", "scheduling", "--yes", timeout=300)  # run verifies too
+    assert report["passed"] is True
+    fired = next(c for c in report["modules"][0]["checks"] if c["name"].startswith("a Scheduled Event"))
+    assert fired["passed"] is True
+    weekend = datetime.now(timezone.utc).weekday() >= 5
+    assert ("cannot fire now" in fired["detail"]) is weekend, fired["detail"]
+    assert cli.json(*endpoint, "cleanup", "--yes")["failed"] == []
