@@ -35,6 +35,14 @@ def clean_env(state_dir: Path, **extra: str) -> dict:
     return env
 
 
+def default_sigint() -> None:
+    """For a child that a test will Ctrl-C: a shell that started us in the background (as a CI
+    runner may) leaves SIGINT ignored, and Python then never raises KeyboardInterrupt."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Cli:
     def __init__(self, state_dir: Path):
         self.state_dir = state_dir

@@ -9,7 +9,7 @@ import sys
 import time
 
 
-from tests.conftest import clean_env
+from tests.conftest import clean_env, default_sigint
 
 
 def bus_names(aws) -> set[str]:
@@ -106,7 +106,8 @@ def test_interrupted_run_is_recorded_and_cleaned_up(cli, fresh, aws, sandbox):
     faults({"delay": 30, "operations": ["PutTargets"]})  # the run will sit inside PutTargets
     try:
         process = subprocess.Popen([sys.executable, "-m", "workshop.cli", "run", "event-bus", "--yes"],
-                                   env=clean_env(cli.state_dir), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                   env=clean_env(cli.state_dir), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   preexec_fn=default_sigint)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and '"kind": "rule"' not in (ledger.read_text() if ledger.exists() else ""):
             time.sleep(0.05)

@@ -79,30 +79,36 @@ def test_publish_requires_detail_or_sample(cli, sandbox):
 
 
 def test_logs_follow_prints_new_events_until_interrupted(cli, fresh):
+    import os
+    import select
     import signal
     import subprocess
     import sys
 
-    from tests.conftest import clean_env
+    from tests.conftest import clean_env, default_sigint
 
     cli.json("run", "event-bus", "--yes")
-    follower = subprocess.Popen([sys.executable, "-m", "workshop.cli", "logs", "/aws/events/orders", "--follow", "--since", "1s"],
-                                env=clean_env(cli.state_dir), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        time.sleep(2.5)  # let it start following before the event exists
-        published = cli.json("publish", "--detail", '{"category":"followed","value":7,"location":"eu-west"}')
-        deadline = time.monotonic() + 20
-        seen = ""
-        import select
+    follower = subprocess.Popen([sys.executable, "-m", "workshop.cli", "logs", "/aws/events/orders", "--follow", "--since", "10m"],
+                                env=clean_env(cli.state_dir), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0,
+                                preexec_fn=default_sigint)
+    seen = ""
 
-        while time.monotonic() < deadline and published["event_id"] not in seen:
+    def read_until(text: str, seconds: float) -> bool:
+        nonlocal seen
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and text not in seen:
             ready, _, _ = select.select([follower.stdout], [], [], 0.5)
-            if ready:
-                seen += follower.stdout.readline()
-        assert published["event_id"] in seen, "the followed log never showed the new event"
+            if ready:  # raw reads: a buffered readline would hide what select cannot see
+                seen += os.read(follower.stdout.fileno(), 65536).decode(errors="replace")
+        return text in seen
+
+    try:
+        assert read_until('"source": "com.aws.orders"', 60), "the follower never printed the run's event"
+        published = cli.json("publish", "--detail", '{"category":"followed","value":7,"location":"eu-west"}')
+        assert read_until(published["event_id"], 30), "the followed log never showed the new event"
     finally:
         follower.send_signal(signal.SIGINT)
-        follower.communicate(timeout=20)
+        follower.communicate(timeout=30)
     assert follower.returncode == 130
 
 
