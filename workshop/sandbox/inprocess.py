@@ -31,25 +31,8 @@ class InProcessTransport:
             body = body.read()
         if isinstance(body, str):
             body = body.encode("utf-8")
-        environ = {
-            "REQUEST_METHOD": request.method,
-            # WSGI: the percent-decoded path, its bytes as latin-1
-            "PATH_INFO": unquote_to_bytes(url.path or "/").decode("latin-1"),
-            "QUERY_STRING": url.query,
-            "SERVER_NAME": url.hostname or "127.0.0.1",
-            "SERVER_PORT": str(url.port or 80),
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "REMOTE_ADDR": "127.0.0.1",
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": url.scheme or "http",
-            "wsgi.input": io.BytesIO(body),
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": True,
-            "wsgi.multiprocess": False,
-            "wsgi.run_once": False,
-            "CONTENT_LENGTH": str(len(body)),
-            "HTTP_HOST": url.netloc,
-        }
+        environ = _environ(request.method, unquote_to_bytes(url.path or "/").decode("latin-1"), url.query,
+                           url.netloc, body, scheme=url.scheme or "http")
         for name, value in request.headers.items():
             if isinstance(value, bytes):
                 value = value.decode("latin-1")
@@ -58,22 +41,8 @@ class InProcessTransport:
                 environ[key] = value
             else:
                 environ["HTTP_" + key] = value
-        answer: dict = {}
-
-        def start_response(status, headers, exc_info=None):
-            answer["status"], answer["headers"] = int(status.split(" ", 1)[0]), headers
-            return lambda data: None
-
-        result = self.app(environ, start_response)
-        try:
-            content = b"".join(result)
-        finally:
-            if hasattr(result, "close"):
-                result.close()
-        headers = {}
-        for name, value in answer.get("headers", []):
-            headers[name.lower()] = value
-        return AWSResponse(request.url, answer.get("status", 500), headers, _Raw(content))
+        status, headers, content = _invoke(self.app, environ)
+        return AWSResponse(request.url, status, headers, _Raw(content))
 
 
 # JSON-protocol services the per-event delivery calls use: X-Amz-Target prefix and content type.
@@ -103,29 +72,14 @@ class LocalJsonApi:
         # moto and our front read the service and region from the SigV4 credential scope; the
         # signature itself is not checked.
         day = datetime.now(timezone.utc).strftime("%Y%m%d")
-        environ = {
-            "REQUEST_METHOD": "POST", "PATH_INFO": "/", "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1", "wsgi.version": (1, 0),
-            "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body), "wsgi.errors": sys.stderr,
-            "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False,
-            "CONTENT_LENGTH": str(len(body)), "CONTENT_TYPE": content_type, "HTTP_HOST": self.host,
+        environ = _environ("POST", "/", "", self.host, body)
+        environ.update({
+            "CONTENT_TYPE": content_type,
             "HTTP_X_AMZ_TARGET": f"{prefix}.{operation}",
             "HTTP_AUTHORIZATION": (f"AWS4-HMAC-SHA256 Credential={self.access_key}/{day}/{region}/{service}/aws4_request, "
                                    "SignedHeaders=host;x-amz-target, Signature=0"),
-        }
-        answer: dict = {}
-
-        def start_response(status, headers, exc_info=None):
-            answer["status"], answer["headers"] = int(status.split(" ", 1)[0]), dict((k.lower(), v) for k, v in headers)
-            return lambda data: None
-
-        result = self.app(environ, start_response)
-        try:
-            content = b"".join(result)
-        finally:
-            if hasattr(result, "close"):
-                result.close()
-        status, headers = answer.get("status", 500), answer.get("headers", {})
+        })
+        status, headers, content = _invoke(self.app, environ)
         try:
             document = json.loads(content) if content else {}
         except ValueError:
@@ -136,3 +90,32 @@ class LocalJsonApi:
                 or str(document.get("__type") or headers.get("x-amzn-errortype") or "InternalFailure").split("#")[-1].split(":")[0])
         raise ClientError({"Error": {"Code": code, "Message": document.get("message") or document.get("Message") or ""},
                            "ResponseMetadata": {"HTTPStatusCode": status}}, operation)
+
+
+def _environ(method: str, path: str, query: str, host: str, body: bytes, scheme: str = "http") -> dict:
+    """A WSGI environ for one request to the front (PATH_INFO: the percent-decoded path, as latin-1)."""
+    hostname, _, port = host.partition(":")
+    return {
+        "REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query,
+        "SERVER_NAME": hostname or "127.0.0.1", "SERVER_PORT": port or "80", "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1", "wsgi.version": (1, 0), "wsgi.url_scheme": scheme, "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr, "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False,
+        "CONTENT_LENGTH": str(len(body)), "HTTP_HOST": host,
+    }
+
+
+def _invoke(app, environ: dict) -> tuple[int, dict[str, str], bytes]:
+    """Run the WSGI app on one request: (status, lower-cased headers, body)."""
+    answer: dict = {}
+
+    def start_response(status, headers, exc_info=None):
+        answer["status"], answer["headers"] = int(status.split(" ", 1)[0]), {k.lower(): v for k, v in headers}
+        return lambda data: None
+
+    result = app(environ, start_response)
+    try:
+        content = b"".join(result)
+    finally:
+        if hasattr(result, "close"):
+            result.close()
+    return answer.get("status", 500), answer.get("headers", {}), content

@@ -34,6 +34,11 @@ def check_kind(name: str, args: type):
     return register
 
 
+def existence(found, present: str, absent: str) -> Outcome:
+    """The answer of a plain existence check: what to say when the lookup found it, and when not."""
+    return Outcome(True, present) if found else Outcome(False, absent)
+
+
 def published(run: Callable) -> Callable:
     """A behaviour check needs the event its step published: it runs with that sample's event ids,
     and fails at once (it can only fail) before the event is published."""

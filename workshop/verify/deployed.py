@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from .. import policy_documents
 from ..steps.permissions import rule_arn
-from . import Outcome, check_kind
+from . import Outcome, check_kind, existence
 
 
 @dataclass
@@ -17,9 +17,8 @@ class BusArgs:
 
 @check_kind("bus_exists", BusArgs)
 def bus_exists(ctx, args: BusArgs) -> Outcome:
-    if ctx.found(lambda: ctx.client("events").describe_event_bus(Name=args.name)):
-        return Outcome(True, f"event bus {args.name} exists")
-    return Outcome(False, f"there is no event bus named {args.name}")
+    return existence(ctx.found(lambda: ctx.client("events").describe_event_bus(Name=args.name)),
+                     f"event bus {args.name} exists", f"there is no event bus named {args.name}")
 
 
 @dataclass
@@ -30,9 +29,8 @@ class LogGroupArgs:
 @check_kind("log_group_exists", LogGroupArgs)
 def log_group_exists(ctx, args: LogGroupArgs) -> Outcome:
     groups = ctx.client("logs").describe_log_groups(logGroupNamePrefix=args.name).get("logGroups", [])
-    if any(g["logGroupName"] == args.name for g in groups):
-        return Outcome(True, f"log group {args.name} exists")
-    return Outcome(False, f"there is no log group named {args.name}")
+    return existence(any(g["logGroupName"] == args.name for g in groups),
+                     f"log group {args.name} exists", f"there is no log group named {args.name}")
 
 
 @dataclass

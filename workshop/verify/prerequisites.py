@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from ..policy_documents import as_list
-from . import Outcome, check_kind, poll
+from . import Outcome, check_kind, existence, poll
 
 
 def _code(exc) -> str:
@@ -61,18 +61,15 @@ class NameArgs:
 
 @check_kind("sqs_queue_exists", NameArgs)
 def sqs_queue_exists(ctx, args: NameArgs) -> Outcome:
-    found = ctx.found(lambda: ctx.client("sqs").get_queue_url(QueueName=args.name))
-    if not found:
-        return Outcome(False, f"there is no SQS queue {args.name}")
-    return Outcome(True, f"SQS queue {args.name} exists")
+    return existence(ctx.found(lambda: ctx.client("sqs").get_queue_url(QueueName=args.name)),
+                     f"SQS queue {args.name} exists", f"there is no SQS queue {args.name}")
 
 
 @check_kind("sns_topic_exists", NameArgs)
 def sns_topic_exists(ctx, args: NameArgs) -> Outcome:
     arn = f"arn:aws:sns:{ctx.region}:{ctx.account}:{args.name}"
-    if not ctx.found(lambda: ctx.client("sns").get_topic_attributes(TopicArn=arn)):
-        return Outcome(False, f"there is no SNS topic {args.name}")
-    return Outcome(True, f"SNS topic {args.name} exists")
+    return existence(ctx.found(lambda: ctx.client("sns").get_topic_attributes(TopicArn=arn)),
+                     f"SNS topic {args.name} exists", f"there is no SNS topic {args.name}")
 
 
 @dataclass
