@@ -13,6 +13,7 @@ from .conftest import log_messages, make_bus, make_log_group, make_queue, rule_t
 CALLS = int(os.environ.get("SANDBOX_LOAD_CALLS", "1000"))  # override to explore, e.g. 200
 ENTRIES, THREADS = 10, 4
 CONSUMERS = 4
+LOAD_DELIVERY_LIMIT_S = 900
 
 
 class Consumer(threading.Thread):
@@ -61,15 +62,19 @@ def test_every_event_reaches_every_target_exactly_once(sb):
     for consumer in consumers:
         consumer.start()
     started = time.monotonic()
-    with ThreadPoolExecutor(THREADS) as pool:
-        sent = [event_id for ids in pool.map(send, range(CALLS)) for event_id in ids]
-    put_seconds = time.monotonic() - started
-    sb.wait_idle(timeout=120)
-    delivered_seconds = time.monotonic() - started
-    for consumer in consumers:
-        consumer.stop_at = time.monotonic() + 30
-    for consumer in consumers:
-        consumer.join(35)
+    try:
+        with ThreadPoolExecutor(THREADS) as pool:
+            sent = [event_id for ids in pool.map(send, range(CALLS)) for event_id in ids]
+        put_seconds = time.monotonic() - started
+        # Bounded, but generous: this test proves nothing is lost, not how fast (benchmarks/ measures
+        # that); a shared 2-core machine can take several times the ~2 minutes it takes when quiet.
+        sb.wait_idle(timeout=LOAD_DELIVERY_LIMIT_S)
+        delivered_seconds = time.monotonic() - started
+    finally:
+        for consumer in consumers:  # stop reading even on failure, before the sandbox goes away
+            consumer.stop_at = time.monotonic() + 30
+        for consumer in consumers:
+            consumer.join(35)
 
     total = CALLS * ENTRIES
     assert len(set(sent)) == total
