@@ -14,6 +14,9 @@ from . import steps, verify
 from .context import Context
 from .scenario import Check, Module, Step
 from .steps.plan import DisplayOnlyExecutor, Executor
+from .verify import FAILED, PASSED, UNSUPPORTED, UNVERIFIABLE, Outcome
+
+COULD_NOT_RUN = (UNSUPPORTED, UNVERIFIABLE)
 
 
 @dataclass
@@ -22,21 +25,45 @@ class CheckResult:
     passed: bool
     detail: str
     hint: str = ""
+    status: str = ""  # passed, failed, unsupported or unverifiable
+    reason: str = ""  # why it could not run (unsupported, unverifiable)
+
+    def __post_init__(self):
+        self.status = self.status or (PASSED if self.passed else FAILED)
 
     def as_json(self) -> dict:
-        return {"name": self.name, "passed": self.passed, "detail": self.detail}
+        document = {"name": self.name, "passed": self.passed, "status": self.status, "detail": self.detail}
+        if self.status in COULD_NOT_RUN:
+            document["reason"] = self.reason or self.detail
+        return document
 
 
 @dataclass
 class ModuleResult:
     module: str
-    passed: bool
+    passed: bool  # no check failed (exit 0); `status` says whether every check could be proved
     checks: list[CheckResult] = field(default_factory=list)
     seconds: float = 0.0
     actions: list[str] = field(default_factory=list)
 
+    @classmethod
+    def of(cls, module: str, checks: list[CheckResult], seconds: float = 0.0, actions=None) -> "ModuleResult":
+        return cls(module, not any(c.status == FAILED for c in checks), checks, seconds, actions or [])
+
+    @property
+    def could_not_run(self) -> list[CheckResult]:
+        return [c for c in self.checks if c.status in COULD_NOT_RUN]
+
+    @property
+    def status(self) -> str:
+        """failed when a check failed; passed when every check passed; else the first reason none failed."""
+        if not self.passed:
+            return FAILED
+        return self.could_not_run[0].status if self.could_not_run else PASSED
+
     def as_json(self) -> dict:
-        return {"module": self.module, "passed": self.passed, "checks": [c.as_json() for c in self.checks]}
+        return {"module": self.module, "passed": self.passed, "status": self.status,
+                "could_not_run": len(self.could_not_run), "checks": [c.as_json() for c in self.checks]}
 
 
 class Runner:
@@ -45,6 +72,27 @@ class Runner:
         self.progress = progress
         self.executor = DisplayOnlyExecutor(ctx) if ctx.dry_run else Executor(ctx)
         self._deployed: set[str] = set()
+        self._capabilities = None
+
+    def capabilities(self):
+        """What this backend can do (probed once per endpoint, then cached); checks consult it."""
+        if self._capabilities is None:
+            from . import capabilities
+
+            self._capabilities = capabilities.for_backend(self.ctx.backend, self.ui)
+        return self._capabilities
+
+    def needs(self, check: Check) -> tuple[str, ...]:
+        return tuple(verify.KINDS[check.kind].needs) + tuple(getattr(check, "needs", ()) or ())
+
+    def cannot_run(self, step: Step) -> str | None:
+        """Why a behaviour step (publishing) is pointless here: every check it feeds is unsupported."""
+        if step.kind != "publish" or not step.checks or self.ctx.dry_run:
+            return None
+        caps = self.capabilities()
+        if all(caps.lacks(self.needs(c)) for c in step.checks):
+            return caps.reasons(sorted({n for c in step.checks for n in self.needs(c)}))
+        return None
 
     @property
     def ui(self):
@@ -69,6 +117,12 @@ class Runner:
 
     def run_step(self, step: Step) -> list[str]:
         self.ui.step(step.name, step.explain)
+        why_not = self.cannot_run(step)
+        if why_not:
+            self.ui.step_note(f"skipped: this backend lacks {why_not}", "warn")
+            return []
+        if step.kind == "publish" and not self.ctx.dry_run:
+            return self._publish(step)
         challenge_id = getattr(step.args, "challenge", None)
         if step.kind == "rule" and challenge_id and challenge_id not in self.ctx.patterns:
             from .challenge import deployed_solution, solve
@@ -82,6 +136,23 @@ class Runner:
                 self.ctx.patterns[challenge_id] = solve(self.ctx, challenge)
         plan = steps.KINDS[step.kind].plan(self.ctx, step.args)
         return self.executor.run(plan)
+
+    def _publish(self, step: Step) -> list[str]:
+        """Publishing is behaviour: when the backend refuses it, the checks that needed the event
+        fail saying so, and the run goes on."""
+        import botocore.exceptions
+
+        from .errors import BackendError, WorkshopError
+
+        try:
+            return self.executor.run(steps.KINDS[step.kind].plan(self.ctx, step.args))
+        except BackendError:
+            raise
+        except (WorkshopError, botocore.exceptions.ClientError) as exc:
+            message = describe_error(exc, self.ctx.backend)
+            self.ctx.publish_errors[step.args.sample] = message
+            self.ui.step_note(f"could not publish {step.args.sample}: {message}", "fail")
+            return []
 
     def deploy(self, module: Module, *, include_publish: bool = True) -> list[str]:
         self.ctx.module_id = module.id
@@ -108,10 +179,56 @@ class Runner:
         if self.ctx.dry_run or not requested:
             return ModuleResult(module.id, True, [], time.monotonic() - started, actions)
         checks = self._checks(module)
-        result = ModuleResult(module.id, all(c.passed for c in checks), checks, time.monotonic() - started, actions)
-        if self.progress:
-            self.progress.mark(module.id, deployed=True, verified=result.passed)
+        result = ModuleResult.of(module.id, checks, time.monotonic() - started, actions)
+        self._record(module.id, result, deployed=True)
         return result
+
+    def _record(self, module_id: str, result: ModuleResult | None, **fields) -> None:
+        """Progress: verified only with evidence for every check; an error clears an old "verified"."""
+        if not self.progress:
+            return
+        if result is None:
+            self.progress.mark(module_id, verified=False, could_not_run=0, status="error", **fields)
+        else:
+            self.progress.mark(module_id, verified=result.status == PASSED, could_not_run=len(result.could_not_run),
+                               status=result.status, error="", **fields)
+
+    def record_error(self, module_id: str, message: str) -> None:
+        self._record(module_id, None, error=message)
+
+    def run_all(self, modules: list[Module], wanted: list[str]) -> tuple[list[ModuleResult], list[dict]]:
+        """Run each module in turn, carrying on past one that errors or fails: a module whose
+        requirement did not pass is skipped (saying which), the others still run."""
+        from .errors import BackendError, WorkshopError
+
+        results, errors, broken = [], [], set()
+        for module in modules:
+            blocked = [r for r in module.requires if r in broken]
+            if blocked:
+                broken.add(module.id)
+                errors.append({"module": module.id, "type": "skipped", "exit_code": 1,
+                               "message": f"not run: it requires {', '.join(blocked)}, which did not pass"})
+                self.ui.say(f"[yellow]Skipping {module.id}:[/] it requires {', '.join(blocked)}, which did not pass.")
+                continue
+            try:
+                result = self.run(module, requested=module.id in wanted)
+            except BackendError:
+                raise  # unreachable or not allowed: every other module would fail the same way
+            except Exception as exc:
+                error = exc if isinstance(exc, WorkshopError) else _as_workshop_error(exc, self.ctx.backend)
+                if error is None:
+                    raise
+                broken.add(module.id)
+                message = describe_error(exc, self.ctx.backend) if not isinstance(exc, WorkshopError) else str(exc)
+                errors.append({"module": module.id, "type": type(error).__name__, "exit_code": error.exit_code,
+                               "message": message})
+                self.record_error(module.id, message)
+                self.ui.error(f"{module.id}: {message}")
+                continue
+            results.append(result)
+            if not result.passed:
+                broken.add(module.id)
+        return results, errors
 
     # checks ----------------------------------------------------------------------------------
     def verify(self, module: Module) -> ModuleResult:
@@ -122,9 +239,8 @@ class Runner:
             if step.kind == "publish":
                 self.run_step(step)
         checks = self._checks(module)
-        result = ModuleResult(module.id, all(c.passed for c in checks), checks, time.monotonic() - started)
-        if self.progress:
-            self.progress.mark(module.id, verified=result.passed)
+        result = ModuleResult.of(module.id, checks, time.monotonic() - started)
+        self._record(module.id, result)
         return result
 
     def _checks(self, module: Module) -> list[CheckResult]:
@@ -132,11 +248,19 @@ class Runner:
         return [self.run_check(check) for check in module.checks]
 
     def run_check(self, check: Check, quiet: bool = False) -> CheckResult:
-        outcome = verify.KINDS[check.kind].run(self.ctx, check.args)
-        detail = outcome.detail if outcome.passed or not check.fail else f"{check.fail} ({outcome.detail})"
-        result = CheckResult(check.name, outcome.passed, detail, check.hint)
+        caps = self.capabilities()
+        needs = self.needs(check)
+        if caps.lacks(needs):  # decided before any waiting
+            outcome = Outcome.unsupported(f"this backend lacks {caps.reasons(needs)}")
+        else:
+            outcome = verify.KINDS[check.kind].run(self.ctx, check.args)
+        if outcome.status in COULD_NOT_RUN:
+            result = CheckResult(check.name, False, outcome.detail, "", outcome.status, outcome.detail)
+        else:
+            detail = outcome.detail if outcome.passed or not check.fail else f"{check.fail} ({outcome.detail})"
+            result = CheckResult(check.name, outcome.passed, detail, check.hint)
         if not quiet:
-            self.ui.check_line(result.name, result.passed, outcome.detail, check.hint)
+            self.ui.check_line(result.name, result.passed, outcome.detail, result.hint, status=result.status)
         return result
 
     # selftest --------------------------------------------------------------------------------
@@ -159,3 +283,27 @@ class Runner:
                                        "fails before, passes after" if ok else
                                        ("passed BEFORE its step ran" if b.passed else f"still fails after its step: {a.detail}"))
         return findings
+
+
+def describe_error(exc: BaseException, backend=None) -> str:
+    """One sentence for a backend's refusal; an HTTP error page is named by its status, not pasted."""
+    import botocore.exceptions
+
+    if isinstance(exc, botocore.exceptions.ClientError):
+        error = exc.response.get("Error", {})
+        code, message = str(error.get("Code", "")), str(error.get("Message", ""))
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        operation = getattr(exc, "operation_name", "the call")
+        if code.isdigit() or message.lstrip().startswith("<"):
+            return f"the backend answered HTTP {status or code} to {operation}"
+        return f"{operation} failed: {code}: {message}"
+    return str(exc)
+
+
+def _as_workshop_error(exc: BaseException, backend):
+    """A botocore failure as the CLI would report it (None for anything else: a bug, re-raised)."""
+    if not type(exc).__module__.startswith("botocore"):
+        return None
+    from .backend import translate_aws_error
+
+    return translate_aws_error(exc, backend)

@@ -52,6 +52,7 @@ class Check:
     args: Any
     fail: str = ""
     hint: str = ""
+    needs: tuple[str, ...] = ()  # backend capabilities beyond its kind's (e.g. deliver_sns)
 
 
 @dataclass
@@ -229,16 +230,34 @@ def _build_step(node: yaml.Node, path: str, module_id: str, step_kinds: dict, ch
         if not isinstance(check_list, yaml.SequenceNode):
             raise TypedYamlError(path, check_list, f"step '{raw.name}': check must be a list")
         for check_node in check_list.value:
-            ckind, cargs_node = _one_kind(check_node, path, check_kinds, "check", ("name", "fail", "hint"))
+            ckind, cargs_node = _one_kind(check_node, path, check_kinds, "check", ("name", "fail", "hint", "needs"))
             meta = {k: plain(v, path) for k, _, v in _mapping_items(check_node, path, "a check") if k in ("name", "fail", "hint")}
+            needs = _needs(check_node, path)
             if "name" not in meta:
                 raise TypedYamlError(path, check_node, f"a check of step '{raw.name}' is missing the field 'name'")
             for key in meta:
                 if not isinstance(meta[key], str):
                     raise TypedYamlError(path, check_node, f"check field '{key}' must be a string")
             cargs = read(cargs_node, check_kinds[ckind].args, path, f"check '{meta['name']}' ({ckind})")
-            checks.append(Check(meta["name"], ckind, cargs, meta.get("fail", ""), meta.get("hint", "")))
+            checks.append(Check(meta["name"], ckind, cargs, meta.get("fail", ""), meta.get("hint", ""), needs))
     return Step(raw.name, kind, args, raw.explain, checks, node.start_mark.line + 1)
+
+
+def _needs(check_node: yaml.Node, path: str) -> tuple[str, ...]:
+    """A check's `needs:`: capability names (see `workshop doctor`), checked against the known ones."""
+    from .capabilities import NAMES
+
+    for key, knode, vnode in _mapping_items(check_node, path, "a check"):
+        if key != "needs":
+            continue
+        value = plain(vnode, path)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise TypedYamlError(path, vnode, "needs must be a list of capability names")
+        for name in value:
+            if name not in NAMES:
+                raise TypedYamlError(path, vnode, f"unknown capability '{name}' (expected one of: {', '.join(NAMES)})")
+        return tuple(value)
+    return ()
 
 
 def _cross_check(scenario: Scenario, root: yaml.Node, path: str) -> None:

@@ -68,8 +68,11 @@ class UI:
         self.err.print(f"  {SYMBOLS['plan']} {escape(summary)}")
         self.err.print(f"    [dim]{service}.{operation}({escape(json.dumps(params, default=str))})[/]", markup=True)
 
-    def check_line(self, name: str, passed: bool, detail: str, hint: str = "") -> None:
+    def check_line(self, name: str, passed: bool, detail: str, hint: str = "", status: str = "") -> None:
         if self.quiet:
+            return
+        if status in ("unsupported", "unverifiable"):  # could not run here: say why, no hint to fix it
+            self.err.print(f"  {SYMBOLS['warn']} {escape(name)}: [yellow]{status}[/] [dim]{escape(detail)}[/]")
             return
         self.err.print(f"  {SYMBOLS['done' if passed else 'fail']} {escape(name)}: [dim]{escape(detail)}[/]")
         if hint and not passed:

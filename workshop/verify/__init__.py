@@ -1,5 +1,10 @@
 """Check kinds: one module per kind of proof. Each has an `Args` dataclass and
-`run(ctx, args) -> Outcome`; behaviour checks poll with a deadline, never a single look."""
+`run(ctx, args) -> Outcome`; behaviour checks poll with a deadline, never a single look.
+
+A check kind names the backend capabilities it needs (see `workshop/capabilities.py`): where the
+backend lacks one, the check is `unsupported` at once, with the reason, instead of waiting to fail.
+A check that cannot be proved now (a MON-FRI schedule at a weekend) is `unverifiable`, saying when
+it can be. Nothing passes without evidence."""
 
 from __future__ import annotations
 
@@ -9,11 +14,15 @@ from dataclasses import dataclass
 from typing import Callable
 
 
+PASSED, FAILED, UNSUPPORTED, UNVERIFIABLE = "passed", "failed", "unsupported", "unverifiable"
+
+
 @dataclass(frozen=True)
 class CheckKind:
     name: str
     args: type
     run: Callable
+    needs: tuple[str, ...] = ()  # capabilities the backend must have for this check to run
 
 
 @dataclass
@@ -21,14 +30,29 @@ class Outcome:
     passed: bool
     detail: str
     final: bool = False  # a failure that waiting cannot mend (e.g. the execution FAILED): stop polling
+    status: str = ""  # passed/failed by default; unsupported or unverifiable when it could not be proved
+
+    def __post_init__(self):
+        if not self.status:
+            self.status = PASSED if self.passed else FAILED
+        if self.status in (UNSUPPORTED, UNVERIFIABLE):
+            self.passed, self.final = False, True
+
+    @classmethod
+    def unverifiable(cls, reason: str) -> "Outcome":
+        return cls(False, reason, status=UNVERIFIABLE)
+
+    @classmethod
+    def unsupported(cls, reason: str) -> "Outcome":
+        return cls(False, reason, status=UNSUPPORTED)
 
 
 KINDS: dict[str, CheckKind] = {}
 
 
-def check_kind(name: str, args: type):
+def check_kind(name: str, args: type, needs: tuple[str, ...] = ()):
     def register(run: Callable) -> Callable:
-        KINDS[name] = CheckKind(name, args, run)
+        KINDS[name] = CheckKind(name, args, run, tuple(needs))
         return run
 
     return register
@@ -46,6 +70,9 @@ def published(run: Callable) -> Callable:
     @functools.wraps(run)
     def checked(ctx, args) -> Outcome:
         ids = ctx.published.get(args.sample, [])
+        if not ids and args.sample in ctx.publish_errors:
+            return Outcome(False, f"the sample event {args.sample} could not be published: {ctx.publish_errors[args.sample]}",
+                           final=True)
         if not ids:
             return Outcome(False, f"the sample event {args.sample} has not been published yet")
         return run(ctx, args, ids)

@@ -26,7 +26,7 @@ def rest_api_id(ctx, name: str) -> str | None:
     return None
 
 
-@check_kind("api_execution_log", ApiLogArgs)
+@check_kind("api_execution_log", ApiLogArgs, needs=("custom_bus", "deliver_api_destination", "rest_api_url", "lambda_runs", "apigw_execution_logs"))
 @published
 def api_execution_log(ctx, args: ApiLogArgs, ids: list[str]) -> Outcome:
     api_id = rest_api_id(ctx, args.api)

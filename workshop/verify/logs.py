@@ -31,7 +31,7 @@ def events_in(ctx, group: str, since_ms: int = 0, limit: int = 10_000) -> list[d
     return found
 
 
-@check_kind("log_event", LogEventArgs)
+@check_kind("log_event", LogEventArgs, needs=("custom_bus", "deliver_logs"))
 @published
 def log_event(ctx, args: LogEventArgs, ids: list[str]) -> Outcome:
 

@@ -171,7 +171,7 @@ class ExecutionArgs:
     bus: str = "Orders"  # where the state machine puts its event
 
 
-@check_kind("state_machine_succeeds", ExecutionArgs)
+@check_kind("state_machine_succeeds", ExecutionArgs, needs=("sfn_runs", "sfn_put_events"))
 def state_machine_succeeds(ctx, args: ExecutionArgs) -> Outcome:
     """Start an execution with the sample as an EventBridge event; it must succeed.
 
@@ -211,7 +211,7 @@ class InventoryArgs:
     sample: str
 
 
-@check_kind("inventory_function_behaves", InventoryArgs)
+@check_kind("inventory_function_behaves", InventoryArgs, needs=("lambda_runs",))
 def inventory_function_behaves(ctx, args: InventoryArgs) -> Outcome:
     """Invoke with an "Order Processed" event: the answer is its detail; with force-error, a function error."""
     lam = ctx.client("lambda")
@@ -253,7 +253,7 @@ def _short(value) -> str:
     return text if len(text) < 200 else text[:200] + "..."
 
 
-@check_kind("api_authorizes", ApiArgs)
+@check_kind("api_authorizes", ApiArgs, needs=("rest_api_url", "lambda_runs"))
 def api_authorizes(ctx, args: ApiArgs) -> Outcome:
     """POST the ApiUrl (on a local endpoint, where it serves the API): 200 with the workshop's
     credentials, 403 with wrong ones."""

@@ -53,7 +53,7 @@ class QueueArgs:
     sample: str
 
 
-@check_kind("sqs_received", QueueArgs)
+@check_kind("sqs_received", QueueArgs, needs=("custom_bus",))
 @published
 def sqs_received(ctx, args: QueueArgs, ids: list[str]) -> Outcome:
     def probe() -> Outcome:
@@ -67,7 +67,7 @@ def sqs_received(ctx, args: QueueArgs, ids: list[str]) -> Outcome:
     return poll(probe, ctx.deadline_s)
 
 
-@check_kind("sqs_not_received", QueueArgs)
+@check_kind("sqs_not_received", QueueArgs, needs=("custom_bus",))
 @published
 def sqs_not_received(ctx, args: QueueArgs, ids: list[str]) -> Outcome:
     def arrived() -> Outcome | None:

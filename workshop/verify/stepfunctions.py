@@ -31,7 +31,7 @@ def executions_for(ctx, state_machine: str, event_ids: list[str]) -> list[dict]:
     return found
 
 
-@check_kind("execution_succeeded", ExecutionArgs)
+@check_kind("execution_succeeded", ExecutionArgs, needs=("custom_bus", "deliver_stepfunctions", "sfn_runs", "sfn_put_events"))
 @published
 def execution_succeeded(ctx, args: ExecutionArgs, ids: list[str]) -> Outcome:
 
