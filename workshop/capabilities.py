@@ -23,11 +23,11 @@ NAMES: dict[str, str] = {
     "deliver_stepfunctions": "delivery to a Step Functions state machine",
     "deliver_lambda": "delivery to a Lambda function",
     "deliver_api_destination": "delivery to an API destination (with its body and Basic auth)",
-    "sfn_runs": "state machines run",
-    "sfn_put_events": "state machines' events:putEvents integration",
-    "lambda_runs": "Lambda function code runs",
+    "sfn_runs": "running state machines",
+    "sfn_put_events": "the events:putEvents integration of state machines",
+    "lambda_runs": "running Lambda function code",
     "lambda_destinations": "Lambda on-success and on-failure destinations",
-    "schedules": "schedule rules fire",
+    "schedules": "firing schedule rules",
     "rest_api_url": "a reachable URL for REST APIs with a Lambda authorizer",
     "apigw_execution_logs": "API Gateway execution logs",
 }
@@ -105,7 +105,22 @@ def for_backend(backend, ui=None) -> Capabilities:
         return everything(backend.describe(), "the sandbox delivers to every target the workshop uses")
     if kind == "aws":
         return everything(backend.describe(), "AWS")
+    from . import probes
+
+    for note in probes.moto_switch(backend):  # a restarted moto server has it off again: every run sets it
+        if ui is not None and note.startswith("turned on"):
+            ui.say(f"[dim]Note: {note}.[/]")
     known = cached(backend.scope)
     if known is not None:
         return known
-    return Capabilities(backend.describe())  # nothing known: every check is tried
+    if ui is not None:
+        ui.say(f"[dim]Finding out what {backend.describe()} can do, once (`workshop doctor` shows it; about a minute)...[/]")
+    return probe_and_store(backend)
+
+
+def probe_and_store(backend) -> Capabilities:
+    from . import probes
+
+    found = probes.probe(backend)
+    store(backend.scope, found)
+    return found

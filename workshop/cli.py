@@ -295,6 +295,42 @@ def verify_cmd(
     raise typer.Exit(0 if result.passed else 1)
 
 
+@app.command()
+def doctor(json_out: bool = typer.Option(False, "--json", help="Print one JSON document.")):
+    """What the chosen backend can do, found with small probes that clean up after themselves.
+
+    Each row is a capability the workshop's checks need; a check whose backend lacks one is
+    reported as unsupported (with this reason) instead of failing. The answer is cached per backend
+    in the state dir; running doctor again probes again. On AWS nothing is created: it only checks
+    that the services answer with your credentials.
+
+    \b
+    Examples:
+      workshop doctor
+      workshop --endpoint-url http://127.0.0.1:4566 doctor --json
+    """
+    from . import capabilities
+
+    ui = _ui(json_out)
+    backend = _backend(ui)
+    ui.say(f"Probing {backend.describe()} (every probe removes what it made)...")
+    started = time.monotonic()
+    found = capabilities.probe_and_store(backend)
+    rows = [found.rows[name] for name in capabilities.NAMES]
+    if json_out:
+        ui.emit_json(dict(found.as_json(), seconds=round(time.monotonic() - started, 3), endpoint_url=backend.endpoint_url,
+                          backend_kind=backend.choice.kind))
+        return
+    for note in found.notes:
+        ui.say(f"[dim]Note: {note}[/]")
+    ui.table(f"What {backend.describe()} can do", ["capability", "yes/no", "how we know"],
+             [[capabilities.NAMES[r.name], {True: "yes", False: "no", None: "unknown"}[r.supported], r.reason] for r in rows])
+    lacking = [r for r in rows if r.supported is not True]
+    ui.say(f"Probed in {time.monotonic() - started:.1f}s. " + (
+        "Every check of the workshop can run here." if not lacking else
+        f"{len(lacking)} capability(ies) missing: the checks that need them are reported as unsupported, not failed."))
+
+
 # cleanup / status ---------------------------------------------------------------------------------
 @app.command()
 def cleanup(

@@ -1,16 +1,14 @@
 """What a learner needs from the prerequisites (the original stack's "Outputs"), found by describing
 the resources, with the same calls on every backend. ApiUrl comes first.
 
-On a backend with its own endpoint (the sandbox, an emulator), `local_api_url` asks the endpoint
-where it serves the API (the sandbox's API Gateway stand-in answers GET /_workshop/apis); the
-ApiUrl stays the AWS-shaped one, which is what the API destination module gives EventBridge.
+`api_url` is the one code path for a REST API's URL: on AWS the public execute-api URL; on any
+endpoint a local URL in a form emulators share (`{endpoint}/_aws/execute-api/{id}/{stage}/`, or
+`{endpoint}/restapis/{id}/{stage}/_user_request_/`), which the sandbox serves too. The API
+destination module gives EventBridge this URL, and its checks call it.
 """
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from typing import Callable
 
 API_NAME = "eventbridge-api-destination"
@@ -43,10 +41,7 @@ def compute(backend) -> dict[str, str]:
 
     api_id = _quiet(api)
     if api_id:
-        outputs["ApiUrl"] = f"https://{api_id}.execute-api.{region}.amazonaws.com/{STAGE}/"
-        local = local_api_url(backend.endpoint_url, api_id, STAGE)
-        if local and local != outputs["ApiUrl"]:
-            outputs["ApiUrlLocal"] = local
+        outputs["ApiUrl"] = api_url(backend, api_id, STAGE)
 
     def state_machine() -> str:
         arn = f"arn:aws:states:{region}:{account}:stateMachine:OrderProcessing"
@@ -76,53 +71,29 @@ def compute(backend) -> dict[str, str]:
     return outputs
 
 
-def local_api_url(endpoint_url: str | None, api_id: str, stage: str = STAGE, timeout: float = 3.0) -> str | None:
-    """Where an AWS-compatible endpoint serves this API's stage, if it says (GET /_workshop/apis)."""
-    if not endpoint_url:
-        return None
-    try:
-        with urllib.request.urlopen(endpoint_url.rstrip("/") + "/_workshop/apis", timeout=timeout) as response:
-            document = json.loads(response.read() or b"null")
-    except (urllib.error.URLError, OSError, ValueError):
-        return None
-    return _find_url(document, api_id, stage)
+URL_FORMS = ("execute-api", "user-request")  # the local forms emulators share, in the order tried
 
 
-def _find_url(document, api_id: str, stage: str) -> str | None:
-    """Tolerant reading: an object naming this API id (and this stage, when it names one), then its
-    local URL (`local_url`, else `url` / `invoke_url`, else any http URL that is not an AWS one)."""
-    candidates = [e for e in _objects(document)
-                  if api_id in {e.get(k) for k in ("id", "restApiId", "apiId", "rest_api_id", "api_id")}]
-    candidates.sort(key=lambda e: e.get("stage", e.get("stageName")) != stage)
-    for entry in candidates:
-        if entry.get("stage", entry.get("stageName", stage)) != stage:
-            continue
-        for key in ("local_url", "url", "invoke_url", "invokeUrl"):
-            if isinstance(entry.get(key), str) and entry[key].startswith(("http://", "https://")):
-                return entry[key] if entry[key].endswith("/") else entry[key] + "/"
-        urls = [u for u in _strings(entry) if u.startswith(("http://", "https://")) and ".amazonaws.com" not in u]
-        if urls:
-            base = urls[0].rstrip("/")
-            return base + "/" if base.endswith(f"/{stage}") else f"{base}/{stage}/"
-    return None
+def local_api_url(endpoint_url: str, api_id: str, stage: str = STAGE, form: str = URL_FORMS[0]) -> str:
+    """Where an AWS-compatible endpoint serves a REST API's stage, in one of the shared forms."""
+    base = endpoint_url.rstrip("/")
+    if form == "user-request":
+        return f"{base}/restapis/{api_id}/{stage}/_user_request_/"
+    return f"{base}/_aws/execute-api/{api_id}/{stage}/"
 
 
-def _objects(value):
-    if isinstance(value, dict):
-        yield value
-        for child in value.values():
-            yield from _objects(child)
-    elif isinstance(value, list):
-        for child in value:
-            yield from _objects(child)
+def api_url(backend, api_id: str, stage: str = STAGE) -> str:
+    """The one URL of a REST API's stage on this backend: AWS's public execute-api URL on AWS; on any
+    endpoint (the sandbox included) the local form `workshop doctor` found it serves (else the first)."""
+    from .steps.rest_api import public_api_url
 
+    if not backend.endpoint_url:
+        return public_api_url(api_id, backend.region, stage)
+    form = URL_FORMS[0]
+    if backend.choice.kind == "endpoint":
+        from . import capabilities
 
-def _strings(value):
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for child in value.values():
-            yield from _strings(child)
-    elif isinstance(value, list):
-        for child in value:
-            yield from _strings(child)
+        known = capabilities.cached(backend.scope)
+        if known is not None and known.url_form in URL_FORMS:
+            form = known.url_form
+    return local_api_url(backend.endpoint_url, api_id, stage, form)

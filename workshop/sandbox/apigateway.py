@@ -1,7 +1,8 @@
 """A stand-in for API Gateway REST APIs created in moto: it serves their execute-api URLs.
 
-Two ways in, both answered by the sandbox's own HTTP endpoint:
-- `{endpoint}/_aws/execute-api/{apiId}/{stage}/{path}` (what `workshop status` shows), and
+Three ways in, all answered by the sandbox's own HTTP endpoint:
+- `{endpoint}/_aws/execute-api/{apiId}/{stage}/{path}` (what `workshop status` shows),
+- `{endpoint}/restapis/{apiId}/{stage}/_user_request_/{path}` (the other form emulators share), and
 - any request whose Host is `{apiId}.execute-api.{region}.amazonaws.com` (a curl with `-H Host:`),
 plus in-process calls from API destinations whose endpoint is such a host.
 
@@ -46,6 +47,7 @@ from .front import Request, Response
 log = logging.getLogger("workshop.sandbox.apigateway")
 
 LOCAL_PREFIX = "/_aws/execute-api/"
+_USER_REQUEST = re.compile(r"^/restapis/([^/]+)/([^/]+)/_user_request_/?(.*)$", re.S)
 _HOST = re.compile(r"^([a-z0-9]{1,32})\.execute-api\.([^:]+?)(?::\d+)?$", re.IGNORECASE)
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 _LAMBDA_URI = re.compile(r"^arn:aws[a-z-]*:apigateway:([a-z0-9-]+):lambda:path/[^/]+/functions/(.+?)/invocations$")
@@ -156,10 +158,13 @@ class ApiGateway:
     def intercept(self, request: Request) -> Response | None:
         host = request.headers.get("host", "")
         found = _HOST.match(host)
+        user_request = _USER_REQUEST.match(request.path)
         if request.path.startswith(LOCAL_PREFIX):
             rest = request.path[len(LOCAL_PREFIX):]
             api_id, _, path = rest.partition("/")
             hint = None
+        elif user_request:  # the other local form emulators share: /restapis/{id}/{stage}/_user_request_/{path}
+            api_id, path, hint = user_request.group(1), f"{user_request.group(2)}/{user_request.group(3)}", None
         elif found and request.service in ("", "execute-api"):
             api_id, path = found.group(1), request.path.lstrip("/")
             hint = found.group(2).split(".")[0]

@@ -45,10 +45,13 @@ class ApiDestinationArgs:
 
 
 def rest_api_url(ctx, name: str, stage: str) -> str | None:
+    """The stage's URL as this backend serves it (see outputs.api_url): what EventBridge must call."""
+    from ..outputs import api_url
+
     for page in ctx.client("apigateway").get_paginator("get_rest_apis").paginate():
         for api in page.get("items", []):
             if api.get("name") == name:
-                return f"https://{api['id']}.execute-api.{ctx.region}.amazonaws.com/{stage}/"
+                return api_url(ctx.backend, api["id"], stage)
     return None
 
 

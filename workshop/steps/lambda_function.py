@@ -21,7 +21,7 @@ from ..errors import WorkshopError
 from ..ledger import Resource
 from . import step_kind
 from .iam import remember, retry_while_propagating, role_arn
-from .plan import ApiCall, Note
+from .plan import ApiCall, Custom, Note
 from .resources import Kind, register
 
 SUPPORTED_RUNTIMES = ("python3.12", "python3.13", "python3.14")
@@ -162,8 +162,34 @@ def _plan_async(ctx, args: LambdaFunctionArgs, function_exists: bool) -> list:
     if not ctx.backend.ledger.has("lambda_function", args.name):
         return [Note(f"Asynchronous invocation settings of {args.name} differ from the workshop's ({what}): "
                      "the function is not workshop's, so they are left as they are", "warn")]
-    return [ApiCall("lambda", "update_function_event_invoke_config", {"FunctionName": args.name, **wanted},
-                    f"Update asynchronous invocation of {args.name}: {what} (destinations kept)")]
+    # put replaces the whole config, so it carries the destinations as they are (not every backend serves update)
+    kept = {"DestinationConfig": current["DestinationConfig"]} if current.get("DestinationConfig") else {}
+    return [put_invoke_config({"FunctionName": args.name, **wanted, **kept},
+                              f"Update asynchronous invocation of {args.name}: {what} (destinations kept)")]
+
+
+def put_invoke_config(params: dict, summary: str, records: Resource | None = None) -> Custom:
+    """PutFunctionEventInvokeConfig, read back: it replaces the whole config on AWS, but a moto server
+    keeps the first one it was given; there the old one is deleted and the new one put again."""
+    function = params["FunctionName"]
+    fields = ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig")
+
+    def run(client):
+        lam = client("lambda")
+        lam.put_function_event_invoke_config(**params)
+        stored = lam.get_function_event_invoke_config(FunctionName=function)
+        if any(_destinations(stored.get(k)) != _destinations(params.get(k)) for k in fields if k in params):
+            lam.delete_function_event_invoke_config(FunctionName=function)
+            lam.put_function_event_invoke_config(**params)
+
+    return Custom("lambda", summary, run, records)
+
+
+def _destinations(value):
+    """Compare configs as AWS means them: an empty destination is the same as none."""
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if v not in ({}, None, {"Destination": None})}
+    return value
 
 
 def _log_group_exists(ctx, name: str) -> bool:

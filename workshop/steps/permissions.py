@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from ..ledger import Resource
 from . import resources, step_kind
+from .lambda_function import put_invoke_config
 from .plan import ApiCall, Custom, Note
 
 
@@ -89,11 +90,34 @@ def plan_destination(ctx, args: DestinationArgs):
         return [Note(f"{args.function} already sends successes to {current}: left as it is", "warn")]
     destinations = dict(config.get("DestinationConfig") or {})
     destinations["OnSuccess"] = {"Destination": bus_arn}
-    # update (not put) keeps the function's retry and event-age settings as they are
-    operation = "update_function_event_invoke_config" if config else "put_function_event_invoke_config"
-    return [ApiCall("lambda", operation, {"FunctionName": args.function, "DestinationConfig": destinations},
-                    f"Send {args.function}'s successful results to the {args.on_success_bus} bus",
-                    records=Resource("lambda_destination", args.function, {"function": args.function}))]
+    return [put_invoke_config({"FunctionName": args.function, **_kept(config), "DestinationConfig": destinations},
+                              f"Send {args.function}'s successful results to the {args.on_success_bus} bus",
+                              records=Resource("lambda_destination", args.function, {"function": args.function}))]
+
+
+def _kept(config: dict) -> dict:
+    """The retry and event-age settings as they are: put replaces the whole config, so it carries
+    them (update would too, but not every AWS-compatible backend serves UpdateFunctionEventInvokeConfig)."""
+    return {k: config[k] for k in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds") if k in config}
+
+
+def _remove_on_success(resource: Resource) -> list[Custom]:
+    function = resource.attrs["function"]
+
+    def run(client):
+        import botocore.exceptions
+
+        lam = client("lambda")
+        try:
+            config = lam.get_function_event_invoke_config(FunctionName=function)
+        except botocore.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                return  # no settings (or no function) left: nothing to remove
+            raise
+        destinations = {k: v for k, v in (config.get("DestinationConfig") or {}).items() if k != "OnSuccess" and v}
+        put_invoke_config({"FunctionName": function, **_kept(config), "DestinationConfig": destinations}, "").run(client)
+
+    return [Custom("lambda", f"Remove {function}'s on-success destination", run)]
 
 
 def _remove_statement(resource: Resource) -> list[Custom]:
@@ -117,9 +141,7 @@ resources.register("topic_policy_statement", resources.Kind(15, "topic policy st
 resources.register("lambda_permission", resources.Kind(15, "Lambda permission", lambda r: [ApiCall(
     "lambda", "remove_permission", {"FunctionName": r.attrs["function"], "StatementId": r.attrs["statement_id"]},
     f"Remove permission {r.attrs['statement_id']} from {r.attrs['function']}")]))
-resources.register("lambda_destination", resources.Kind(15, "Lambda destination", lambda r: [ApiCall(
-    "lambda", "update_function_event_invoke_config", {"FunctionName": r.attrs["function"], "DestinationConfig": {"OnSuccess": {}}},
-    f"Remove {r.attrs['function']}'s on-success destination")]))
+resources.register("lambda_destination", resources.Kind(15, "Lambda destination", _remove_on_success))
 resources.register("connection", resources.Kind(35, "connection", lambda r: [ApiCall(
     "events", "delete_connection", {"Name": r.attrs["name"]}, f"Delete connection {r.attrs['name']}")]))
 resources.register("api_destination", resources.Kind(30, "API destination", lambda r: [ApiCall(

@@ -45,7 +45,8 @@ class RestApiArgs:
     description: str = ""
 
 
-def api_url(api_id: str, region: str, stage: str = "Prod") -> str:
+def public_api_url(api_id: str, region: str, stage: str = "Prod") -> str:
+    """AWS's public URL of a stage; on an endpoint, `outputs.api_url` gives the one it serves."""
     return f"https://{api_id}.execute-api.{region}.amazonaws.com/{stage}/"
 
 
