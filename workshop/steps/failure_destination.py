@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from ..ledger import Resource
 from . import resources, step_kind
+from .lambda_function import kept_settings, put_invoke_config
 from .messaging import queue_arn
-from .plan import ApiCall, Custom, Note
+from .plan import Custom, Note
 
 
 @dataclass
@@ -39,11 +40,10 @@ def plan(ctx, args: FailureDestinationArgs):
         return [Note(f"{args.function} already sends failures to {current}: left as it is", "warn")]
     destinations = dict((config or {}).get("DestinationConfig") or {})
     destinations["OnFailure"] = {"Destination": wanted}
-    # update (not put) keeps the retry and event-age settings, and the on-success destination
-    operation = "update_function_event_invoke_config" if config else "put_function_event_invoke_config"
-    return [ApiCall("lambda", operation, {"FunctionName": args.function, "DestinationConfig": destinations},
-                    f"Send {args.function}'s failed invocations to the queue {args.queue}",
-                    records=Resource("lambda_failure_destination", args.function, {"function": args.function}))]
+    # put carries the retry and event-age settings and the on-success destination as they are
+    return [put_invoke_config({"FunctionName": args.function, **kept_settings(config), "DestinationConfig": destinations},
+                              f"Send {args.function}'s failed invocations to the queue {args.queue}",
+                              records=Resource("lambda_failure_destination", args.function, {"function": args.function}))]
 
 
 def _remove(resource: Resource) -> list[Custom]:
@@ -54,9 +54,8 @@ def _remove(resource: Resource) -> list[Custom]:
         config = lam.get_function_event_invoke_config(FunctionName=function)
         destinations = dict(config.get("DestinationConfig") or {})
         if on_failure(config):
-            destinations["OnFailure"] = {}
-            destinations.setdefault("OnSuccess", {})
-            lam.update_function_event_invoke_config(FunctionName=function, DestinationConfig=destinations)
+            kept = {k: v for k, v in destinations.items() if k != "OnFailure" and v}
+            put_invoke_config({"FunctionName": function, **kept_settings(config), "DestinationConfig": kept}, "").run(client)
 
     return [Custom("lambda", f"Remove {function}'s on-failure destination", run)]
 

@@ -168,6 +168,12 @@ def _plan_async(ctx, args: LambdaFunctionArgs, function_exists: bool) -> list:
                               f"Update asynchronous invocation of {args.name}: {what} (destinations kept)")]
 
 
+def kept_settings(config: dict | None) -> dict:
+    """The retry and event-age settings as they are: put replaces the whole config, so it carries
+    them (update would too, but not every AWS-compatible backend serves UpdateFunctionEventInvokeConfig)."""
+    return {k: config[k] for k in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds") if k in (config or {})}
+
+
 def put_invoke_config(params: dict, summary: str, records: Resource | None = None) -> Custom:
     """PutFunctionEventInvokeConfig, read back: it replaces the whole config on AWS, but a moto server
     keeps the first one it was given; there the old one is deleted and the new one put again."""

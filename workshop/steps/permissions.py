@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..ledger import Resource
 from . import resources, step_kind
-from .lambda_function import put_invoke_config
+from .lambda_function import kept_settings, put_invoke_config
 from .plan import ApiCall, Custom, Note
 
 
@@ -90,15 +90,9 @@ def plan_destination(ctx, args: DestinationArgs):
         return [Note(f"{args.function} already sends successes to {current}: left as it is", "warn")]
     destinations = dict(config.get("DestinationConfig") or {})
     destinations["OnSuccess"] = {"Destination": bus_arn}
-    return [put_invoke_config({"FunctionName": args.function, **_kept(config), "DestinationConfig": destinations},
+    return [put_invoke_config({"FunctionName": args.function, **kept_settings(config), "DestinationConfig": destinations},
                               f"Send {args.function}'s successful results to the {args.on_success_bus} bus",
                               records=Resource("lambda_destination", args.function, {"function": args.function}))]
-
-
-def _kept(config: dict) -> dict:
-    """The retry and event-age settings as they are: put replaces the whole config, so it carries
-    them (update would too, but not every AWS-compatible backend serves UpdateFunctionEventInvokeConfig)."""
-    return {k: config[k] for k in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds") if k in config}
 
 
 def _remove_on_success(resource: Resource) -> list[Custom]:
@@ -115,7 +109,7 @@ def _remove_on_success(resource: Resource) -> list[Custom]:
                 return  # no settings (or no function) left: nothing to remove
             raise
         destinations = {k: v for k, v in (config.get("DestinationConfig") or {}).items() if k != "OnSuccess" and v}
-        put_invoke_config({"FunctionName": function, **_kept(config), "DestinationConfig": destinations}, "").run(client)
+        put_invoke_config({"FunctionName": function, **kept_settings(config), "DestinationConfig": destinations}, "").run(client)
 
     return [Custom("lambda", f"Remove {function}'s on-success destination", run)]
 
