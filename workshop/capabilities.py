@@ -26,13 +26,14 @@ NAMES: dict[str, str] = {
     "sfn_runs": "running state machines",
     "sfn_put_events": "the events:putEvents integration of state machines",
     "lambda_runs": "running Lambda function code",
-    "lambda_destinations": "Lambda on-success and on-failure destinations",
+    "lambda_on_success": "Lambda on-success destinations",
+    "lambda_on_failure": "Lambda on-failure destinations",
     "schedules": "firing schedule rules",
     "rest_api_url": "a reachable URL for REST APIs with a Lambda authorizer",
     "apigw_execution_logs": "API Gateway execution logs",
 }
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 @dataclass
@@ -108,7 +109,7 @@ def for_backend(backend, ui=None) -> Capabilities:
     from . import probes
 
     for note in probes.moto_switch(backend):  # a restarted moto server has it off again: every run sets it
-        if ui is not None and note.startswith("turned on"):
+        if ui is not None and note.startswith("set moto"):
             ui.say(f"[dim]Note: {note}.[/]")
     known = cached(backend.scope)
     if known is not None:

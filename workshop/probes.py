@@ -37,7 +37,7 @@ SCHEDULE_S = 75.0  # rate(1 minute) fires within a minute of the rule's creation
 HANDLER = b'''import json
 def handler(event, context):
     print("workshop-doctor " + json.dumps(event))
-    if isinstance(event, dict) and event.get("fail"):
+    if isinstance(event, dict) and (event.get("fail") or (event.get("detail") or {}).get("fail")):
         raise RuntimeError("workshop doctor: failing on purpose")
     return {"echo": event}
 '''
@@ -150,10 +150,10 @@ class Probe:
         self.later(lambda: events.remove_targets(Rule=name, EventBusName=bus, Ids=["doctor"]))
         return arn
 
-    def put_event(self, bus: str, kind: str) -> str:
+    def put_event(self, bus: str, kind: str, detail: dict | None = None) -> str:
         answer = self.client("events").put_events(Entries=[{
             "EventBusName": bus, "Source": f"workshop.doctor.{self.token}", "DetailType": kind,
-            "Detail": json.dumps({"probe": kind})}])
+            "Detail": json.dumps(detail or {"probe": kind})}])
         entry = answer["Entries"][0]
         if answer.get("FailedEntryCount") or "EventId" not in entry:
             raise RuntimeError(f"PutEvents refused the event: {entry.get('ErrorCode')}: {entry.get('ErrorMessage')}")
@@ -241,7 +241,8 @@ def _moto_switch(run: Probe) -> None:
 
 def moto_switch(backend) -> list[str]:
     """A moto server runs state machines only with its documented switch on (POST /moto-api/config,
-    before any state machine exists): recognize one by that API and turn the switch on, saying so."""
+    before any state machine exists): recognize one by that API and set the switch, saying so. Its
+    GET does not report the switch, so it is set every time (setting it is idempotent)."""
     notes: list[str] = []
     endpoint = backend.endpoint_url
     if not endpoint or backend.choice.kind != "endpoint":
@@ -255,8 +256,6 @@ def moto_switch(backend) -> list[str]:
     if not isinstance(config, dict) or not {"batch", "lambda", "stepfunctions", "core", "iam"} & set(config):
         return notes
     notes.append("a moto server (it answers /moto-api/config)")
-    if (config.get("stepfunctions") or {}).get("execute_state_machine"):
-        return notes
     body = json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode()
     request = urllib.request.Request(endpoint + "/moto-api/config", data=body, method="POST",
                                      headers={"Content-Type": "application/json"})
@@ -266,7 +265,7 @@ def moto_switch(backend) -> list[str]:
     except (urllib.error.URLError, OSError) as exc:
         notes.append(f"could not turn on moto's Step Functions execution switch: {exc}")
         return notes
-    notes.append("turned on moto's Step Functions execution switch (stepfunctions.execute_state_machine), "
+    notes.append("set moto's Step Functions execution switch (stepfunctions.execute_state_machine), "
                  "so its state machines run")
     return notes
 
@@ -394,6 +393,8 @@ def _stepfunctions(run: Probe) -> None:
 
 
 def _lambda(run: Probe) -> None:
+    """Code that runs; then, as the workshop uses them, events delivered by a rule to the function
+    (asynchronously) and the destination records of one that returns and one that raises."""
     lam = run.client("lambda")
     function = run.function("fn", HANDLER, run.shared["role"])
     answer = lam.invoke(FunctionName=function, Payload=json.dumps({"probe": "invoke"}).encode())
@@ -406,36 +407,41 @@ def _lambda(run: Probe) -> None:
     url, queue_arn = run.queue("dest")
     lam.put_function_event_invoke_config(FunctionName=function, MaximumRetryAttempts=0, DestinationConfig={
         "OnSuccess": {"Destination": queue_arn}, "OnFailure": {"Destination": queue_arn}})
-    seen: list[dict] = []
-
-    def records() -> list[dict]:
-        seen.extend(run.messages(url))
-        return seen
-
-    lam.invoke(FunctionName=function, InvocationType="Event", Payload=json.dumps({"probe": "success"}).encode())
-    lam.invoke(FunctionName=function, InvocationType="Event", Payload=json.dumps({"probe": "failure", "fail": True}).encode())
-
-    def conditions() -> set[str]:
-        return {(r.get("requestContext") or {}).get("condition") for r in records()
-                if (r.get("requestPayload") or {}).get("probe") in ("success", "failure")}
-
-    got = _wait(lambda: {"Success", "RetriesExhausted"} <= conditions(), DELIVERY_S, 0.5)
-    have = conditions()
-    if got:
-        run.say("lambda_destinations", True, "on-success and on-failure records reached their SQS destination")
-    else:
-        missing = [n for n, c in (("on-success", "Success"), ("on-failure", "RetriesExhausted")) if c not in have]
-        run.say("lambda_destinations", False, f"{' and '.join(missing)} records never arrived ({DELIVERY_S:.0f}s)")
-
     lam.add_permission(FunctionName=function, StatementId="doctor", Action="lambda:InvokeFunction",
                        Principal="events.amazonaws.com")
+    bus = run.bus("lambda")
+    run.rule(bus, "lambda", {"Arn": function})
+    seen: list[dict] = []
 
-    def invoked(event_id: str) -> bool:  # its own log line, or its on-success record
-        if any((r.get("requestPayload") or {}).get("id") == event_id for r in records()):
-            return True
-        return any(event_id in message for message in run.log_messages(f"/aws/lambda/{run.prefix}-fn"))
+    def record(event_id: str, condition: str | None = None) -> bool:
+        seen.extend(run.messages(url))
+        return any((r.get("requestPayload") or {}).get("id") == event_id
+                   and (condition is None or (r.get("requestContext") or {}).get("condition") == condition) for r in seen)
 
-    _deliver(run, "deliver_lambda", "lambda", lambda: {"Arn": function}, invoked, "a Lambda function")
+    try:
+        ok, failing = run.put_event(bus, "lambda"), run.put_event(bus, "lambda", {"fail": True})
+    except Exception as exc:
+        reason = f"PutEvents failed while a rule on the bus targets a Lambda function ({_short(exc)})"
+        run.say("deliver_lambda", False, reason)
+        for name in ("lambda_on_success", "lambda_on_failure"):
+            run.say(name, None, "not probed: events cannot reach a Lambda function here")
+        return
+
+    def invoked() -> bool:  # its own log line, or any destination record of the event
+        return record(ok) or record(failing) or any(ok in m for m in run.log_messages(f"/aws/lambda/{run.prefix}-fn"))
+
+    if _wait(invoked, DELIVERY_S, 0.5):
+        run.say("deliver_lambda", True, "an event reached a Lambda function")
+    else:
+        run.say("deliver_lambda", False, f"an event matched a rule targeting a Lambda function, which never ran ({DELIVERY_S:.0f}s)")
+    _wait(lambda: record(ok, "Success") and record(failing, "RetriesExhausted"), DELIVERY_S, 0.5)
+    for name, event_id, condition, what in (("lambda_on_success", ok, "Success", "returned"),
+                                            ("lambda_on_failure", failing, "RetriesExhausted", "raised")):
+        if record(event_id, condition):
+            run.say(name, True, f"a rule's event invoked the function, which {what}; the record reached its SQS destination")
+        else:
+            run.say(name, False, f"a rule's event invoked the function, which {what}; no record reached its SQS destination "
+                                 f"({DELIVERY_S:.0f}s)")
 
 
 def _schedules(run: Probe) -> None:
@@ -565,7 +571,7 @@ PROBES = [
     (("deliver_sqs",), _sqs),
     (("deliver_sns",), _sns),
     (("sfn_runs", "deliver_stepfunctions", "sfn_put_events"), _stepfunctions),
-    (("lambda_runs", "lambda_destinations", "deliver_lambda"), _lambda),
+    (("lambda_runs", "lambda_on_success", "lambda_on_failure", "deliver_lambda"), _lambda),
     (("schedules",), _schedules),
     (("rest_api_url", "apigw_execution_logs"), _rest_api),
     (("deliver_api_destination",), _api_destination),

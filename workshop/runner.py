@@ -17,6 +17,10 @@ from .steps.plan import DisplayOnlyExecutor, Executor
 from .verify import FAILED, PASSED, UNSUPPORTED, UNVERIFIABLE, Outcome
 
 COULD_NOT_RUN = (UNSUPPORTED, UNVERIFIABLE)
+# a target ARN's marker -> the capability of delivering to it
+TARGET_CAPABILITIES = ((":states:", "deliver_stepfunctions"), (":sns:", "deliver_sns"), (":lambda:", "deliver_lambda"),
+                       (":api-destination/", "deliver_api_destination"), (":sqs:", "deliver_sqs"),
+                       (":logs:", "deliver_logs"))
 
 
 @dataclass
@@ -150,9 +154,28 @@ class Runner:
             raise
         except (WorkshopError, botocore.exceptions.ClientError) as exc:
             message = describe_error(exc, self.ctx.backend)
-            self.ctx.publish_errors[step.args.sample] = message
-            self.ui.step_note(f"could not publish {step.args.sample}: {message}", "fail")
+            lacking = self._undeliverable_targets(step) if _server_error(exc) else ""
+            if lacking:  # the backend fails PutEvents because of a target kind it cannot deliver to
+                outcome = Outcome.unsupported(f"{message}: this backend fails PutEvents on a bus whose rules target {lacking}")
+            else:
+                outcome = Outcome(False, f"the sample event {step.args.sample} could not be published: {message}", final=True)
+            self.ctx.publish_errors[step.args.sample] = outcome
+            self.ui.step_note(f"could not publish {step.args.sample}: {outcome.detail}", "warn" if lacking else "fail")
             return []
+
+    def _undeliverable_targets(self, step: Step) -> str:
+        """The rules on the sample's bus whose target kind this backend cannot deliver to, said with why."""
+        bus = self.ctx.sample(step.args.sample).bus
+        events, caps, found = self.ctx.client("events"), self.capabilities(), []
+        try:
+            for rule in events.list_rules(EventBusName=bus).get("Rules", []):
+                for target in events.list_targets_by_rule(Rule=rule["Name"], EventBusName=bus).get("Targets", []):
+                    need = next((c for marker, c in TARGET_CAPABILITIES if marker in target.get("Arn", "")), None)
+                    if need and caps.lacks([need]):
+                        found.append(f"{rule['Name']} → {caps.reasons([need])}")
+        except Exception:  # only an explanation: without it the failure stands as it is
+            return ""
+        return "; ".join(found)
 
     def deploy(self, module: Module, *, include_publish: bool = True) -> list[str]:
         self.ctx.module_id = module.id
@@ -307,3 +330,8 @@ def _as_workshop_error(exc: BaseException, backend):
     from .backend import translate_aws_error
 
     return translate_aws_error(exc, backend)
+
+
+def _server_error(exc: BaseException) -> bool:
+    response = getattr(exc, "response", None) or {}
+    return int(response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0) >= 500

@@ -76,13 +76,21 @@ def test_wrong_pattern_fails_verify_naming_the_check(cli, workshop, aws, module,
     assert reason in graded
 
 
-def test_status_shows_the_api_url_first(cli, workshop):
+def test_status_shows_the_api_url_first(cli, workshop, sandbox):
+    import urllib.error
+    import urllib.request
+
     status = cli.json("status")
     assert status["resources"], "status lists what was created"
     outputs = status.get("outputs")
     assert outputs, status.keys()
-    first = outputs[0] if isinstance(outputs, list) else next(iter(outputs.items()))
-    assert "ApiUrl" in json.dumps(first) and ".execute-api." in json.dumps(first)
+    name, url = outputs[0] if isinstance(outputs, list) else next(iter(outputs.items()))
+    # On an endpoint the ApiUrl is the local form the backend serves (on AWS, the public execute-api URL).
+    assert name == "ApiUrl" and url.startswith(sandbox["endpoint_url"] + "/_aws/execute-api/") and url.endswith("/Prod/")
+    request = urllib.request.Request(url, data=b"{}", method="POST", headers={"Authorization": "Basic bm90OnRoaXM="})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 403  # served there, through the authorizer
 
 
 def test_lambda_destination_removed_fails_the_chain(cli, workshop, aws):

@@ -71,8 +71,7 @@ def published(run: Callable) -> Callable:
     def checked(ctx, args) -> Outcome:
         ids = ctx.published.get(args.sample, [])
         if not ids and args.sample in ctx.publish_errors:
-            return Outcome(False, f"the sample event {args.sample} could not be published: {ctx.publish_errors[args.sample]}",
-                           final=True)
+            return ctx.publish_errors[args.sample]  # why it could not be published (unsupported, or a failure)
         if not ids:
             return Outcome(False, f"the sample event {args.sample} has not been published yet")
         return run(ctx, args, ids)

@@ -30,7 +30,7 @@ def _stamp(value) -> str:
     return str(value)
 
 
-@check_kind("lambda_chain", ChainArgs, needs=("custom_bus", "deliver_stepfunctions", "sfn_runs", "sfn_put_events", "deliver_lambda", "lambda_runs", "lambda_destinations", "deliver_logs"))
+@check_kind("lambda_chain", ChainArgs, needs=("custom_bus", "deliver_stepfunctions", "sfn_runs", "sfn_put_events", "deliver_lambda", "lambda_runs", "lambda_on_success", "deliver_logs"))
 @published
 def lambda_chain(ctx, args: ChainArgs, ids: list[str]) -> Outcome:
     hops: list[tuple[str, str]] = [(f"published {args.sample} to Orders", ids[-1])]

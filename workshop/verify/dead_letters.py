@@ -61,7 +61,7 @@ def _record_problems(record: dict, function: str) -> list[str]:
     return problems
 
 
-@check_kind("lambda_failure_record", FailureRecordArgs, needs=("custom_bus", "deliver_lambda", "lambda_runs", "lambda_destinations"))
+@check_kind("lambda_failure_record", FailureRecordArgs, needs=("custom_bus", "deliver_lambda", "lambda_runs", "lambda_on_failure"))
 @published
 def lambda_failure_record(ctx, args: FailureRecordArgs, ids: list[str]) -> Outcome:
     event_id = ids[-1]
@@ -100,7 +100,7 @@ class SuccessRecordArgs:
 
 
 @check_kind("lambda_success_record", SuccessRecordArgs,
-            needs=("custom_bus", "deliver_lambda", "lambda_runs", "lambda_destinations", "deliver_logs"))
+            needs=("custom_bus", "deliver_lambda", "lambda_runs", "lambda_on_success", "deliver_logs"))
 @published
 def lambda_success_record(ctx, args: SuccessRecordArgs, ids: list[str]) -> Outcome:
     """The success path still works: the function's success record for this event reached the log group."""
