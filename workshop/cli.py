@@ -14,7 +14,10 @@ import threading
 
 
 def _interrupted_while_starting(signum, frame):
-    sys.stderr.write("\nInterrupted.\n")
+    sys.stderr.write("Error: Interrupted.\n")
+    if "--json" in sys.argv[1:]:
+        sys.stdout.write('{"error": {"type": "Interrupted", "message": "Interrupted."}, "exit_code": 130}\n')
+        sys.stdout.flush()
     os._exit(130)
 
 

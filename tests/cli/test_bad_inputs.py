@@ -183,3 +183,51 @@ def test_json_when_nothing_is_deployed(cli, fresh):
     assert result.returncode == 1, result.stderr
     document = json.loads(result.stdout)  # one document, whichever form the failure takes
     assert document.get("passed") is False or document["exit_code"] == 1, document
+
+
+# Ctrl-C at startup: the signal is sent from inside the child at a known point, not after a guessed delay.
+_INTERRUPT_WHILE_IMPORTING = """
+import importlib.abc, os, signal, sys
+class Interrupt(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "typer":
+            sys.meta_path.remove(self)
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+sys.meta_path.insert(0, Interrupt())
+from workshop import cli
+cli.main(sys.argv[1:])
+"""
+
+_INTERRUPT_WHILE_BUILDING = """
+import os, signal, sys, time
+import typer.main
+build = typer.main.get_command
+def interrupted(app):
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(5)
+    return build(app)
+typer.main.get_command = interrupted
+from workshop import cli
+cli.main(sys.argv[1:])
+"""
+
+
+@pytest.mark.parametrize("script", [_INTERRUPT_WHILE_IMPORTING, _INTERRUPT_WHILE_BUILDING], ids=["importing", "building"])
+@pytest.mark.parametrize("json_out", [False, True], ids=["plain", "json"])
+def test_ctrl_c_at_startup_exits_130_without_traceback(script, json_out, tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import default_sigint
+
+    args = ["modules"] + (["--json"] if json_out else [])
+    result = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True,
+                            env=clean_env(tmp_path), timeout=BOUND_S, preexec_fn=default_sigint)
+    assert result.returncode == 130, result.stderr
+    assert "Traceback" not in result.stderr and "KeyboardInterrupt" not in result.stderr, result.stderr
+    assert "Interrupted" in result.stderr
+    if json_out:
+        assert json.loads(result.stdout)["exit_code"] == 130
+    else:
+        assert result.stdout == ""
