@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .conftest import (ACCOUNT, REGION, drain, make_bus, make_log_group, make_queue, poll, put, rule_to, unique,
+from tests.support import (ACCOUNT, REGION, drain, make_bus, make_log_group, make_queue, poll, put, rule_to, unique,
                        wait_log_messages)
 
 
