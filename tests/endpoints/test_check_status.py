@@ -28,8 +28,8 @@ capabilities.store(Scope("endpoint", "123456789012", "us-east-1", {endpoint_url!
 
 
 def test_unsupported_checks_are_reported_not_failed_and_their_publish_is_skipped(cli, fresh, sandbox):
-    endpoint = ["--endpoint-url", sandbox["endpoint_url"]]
-    _pretend_no_sns(cli, sandbox["endpoint_url"])
+    endpoint = ["--endpoint-url", sandbox.endpoint_url]
+    _pretend_no_sns(cli, sandbox.endpoint_url)
     result = cli(*endpoint, "run", "sns", "--yes", "--json", timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(result.stdout)

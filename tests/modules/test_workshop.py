@@ -87,7 +87,7 @@ def test_status_shows_the_api_url_first(cli, workshop, sandbox):
     assert outputs, status.keys()
     name, url = outputs[0] if isinstance(outputs, list) else next(iter(outputs.items()))
     # On an endpoint the ApiUrl is the local form the backend serves (on AWS, the public execute-api URL).
-    assert name == "ApiUrl" and url.startswith(sandbox["endpoint_url"] + "/_aws/execute-api/") and url.endswith("/Prod/")
+    assert name == "ApiUrl" and url.startswith(sandbox.endpoint_url + "/_aws/execute-api/") and url.endswith("/Prod/")
     request = urllib.request.Request(url, data=b"{}", method="POST", headers={"Authorization": "Basic bm90OnRoaXM="})
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=10)
