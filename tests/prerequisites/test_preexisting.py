@@ -39,3 +39,25 @@ def test_existing_queue_and_logging_role_are_used_and_left_alone(ws, aws):
     assert {k: v for k, v in left.items() if k not in ("queues", "roles")} == {k: [] for k in left if k not in ("queues", "roles")}
     assert json.loads(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"]) == theirs
     assert apigw.get_account()["cloudwatchRoleArn"] == role_arn
+
+
+def test_a_logging_role_that_does_not_exist_is_not_in_place(ws, aws):
+    """An account setting pointing at a deleted role cannot write execution logs: it is said so,
+    replaced by the workshop's own role, and cleanup puts the old value back."""
+    ws.ok("sandbox", "reset")
+    apigw = aws("apigateway")
+    gone = f"arn:aws:iam::{ACCOUNT}:role/deleted-apigateway-logs"
+    apigw.update_account(patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": gone}])
+
+    verified = ws("verify", "prerequisites", "--json")
+    check = next(c for c in json.loads(verified.stdout)["checks"] if c["name"].startswith("API Gateway has a CloudWatch"))
+    assert check["status"] == "failed" and "does not exist" in check["detail"], check
+
+    result = ws("run", "prerequisites", "--yes")
+    assert result.returncode == 0, result.stderr
+    assert f"is {gone}, which does not exist: workshop sets its own instead" in " ".join(result.stderr.split())
+    assert apigw.get_account()["cloudwatchRoleArn"].endswith("/workshop-apigateway-cloudwatch")
+    assert ("apigateway_account", "cloudwatchRoleArn") in ws.ledger_keys()
+
+    assert ws("cleanup", "--yes").returncode == 0
+    assert apigw.get_account()["cloudwatchRoleArn"] == gone  # what was there before, as it was

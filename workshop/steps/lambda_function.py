@@ -89,6 +89,15 @@ def wait_until_ready(ctx, name: str, limit_s: float = ACTIVE_LIMIT_S) -> dict:
         delay = min(delay * 2, 5.0)
 
 
+def _broken(config: dict) -> str:
+    """What makes an existing function unusable ('Failed: its reason'), or '' when it can run."""
+    if config.get("State") == "Failed":
+        return f"Failed ({config.get('StateReason') or 'no reason given'})"
+    if config.get("LastUpdateStatus") == "Failed":
+        return f"Failed at its last update ({config.get('LastUpdateStatusReason') or 'no reason given'})"
+    return ""
+
+
 def role_not_ready(code: str, message: str) -> bool:
     return code == "InvalidParameterValueException" and "cannot be assumed" in message
 
@@ -123,15 +132,20 @@ def plan(ctx, args: LambdaFunctionArgs):
     else:
         config = existing["Configuration"]
         ours = ctx.backend.ledger.has("lambda_function", args.name)
+        broken = _broken(config)  # in place is not enough: a Failed function cannot run
         if not ours:
             instructions.append(ctx.existing_note("lambda_function", args.name, label))
-            if config.get("CodeSha256") != sha or config.get("Runtime") != args.runtime:
+            if broken:
+                instructions.append(Note(f"{label} is not workshop's and it is {broken}: used as it is, not changed "
+                                         "(its checks will fail until it is repaired)", "warn"))
+            elif config.get("CodeSha256") != sha or config.get("Runtime") != args.runtime:
                 instructions.append(Note(f"{label} is not workshop's and its code or runtime differs from the workshop's: "
                                          "used as it is, not changed (its checks may fail)", "warn"))
         else:
-            if config.get("CodeSha256") != sha:
+            if config.get("CodeSha256") != sha or broken:
                 instructions.append(ApiCall("lambda", "update_function_code",
                                             {"FunctionName": args.name, "ZipFile": package, "Publish": False},
+                                            f"Redeploy the code of {label}: it is {broken}" if broken else
                                             f"Update the code of {label} (CodeSha256 {sha})",
                                             on_result=lambda _: wait_until_ready(ctx, args.name)))
             changed = {k: v for k, v in wanted.items() if config.get(k, "" if k == "Description" else None) != v}

@@ -234,12 +234,15 @@ def plan_cloudwatch_role(ctx, args: CloudWatchRoleArgs):
     apigw = ctx.client("apigateway")
     current = apigw.get_account().get("cloudwatchRoleArn") or ""
     mine = role_arn(ctx, args.role)
-    if current:
+    instructions: list = []
+    if current and not dangling_role(ctx, current):
         if current == mine and ctx.backend.ledger.has("apigateway_account", "cloudwatchRoleArn"):
             return [Note(f"API Gateway's CloudWatch Logs role in {ctx.region} is workshop's {args.role}: already in place", "exists")]
         return [Note(f"API Gateway in {ctx.region} already has a CloudWatch Logs role ({current}): reused and left alone", "exists")]
+    if current:  # set, but to a role that is gone: no execution log can be written, so it is not "in place"
+        instructions.append(Note(f"API Gateway's CloudWatch Logs role in {ctx.region} is {current}, which does not exist: "
+                                 f"workshop sets its own instead (`workshop cleanup` puts the old value back)", "warn"))
 
-    instructions: list = []
     role = IamRoleArgs(name=args.role, service="apigateway.amazonaws.com",
                        description="Lets API Gateway write execution logs to CloudWatch Logs (set by the EventBridge workshop)",
                        managed_policies=[MANAGED_LOGS_POLICY])
@@ -256,10 +259,19 @@ def plan_cloudwatch_role(ctx, args: CloudWatchRoleArgs):
     instructions.append(ApiCall(
         "apigateway", "update_account",
         {"patchOperations": [{"op": "replace", "path": "/cloudwatchRoleArn", "value": mine}]},
-        f"Set API Gateway's CloudWatch Logs role for {ctx.region} to {args.role}: there was none, and this is a setting of "
+        f"Set API Gateway's CloudWatch Logs role for {ctx.region} to {args.role}: there was "
+        f"{'only a role that does not exist' if current else 'none'}, and this is a setting of "
         "the whole account in this region (it lets every REST API here write execution logs); `workshop cleanup` removes it again",
         records=Resource("apigateway_account", "cloudwatchRoleArn", {"previous": current, "set_to": mine})))
     return instructions
+
+
+def dangling_role(ctx, arn: str) -> bool:
+    """True when an IAM role ARN of this account names a role that does not exist."""
+    name = arn.rsplit("/", 1)[-1]
+    if f":{ctx.account}:" not in arn:
+        return False  # another account's role: not ours to look up
+    return ctx.found(lambda: ctx.client("iam").get_role(RoleName=name)) is None
 
 
 def _restore_account(r: Resource) -> list:

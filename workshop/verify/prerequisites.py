@@ -154,6 +154,11 @@ def apigateway_logging_role(ctx, args: NameArgs) -> Outcome:
     current = ctx.client("apigateway").get_account().get("cloudwatchRoleArn")
     if not current:
         return Outcome(False, f"API Gateway in {ctx.region} has no CloudWatch Logs role: execution logs cannot be written")
+    from ..steps.rest_api import dangling_role
+
+    if dangling_role(ctx, current):
+        return Outcome(False, f"API Gateway in {ctx.region} is set to the CloudWatch Logs role {current}, which does not "
+                              "exist: execution logs cannot be written")
     return Outcome(True, f"API Gateway in {ctx.region} writes execution logs with {current.rsplit('/', 1)[-1]}")
 
 
