@@ -16,6 +16,7 @@ from typing import Any
 from . import conditions as c
 from .conditions import Condition
 from .errors import InvalidPatternError
+from .glob import check_wildcard
 from .jsonio import load_pattern
 
 # Default EventBridge quota "Event pattern size" (adjustable up to the API maximum of 4096).
@@ -169,7 +170,7 @@ def _match_expression(expression: dict[str, Any]) -> Condition:
     if name == "wildcard":
         if not isinstance(value, str):
             fail("wildcard match pattern must be a string")
-        _check_wildcard(value)
+        check_wildcard(value)
         _only_key(expression)
         return c.wildcard(value)
     if name == "numeric":
@@ -207,22 +208,6 @@ def _ignore_case_affix(name: str, inner: dict[str, Any]) -> Condition:
     _only_key(inner)
     affix = c.prefix if name == "prefix" else c.suffix
     return affix(text, ignore_case=True)
-
-
-def _check_wildcard(text: str) -> None:
-    # Positions are byte offsets in the quoted UTF-8 value, as event-ruler reports them.
-    data = text.encode()
-    i = 0
-    while i < len(data):
-        byte = data[i]
-        if byte == ord("*") and i + 1 < len(data) and data[i + 1] == ord("*"):
-            fail(f"Consecutive wildcard characters at pos {i + 1}")
-        if byte == ord("\\"):
-            if i + 1 < len(data) and data[i + 1] in (ord("*"), ord("\\")):
-                i += 2
-                continue
-            fail(f"Invalid escape character at pos {i + 1}")
-        i += 1
 
 
 def _numeric_value(number: Any) -> None:
@@ -346,7 +331,7 @@ def _anything_but_set(inner: dict[str, Any]) -> Condition:
         if op in ("prefix", "suffix") and not item:
             fail("Null prefix/suffix not allowed")
         if op == "wildcard":
-            _check_wildcard(item)
+            check_wildcard(item)
     _only_key(inner, _TOO_MANY_NUMERIC)
     return _ANYTHING_BUT_SETS[op](values)
 
