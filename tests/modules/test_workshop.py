@@ -12,7 +12,7 @@ import json
 import pytest
 
 MODULES = ["prerequisites", "event-bus", "rules", "api-destination", "step-functions", "sns", "scheduling",
-           "lambda-destinations"]
+           "lambda-destinations", "error-handling"]
 
 
 @pytest.fixture(scope="module")
