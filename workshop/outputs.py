@@ -1,7 +1,7 @@
 """What a learner needs from the prerequisites (the original stack's "Outputs"), found by describing
 the resources, with the same calls on every backend. ApiUrl comes first.
 
-`api_url` is the one code path for a REST API's URL: on AWS the public execute-api URL; on any
+`stage_url` is the one code path for a REST API's URL: on AWS the public execute-api URL; on any
 endpoint a local URL in a form emulators share (`{endpoint}/_aws/execute-api/{id}/{stage}/`, or
 `{endpoint}/restapis/{id}/{stage}/_user_request_/`), which the sandbox serves too. The API
 destination module gives EventBridge this URL, and its checks call it.
@@ -10,6 +10,9 @@ destination module gives EventBridge this URL, and its checks call it.
 from __future__ import annotations
 
 from typing import Callable
+
+from .aws.lookups import api_url as public_api_url
+from .aws.lookups import find_api
 
 API_NAME = "eventbridge-api-destination"
 STAGE = "Prod"
@@ -31,17 +34,14 @@ def compute(backend) -> dict[str, str]:
     outputs: dict[str, str] = {}
 
     def api() -> str | None:
-        apigw = client("apigateway")
-        for page in apigw.get_paginator("get_rest_apis").paginate():
-            for item in page.get("items", []):
-                if item.get("name") == API_NAME:
-                    apigw.get_stage(restApiId=item["id"], stageName=STAGE)
-                    return item["id"]
-        return None
+        found = find_api(backend, API_NAME)
+        if found:
+            client("apigateway").get_stage(restApiId=found["id"], stageName=STAGE)
+        return found and found["id"]
 
     api_id = _quiet(api)
     if api_id:
-        outputs["ApiUrl"] = api_url(backend, api_id, STAGE)
+        outputs["ApiUrl"] = stage_url(backend, api_id, STAGE)
 
     def state_machine() -> str:
         arn = f"arn:aws:states:{region}:{account}:stateMachine:OrderProcessing"
@@ -82,11 +82,9 @@ def local_api_url(endpoint_url: str, api_id: str, stage: str = STAGE, form: str 
     return f"{base}/_aws/execute-api/{api_id}/{stage}/"
 
 
-def api_url(backend, api_id: str, stage: str = STAGE) -> str:
+def stage_url(backend, api_id: str, stage: str = STAGE) -> str:
     """The one URL of a REST API's stage on this backend: AWS's public execute-api URL on AWS; on any
     endpoint (the sandbox included) the local form `workshop doctor` found it serves (else the first)."""
-    from .steps.rest_api import public_api_url
-
     if not backend.endpoint_url:
         return public_api_url(api_id, backend.region, stage)
     form = URL_FORMS[0]

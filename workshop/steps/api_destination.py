@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..aws.lookups import find_api
 from ..ledger import Resource
+from ..outputs import stage_url
 from . import step_kind
 from .plan import ApiCall
 
@@ -44,21 +46,11 @@ class ApiDestinationArgs:
     rate_limit_per_second: int | None = None
 
 
-def rest_api_url(ctx, name: str, stage: str) -> str | None:
-    """The stage's URL as this backend serves it (see outputs.api_url): what EventBridge must call."""
-    from ..outputs import api_url
-
-    for page in ctx.client("apigateway").get_paginator("get_rest_apis").paginate():
-        for api in page.get("items", []):
-            if api.get("name") == name:
-                return api_url(ctx.backend, api["id"], stage)
-    return None
-
-
 @step_kind("api_destination", ApiDestinationArgs)
 def plan_api_destination(ctx, args: ApiDestinationArgs):
     events = ctx.client("events")
-    url = rest_api_url(ctx, args.rest_api, args.stage)
+    api = find_api(ctx, args.rest_api)
+    url = stage_url(ctx.backend, api["id"], args.stage) if api else None  # the URL this backend serves it at
     if url is None:
         if not ctx.dry_run:
             from ..errors import WorkshopError
