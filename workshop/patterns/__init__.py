@@ -37,8 +37,11 @@ ACFinder, ComparableNumber, CIDR, WildcardParser):
 - `cidr` covers IPv4 and IPv6 from the address as written to the top of its block, and refuses
   /32 (IPv4) and /128 (IPv6) as event-ruler does.
 
-Known differences from event-ruler, all in corners: a pattern key containing a dot is not
-treated as two nested keys; `exists: false` inside an array of objects is judged per element,
+- Fields are named by dotted paths, as event-ruler flattens events: the pattern key
+  "state.status" is the field status inside state, and so is an event key "state.status";
+  an event holding both spellings gives the field both values (eventpaths.py).
+
+Known differences from event-ruler, all in corners: `exists: false` inside an array of objects is judged per element,
 whereas event-ruler's answer there can depend on the alphabetical order of the field names.
 """
 
