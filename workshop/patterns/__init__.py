@@ -5,6 +5,7 @@ Pure Python, no AWS and no I/O. Patterns and events are dicts or JSON text.
     matcher = compile('{"source": ["com.aws.orders"]}')
     matcher.matches(event)            # reuse for many events
     explain(pattern, event).fields    # which condition failed, and why
+    index = RuleIndex(); index.add("r1", matcher); index.matching(event)  # many rules at once
 
 Semantics, and where they come from. The reference is AWS's documentation ("Content filtering
 in Amazon EventBridge event patterns", "Arrays in Amazon EventBridge event patterns") and the
@@ -47,6 +48,7 @@ whereas event-ruler's answer there can depend on the alphabetical order of the f
 
 from .errors import InvalidEventError, InvalidPatternError
 from .explanation import Branch, Explanation, FieldResult, explain
+from .index import RuleIndex
 from .matcher import Matcher, compile, matches
 from .syntax import MAX_PATTERN_LENGTH, parse
 
@@ -58,6 +60,7 @@ __all__ = [
     "InvalidEventError",
     "InvalidPatternError",
     "Matcher",
+    "RuleIndex",
     "compile",
     "explain",
     "matches",
