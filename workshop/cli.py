@@ -404,6 +404,26 @@ def publish(
         typer.echo(event_id)
 
 
+@app.command()
+def trace(
+    event_id: str = typer.Argument(..., metavar="EVENT_ID", help="An event id printed by publish, run or verify."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
+):
+    """The event's journey: every rule on its bus (matched or not, and why), each delivery and its evidence.
+
+    \b
+    Example:  workshop trace $(workshop publish --sample lab-supplies-eu-west)
+    """
+    from .trace import Tracer
+
+    ui = _ui(json_out)
+    document = Tracer(_backend(ui)).trace(event_id)
+    if json_out:
+        ui.emit_json(document)
+    else:
+        ui.print_trace(document)
+
+
 def _parse_since(value: str) -> int:
     import re
 
