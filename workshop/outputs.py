@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from .aws import arns
 from .aws.lookups import api_url as public_api_url
 from .aws.lookups import find_api
 
@@ -29,8 +30,8 @@ def _quiet(call: Callable[[], str | None]) -> str | None:
 
 
 def compute(backend) -> dict[str, str]:
-    region, client = backend.region, backend.client
-    account = backend.account
+    client = backend.client
+    backend.account  # asked first: missing credentials stop here instead of emptying the outputs
     outputs: dict[str, str] = {}
 
     def api() -> str | None:
@@ -44,11 +45,11 @@ def compute(backend) -> dict[str, str]:
         outputs["ApiUrl"] = stage_url(backend, api_id, STAGE)
 
     def state_machine() -> str:
-        arn = f"arn:aws:states:{region}:{account}:stateMachine:OrderProcessing"
+        arn = arns.state_machine(backend, "OrderProcessing")
         return client("stepfunctions").describe_state_machine(stateMachineArn=arn)["stateMachineArn"]
 
     def topic() -> str:
-        arn = f"arn:aws:sns:{region}:{account}:Orders"
+        arn = arns.topic(backend, "Orders")
         client("sns").get_topic_attributes(TopicArn=arn)
         return arn
 

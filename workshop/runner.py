@@ -37,7 +37,7 @@ class CheckResult:
         self.status = self.status or (PASSED if self.passed else FAILED)
 
     def as_json(self) -> dict:
-        document = {"name": self.name, "passed": self.passed, "status": self.status, "detail": self.detail}
+        document = {"name": self.name, "passed": self.passed, "status": self.status, "detail": self.detail, "hint": self.hint}
         if self.status in COULD_NOT_RUN:
             document["reason"] = self.reason or self.detail
         return document

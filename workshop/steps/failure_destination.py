@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..aws.arns import queue as queue_arn
 from ..aws.lookups import destination
 from ..ledger import Resource
 from . import resources, step_kind
 from .lambda_function import kept_settings, put_invoke_config
-from .messaging import queue_arn
 from .plan import Custom, Note
 
 
