@@ -85,6 +85,7 @@ class Workload:
     def run(self, bus: str, url: str, count: int, timeout: float = 600.0) -> dict:
         """Send `count` events while one consumer long-polls; returns the timings."""
         received: set[str] = set()
+        receives = [0]
         done = threading.Event()
         last_received = [0.0]
         sqs = self.client("sqs")
@@ -94,6 +95,7 @@ class Workload:
             while not done.is_set() and time.monotonic() < deadline:
                 batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=20,
                                             VisibilityTimeout=600).get("Messages", [])
+                receives[0] += 1
                 if not batch:
                     continue
                 sqs.delete_message_batch(QueueUrl=url, Entries=[
@@ -123,7 +125,8 @@ class Workload:
         consumer.join(25)
         if not finished:
             raise RuntimeError(f"only {len(received)} of {count} events arrived within {timeout:.0f} s")
-        return {"delivered_eps": count / (last_received[0] - started), "accepted_eps": count / (accepted - started)}
+        return {"delivered_eps": count / (last_received[0] - started), "accepted_eps": count / (accepted - started),
+                "receives": receives[0]}
 
 
 def measure(endpoint_url: str, pid: int, args) -> dict:

@@ -32,6 +32,30 @@ class BusRoutes:
     arn: str
     account: str
     routes: list[Route]
+    _index: object | None = field(default=None, repr=False)
+
+    def matching(self, event: dict) -> list[Route]:
+        """The enabled rules whose pattern matches, in the bus's order; with the pattern engine's
+        RuleIndex the cost hardly grows with the number of rules (only candidates are tested)."""
+        index = self._index
+        if index is None:
+            index = self._index = _index_of(self.routes)
+        if index is False:
+            return [r for r in self.routes if r.enabled and r.matcher is not None and r.matcher.matches(event)]
+        names = index.matching(event)
+        return [r for r in self.routes if r.rule_name in names] if names else []
+
+
+def _index_of(routes: list[Route]):
+    try:
+        from ..patterns.index import RuleIndex
+    except ImportError:  # an engine without the index: every rule is tested
+        return False
+    index = RuleIndex()
+    for route in routes:
+        if route.enabled and route.matcher is not None:
+            index.add(route.rule_name, route.matcher)
+    return index
 
 
 class Router:
@@ -60,7 +84,7 @@ class Router:
         return loaded
 
     def matching(self, region: str, bus: BusRoutes, event: dict) -> list[Route]:
-        return [r for r in bus.routes if r.enabled and r.matcher is not None and r.matcher.matches(event)]
+        return bus.matching(event)
 
     def all_buses(self, region: str) -> list[str]:
         client = self.clients("events", region)
