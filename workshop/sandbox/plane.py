@@ -45,10 +45,12 @@ class DataPlane:
     def start(self, endpoint_url: str) -> None:
         self.endpoint_url = endpoint_url
         self.clients = SelfClients(endpoint_url, app=getattr(self, "local_app", None))
-        self.router = Router(self.clients)
+        from .moto_backends import bus_rules
+
+        self.router = Router(bus_rules)
         self.delivery = Delivery(self)
         self.logs_target = LogsTarget(self.clients)
-        from .sqs_backend import SqsBackend
+        from .moto_backends import SqsBackend
 
         self.sqs = SqsBackend()  # moto's queues, driven directly for per-message calls
         self.interceptors.insert(0, self.sqs.intercept)

@@ -133,15 +133,15 @@ class LogsTarget:
 class SqsTarget:
     """SQS: AWS requires the queue policy to let events.amazonaws.com call sqs:SendMessage (for
     the rule's ARN when the policy has an aws:SourceArn condition); without it delivery fails.
-    Messages go straight onto moto's queue (sqs_backend.py), past the HTTP surface, except that
+    Messages go straight onto moto's queue (moto_backends.py), past the HTTP surface, except that
     injected faults still apply to them as to any SendMessage."""
 
     def __init__(self, queues, faults=None):
-        self.queues = queues  # sqs_backend.SqsBackend
+        self.queues = queues  # moto_backends.SqsBackend
         self.faults = faults
 
     def deliver(self, target: dict, payload: str, event: dict, context) -> None:
-        from .sqs_backend import SqsError
+        from .moto_backends import SqsError
 
         arn = target["Arn"]
         parts = arn_parts(arn)

@@ -1,17 +1,22 @@
-"""moto's SQS queues, driven directly for the per-message calls.
+"""moto's backends, used directly where its HTTP surface is too slow for per-event work.
 
-The one module of the sandbox that uses moto's backend classes (`moto.sqs.models`, documented per
-service as `sqs_backends[account][region]`); tests/sandbox/test_sqs_backend.py fails if a moto
-upgrade changes what it relies on. Why: moto's ReceiveMessage re-reads every queue attribute,
-counting every message, for each message it hands out, and its SendMessage and DeleteMessage
-scan the queue too, so a queue with a backlog gets slower with every message (and a consumer's
-long poll slowed the sandbox's whole delivery). Here:
+The one module of the sandbox that uses moto's backend classes (documented per service as
+`<service>_backends[account][region]`); tests/sandbox/test_moto_backends.py fails if a moto
+upgrade changes what it relies on. Everything else goes through moto's HTTP API.
+
+SQS (`SqsBackend`): moto's ReceiveMessage re-reads every queue attribute, counting every
+message, for each message it hands out, and its SendMessage and DeleteMessage scan the queue
+too, so a queue with a backlog gets slower with every message (and a consumer's long poll
+slowed the sandbox's whole delivery). Here:
 - `send()` puts a delivery's message on a standard queue in constant time;
 - ReceiveMessage, DeleteMessage and DeleteMessageBatch on standard queues (JSON protocol, what
   every current SDK speaks) are answered in one pass over the queue, long polls waiting on the
   queue's own condition, without holding anything delivery needs.
 Everything else, FIFO and dead-letter (redrive) queues, odd parameters and every error, goes to
 moto, which answers as before; both paths share moto's queue objects, so they agree.
+
+EventBridge (`bus_rules`): the router reads a bus's rules and their targets in one step, where
+the API needs a ListTargetsByRule call per rule (seconds for a bus of 300 rules).
 """
 
 from __future__ import annotations
@@ -26,7 +31,9 @@ import uuid
 import weakref
 from hashlib import md5
 
+from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.exceptions import ServiceException
+from moto.events.models import events_backends
 from moto.iam.models import get_account_id_from
 from moto.sqs.models import Message, Queue, sqs_backends
 
@@ -38,6 +45,15 @@ MAX_VISIBILITY_TIMEOUT = 43200
 RENDERED_SYSTEM_ATTRIBUTES = ("AWSTraceHeader", "ApproximateFirstReceiveTimestamp", "ApproximateReceiveCount",
                               "MessageDeduplicationId", "MessageGroupId", "SenderId", "SentTimestamp", "SequenceNumber")
 _ACCESS_KEY = re.compile(r"Credential=([^/,\s]+)/")
+
+
+def bus_rules(region: str, bus_name: str, account: str = DEFAULT_ACCOUNT_ID) -> tuple[str, list[tuple[dict, list[dict]]]] | None:
+    """(bus ARN, [(rule as ListRules describes it, its targets as ListTargetsByRule gives them)]),
+    in moto's order; None when the bus does not exist."""
+    bus = events_backends[account][region].event_buses.get(bus_name)
+    if bus is None:
+        return None
+    return bus.arn, [(rule.describe(), [dict(target) for target in rule.targets]) for rule in list(bus.rules.values())]
 
 
 class SqsError(Exception):

@@ -1,4 +1,4 @@
-"""The sandbox's direct use of moto's SQS backend (workshop/sandbox/sqs_backend.py).
+"""The sandbox's direct use of moto's SQS backend (workshop/sandbox/moto_backends.py).
 
 The first test fails when a moto upgrade changes the classes that module drives; the others
 prove both paths (ours for the per-message calls, moto's for the rest) keep agreeing.
@@ -131,3 +131,30 @@ def test_a_long_poll_ends_when_a_delivery_arrives(sb):
     event_id = put(sb, bus, {"n": 1})
     poller.join(25)
     assert not poller.is_alive() and answer and json.loads(answer[0][0]["Body"])["id"] == event_id
+
+
+def test_bus_rules_reads_what_the_events_api_answers():
+    """The router's one-step read of a bus agrees with ListRules and ListTargetsByRule (in-process moto)."""
+    import boto3
+    from moto import mock_aws
+
+    from workshop.sandbox.moto_backends import bus_rules
+
+    with mock_aws():
+        events = boto3.client("events", region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
+        bus = unique("bus")
+        events.create_event_bus(Name=bus)
+        for n in range(3):
+            events.put_rule(Name=f"r{n}", EventBusName=bus, EventPattern=json.dumps({"source": [f"s{n}"]}),
+                            State="DISABLED" if n == 2 else "ENABLED")
+            events.put_targets(Rule=f"r{n}", EventBusName=bus, Targets=[
+                {"Id": "a", "Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:q{n}", "InputPath": "$.detail"},
+                {"Id": "b", "Arn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:g{n}"}])
+        arn, rules = bus_rules(REGION, bus)
+        assert arn == events.describe_event_bus(Name=bus)["Arn"]
+        listed = events.list_rules(EventBusName=bus)["Rules"]
+        used = ("Name", "Arn", "EventPattern", "State", "ScheduleExpression", "EventBusName")  # what the router reads
+        assert [{k: rule.get(k) for k in used} for rule, _ in rules] == [{k: rule.get(k) for k in used} for rule in listed]
+        for rule, targets in rules:
+            assert targets == events.list_targets_by_rule(Rule=rule["Name"], EventBusName=bus)["Targets"]
+        assert bus_rules(REGION, unique("missing")) is None
