@@ -127,15 +127,20 @@ class DataPlane:
     def publish(self, region: str, bus: BusRoutes, event: dict) -> None:
         """Route an accepted event to every enabled matching rule's targets, asynchronously."""
         self.journal.accepted(region, bus.name, event)
-        for route in self.router.matching(region, bus, event):
-            for target in route.targets:
-                self.delivery.submit(Job(region, event, route.rule_name, route.rule_arn, target))
+        self._route(region, bus, event)
 
     def publish_later(self, region: str, accepted: list[tuple[BusRoutes, dict]]) -> None:
         """Route (bus, event) pairs on a delivery worker: PutEvents answers without waiting for the
         rules to be matched. Each bus is the snapshot of its rules taken when the event was accepted."""
+        for bus, event in accepted:
+            self.journal.accepted(region, bus.name, event)
         if accepted:
-            self.delivery.run(lambda at: [self.publish(region, bus, event) for bus, event in accepted])
+            self.delivery.run(lambda at: [self._route(region, bus, event) for bus, event in accepted])
+
+    def _route(self, region: str, bus: BusRoutes, event: dict) -> None:
+        for route in self.router.matching(region, bus, event):
+            for target in route.targets:
+                self.delivery.submit(Job(region, event, route.rule_name, route.rule_arn, target))
 
     def shape(self, job: Job) -> str:
         target = job.target
