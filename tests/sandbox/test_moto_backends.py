@@ -13,7 +13,7 @@ import threading
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import ACCOUNT, REGION, drain, make_bus, make_queue, put, rule_to, unique
+from tests.support import ACCOUNT, REGION, drain, make_bus, make_queue, put, rule_to, unique
 
 
 def test_moto_sqs_classes_still_have_what_the_sandbox_uses():
