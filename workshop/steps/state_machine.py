@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from .. import assets
+from .. import assets, ownership
 from ..ledger import Resource
 from . import step_kind
 from .iam import retry_while_propagating, role_arn
 from .plan import ApiCall, Note
-from .resources import Kind, register
+from .resources import Kind, marked, register
 
 
 @dataclass
@@ -58,7 +58,8 @@ def plan(ctx, args: StateMachineArgs):
     existing = ctx.found(lambda: sfn.describe_state_machine(stateMachineArn=arn))
     if existing is None:
         return [ApiCall("stepfunctions", "create_state_machine",
-                        {"name": args.name, "definition": json.dumps(definition, indent=2), "roleArn": role, "type": args.type},
+                        {"name": args.name, "definition": json.dumps(definition, indent=2), "roleArn": role, "type": args.type,
+                         **ownership.tags_param("stepfunctions", ctx.module_id)},
                         f"Create state machine {args.name} ({args.type}: a Pass state, then events:PutEvents of \"Order Processed\" on bus Orders)",
                         records=Resource("state_machine", args.name, {"name": args.name, "arn": arn}))]
     same = json.loads(existing["definition"]) == definition and existing.get("roleArn") == role
@@ -73,6 +74,11 @@ def plan(ctx, args: StateMachineArgs):
                     f"Update state machine {args.name}: definition and role as the workshop expects")]
 
 
+def _find_state_machine(backend, r: Resource) -> dict | None:
+    sfn = backend.client("stepfunctions")
+    return {} if marked(lambda: sfn.list_tags_for_resource(resourceArn=r.attrs["arn"]), "tags") else None
+
+
 register("state_machine", Kind(25, "state machine", lambda r: [ApiCall(
     "stepfunctions", "delete_state_machine", {"stateMachineArn": r.attrs["arn"]}, f"Delete state machine {r.attrs['name']}")],
-    gone_codes=("StateMachineDoesNotExist", "ResourceNotFound")))
+    gone_codes=("StateMachineDoesNotExist", "ResourceNotFound"), find=_find_state_machine))
