@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -19,31 +18,6 @@ from workshop.paths import DamagedStateFile, set_state_dir
 from workshop.progress import Progress
 
 SCOPE = Scope("sandbox", "123456789012", "us-east-1")
-
-WRITER = """
-import sys
-from pathlib import Path
-from workshop.ledger import Ledger, Resource, Scope
-ledger = Ledger(Scope("sandbox", "123456789012", "us-east-1"), Path(sys.argv[1]))
-tag, count = sys.argv[2], int(sys.argv[3])
-for n in range(count):
-    if n % 2:  # half of them written ahead, as the executor does
-        ledger.intend(Resource("sqs_queue", f"{tag}-{n}", {"name": f"{tag}-{n}"}, "m"))
-        ledger.record(Resource("sqs_queue", f"{tag}-{n}", {"url": f"http://q/{tag}-{n}"}, "m"))
-    else:
-        ledger.record(Resource("sqs_queue", f"{tag}-{n}", {"name": f"{tag}-{n}", "url": f"http://q/{tag}-{n}"}, "m"))
-"""
-
-
-def test_two_processes_writing_the_ledger_lose_nothing(tmp_path):
-    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path), tag, "200"]) for tag in ("a", "b")]
-    for writer in writers:
-        assert writer.wait(timeout=120) == 0
-    resources = Ledger(SCOPE, tmp_path).resources()
-    assert len(resources) == 400
-    assert {r.state for r in resources} == {"created"}
-    assert all(r.attrs == {"name": r.name, "url": f"http://q/{r.name}"} for r in resources)
-
 
 def test_an_intent_is_on_disk_before_the_call_and_completed_after(tmp_path):
     ledger = Ledger(SCOPE, tmp_path)

@@ -183,7 +183,7 @@ def test_ctrl_c_during_a_held_create_leaves_nothing_after_cleanup(empty, operati
     assert world.ledger() == []
 
 
-@pytest.mark.parametrize("entries", [3, 17, 31, 45, 58])
+@pytest.mark.parametrize("entries", [8, 30, 50])
 def test_ctrl_c_at_other_moments_leaves_nothing_after_cleanup(empty, entries):
     """Moments with no held call: once the ledger holds this many entries, wherever the run then is."""
     world = empty
@@ -244,11 +244,11 @@ for n in range(count):
 def test_two_processes_writing_the_ledger_lose_nothing(tmp_path):
     from workshop.ledger import Ledger, Scope
 
-    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path), tag, "200"]) for tag in ("a", "b")]
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path), tag, "100"]) for tag in ("a", "b")]
     for writer in writers:
         assert writer.wait(timeout=300) == 0
     resources = Ledger(Scope("sandbox", ACCOUNT, REGION), tmp_path).resources()
-    assert len(resources) == 400
+    assert len(resources) == 200
     assert all(r.state == "created" and r.attrs == {"name": r.name, "url": f"http://q/{r.name}"} for r in resources)
 
 
