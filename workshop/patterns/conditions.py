@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable
 
+from . import glob
+
 # event-ruler's ComparableNumber: numeric matching works between these bounds only, with at
 # most six digits after the decimal point.
 NUMERIC_LIMIT = 5_000_000_000
@@ -35,6 +37,7 @@ class Condition:
     test: Test
     plain_string: str | None = None
     exists: bool | None = None
+    wildcards: tuple[str, ...] = ()  # the wildcard texts it holds, for the complexity check
 
 
 def quote(value: Any) -> str:
@@ -148,29 +151,13 @@ def equals_ignore_case(text: str) -> Condition:
     )
 
 
-def wildcard_regex(text: str) -> re.Pattern[str]:
-    """The regex for a wildcard already checked by the syntax module."""
-    parts: list[str] = []
-    i = 0
-    while i < len(text):
-        char = text[i]
-        if char == "*":
-            parts.append(".*")
-        elif char == "\\":
-            i += 1
-            parts.append(re.escape(text[i]))
-        else:
-            parts.append(re.escape(char))
-        i += 1
-    return re.compile("".join(parts), re.DOTALL)
-
-
 def wildcard(text: str) -> Condition:
-    regex = wildcard_regex(text)
+    match = glob.matcher(text)
     return Condition(
         "wildcard",
         f"wildcard {quote(text)}",
-        lambda v: type(v) is str and regex.fullmatch(v) is not None,
+        lambda v: type(v) is str and match(v),
+        wildcards=(text,),
     )
 
 
@@ -226,11 +213,12 @@ def anything_but_ignore_case(values: list[str]) -> Condition:
 
 
 def anything_but_wildcard(values: list[str]) -> Condition:
-    regexes = [wildcard_regex(v) for v in values]
+    tests = tuple(glob.matcher(v) for v in values)
     return Condition(
         "anything-but",
         f"anything but wildcard {_listing(values)}",
-        lambda v: type(v) is not str or not any(r.fullmatch(v) for r in regexes),
+        lambda v: type(v) is not str or not any(test(v) for test in tests),
+        wildcards=tuple(values),
     )
 
 

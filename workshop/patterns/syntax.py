@@ -10,21 +10,21 @@ replaces the earlier one (event-ruler's default "overriding").
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from . import conditions as c
 from .conditions import Condition
+from .complexity import check_complexity
 from .errors import InvalidPatternError
+from .glob import check_wildcard
 from .jsonio import load_pattern
+from .rules import OR, Leaf, Path, SubRule
 
 # Default EventBridge quota "Event pattern size" (adjustable up to the API maximum of 4096).
 MAX_PATTERN_LENGTH = 2048
 
 # A guard of this engine, not of AWS: each `$or` multiplies the sub-rules.
 MAX_SUBRULES = 1024
-
-OR = "$or"
 
 # Constants.RESERVED_FIELD_NAMES_IN_OR_RELATIONSHIP: not allowed as field names inside `$or`.
 RESERVED_IN_OR = frozenset(
@@ -36,38 +36,6 @@ RESERVED_IN_OR = frozenset(
         "ip-address-not-in-range",
     }
 )
-
-Path = tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Leaf:
-    """The conditions on one field: it matches when any of them does."""
-
-    conditions: tuple[Condition, ...]
-
-    @property
-    def description(self) -> str:
-        parts = [cond.description for cond in self.conditions]
-        if len(parts) == 1:
-            return parts[0]
-        if all(cond.kind == "equals" for cond in self.conditions):
-            return "one of " + ", ".join(parts)
-        return " or ".join(parts)
-
-
-@dataclass
-class SubRule:
-    """One way for the pattern to match. choices: the `$or` branches taken, as (where, index)."""
-
-    fields: dict[Path, Leaf] = field(default_factory=dict)
-    choices: tuple[tuple[Path, int], ...] = ()
-
-    @property
-    def label(self) -> str:
-        return " + ".join(
-            f"{'.'.join((*where, OR))}[{index}]" for where, index in self.choices
-        )
 
 
 def fail(reason: str) -> None:
@@ -85,6 +53,7 @@ def parse(
         fail("Filter is not an object")
     rules: list[SubRule] = []
     _object(value, (), rules, inside_or=False)
+    check_complexity(rules)
     return value, rules
 
 
@@ -169,7 +138,7 @@ def _match_expression(expression: dict[str, Any]) -> Condition:
     if name == "wildcard":
         if not isinstance(value, str):
             fail("wildcard match pattern must be a string")
-        _check_wildcard(value)
+        check_wildcard(value)
         _only_key(expression)
         return c.wildcard(value)
     if name == "numeric":
@@ -207,22 +176,6 @@ def _ignore_case_affix(name: str, inner: dict[str, Any]) -> Condition:
     _only_key(inner)
     affix = c.prefix if name == "prefix" else c.suffix
     return affix(text, ignore_case=True)
-
-
-def _check_wildcard(text: str) -> None:
-    # Positions are byte offsets in the quoted UTF-8 value, as event-ruler reports them.
-    data = text.encode()
-    i = 0
-    while i < len(data):
-        byte = data[i]
-        if byte == ord("*") and i + 1 < len(data) and data[i + 1] == ord("*"):
-            fail(f"Consecutive wildcard characters at pos {i + 1}")
-        if byte == ord("\\"):
-            if i + 1 < len(data) and data[i + 1] in (ord("*"), ord("\\")):
-                i += 2
-                continue
-            fail(f"Invalid escape character at pos {i + 1}")
-        i += 1
 
 
 def _numeric_value(number: Any) -> None:
@@ -346,7 +299,7 @@ def _anything_but_set(inner: dict[str, Any]) -> Condition:
         if op in ("prefix", "suffix") and not item:
             fail("Null prefix/suffix not allowed")
         if op == "wildcard":
-            _check_wildcard(item)
+            check_wildcard(item)
     _only_key(inner, _TOO_MANY_NUMERIC)
     return _ANYTHING_BUT_SETS[op](values)
 

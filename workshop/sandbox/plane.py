@@ -48,13 +48,15 @@ class DataPlane:
         self.router = Router(self.clients)
         self.delivery = Delivery(self)
         self.logs_target = LogsTarget(self.clients)
-        self.deliverers = {"logs": self.logs_target, "sqs": SqsTarget(self.clients), "events": EventBusTarget(self)}
+        self.sqs_target = SqsTarget(self.clients)
+        self.deliverers = {"logs": self.logs_target, "sqs": self.sqs_target, "events": EventBusTarget(self)}
         self.sns_target = SnsTarget(self.clients)
         self.lambdas = LambdaService(self)  # keeps function code, runs handlers, async invokes
         self.deliverers.update({"sns": self.sns_target, "states": StepFunctionsTarget(self.clients),
                                 "lambda": LambdaTarget(self)})
         self.interceptors.append(self.lambdas.intercept)
-        self.after_moto_hooks += [self.lambdas.after_moto, self.sns_target.observe, self._note_put_rule]
+        self.after_moto_hooks += [self.lambdas.after_moto, self.sns_target.observe, self.sqs_target.observe,
+                                  self._note_put_rule]
         from .api_destinations import ApiDestinations
         from .apigateway import ApiGateway
 
@@ -62,6 +64,11 @@ class DataPlane:
         self.apigateway = ApiGateway(self)  # serves execute-api URLs of moto's REST APIs
         self.deliverers["api-destination"] = self.api_destinations
         self.interceptors += [self.apigateway.intercept, self.api_destinations.intercept]
+        local_app = getattr(self, "local_app", None)
+        if local_app is not None:
+            from .stepfunctions import StepFunctions
+
+            self.interceptors.append(StepFunctions(local_app.ask_moto).intercept)
         self.delivery.start()
         threading.Thread(target=self._schedule_loop, name="schedules", daemon=True).start()
 
@@ -219,5 +226,6 @@ class DataPlane:
             self.faults.clear()
             self.lambdas.reset()
             self.sns_target.invalidate()
+            self.sqs_target.invalidate()
             return Response.of_json({"reset": True})
         return Response.of_json({"message": f"unknown sandbox endpoint {request.path}"}, 404)

@@ -1,0 +1,64 @@
+"""Step kind `lambda_failure_destination`: a Lambda function's on-failure destination, an SQS queue.
+
+When an asynchronous invocation fails and its retries are spent, Lambda sends its invocation
+record (the request, the condition, the error) there. The function's own role must be allowed to
+send to the queue (prerequisites grants InventoryFunction sqs:SendMessage on InventoryFunctionDLQ).
+The change is recorded on its own, so cleanup removes the on-failure destination only, and keeps
+the on-success one the Lambda destinations module set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..ledger import Resource
+from . import resources, step_kind
+from .messaging import queue_arn
+from .plan import ApiCall, Custom, Note
+
+
+@dataclass
+class FailureDestinationArgs:
+    function: str
+    queue: str
+
+
+def on_failure(config: dict | None) -> str | None:
+    return (((config or {}).get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+
+
+@step_kind("lambda_failure_destination", FailureDestinationArgs)
+def plan(ctx, args: FailureDestinationArgs):
+    wanted = queue_arn(ctx, args.queue)
+    config = ctx.found(lambda: ctx.client("lambda").get_function_event_invoke_config(FunctionName=args.function))
+    current = on_failure(config)
+    label = f"{args.function}'s on-failure destination"
+    if current == wanted:
+        return [ctx.existing_note("lambda_failure_destination", args.function, label)]
+    if current:
+        return [Note(f"{args.function} already sends failures to {current}: left as it is", "warn")]
+    destinations = dict((config or {}).get("DestinationConfig") or {})
+    destinations["OnFailure"] = {"Destination": wanted}
+    # update (not put) keeps the retry and event-age settings, and the on-success destination
+    operation = "update_function_event_invoke_config" if config else "put_function_event_invoke_config"
+    return [ApiCall("lambda", operation, {"FunctionName": args.function, "DestinationConfig": destinations},
+                    f"Send {args.function}'s failed invocations to the queue {args.queue}",
+                    records=Resource("lambda_failure_destination", args.function, {"function": args.function}))]
+
+
+def _remove(resource: Resource) -> list[Custom]:
+    function = resource.attrs["function"]
+
+    def run(client):
+        lam = client("lambda")
+        config = lam.get_function_event_invoke_config(FunctionName=function)
+        destinations = dict(config.get("DestinationConfig") or {})
+        if on_failure(config):
+            destinations["OnFailure"] = {}
+            destinations.setdefault("OnSuccess", {})
+            lam.update_function_event_invoke_config(FunctionName=function, DestinationConfig=destinations)
+
+    return [Custom("lambda", f"Remove {function}'s on-failure destination", run)]
+
+
+resources.register("lambda_failure_destination", resources.Kind(15, "Lambda on-failure destination", _remove))
