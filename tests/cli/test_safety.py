@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import clean_env, default_sigint
+from tests.support import clean_env, default_sigint
+
+pytestmark = pytest.mark.sandbox
 
 REGION, ACCOUNT = "us-east-1", "123456789012"
 PASSWORD = "myPassword"
@@ -150,6 +152,7 @@ CREATES = [
     ("PutResourcePolicy", "logs_resource_policy"), ("PutRule", "rule"), ("PutTargets", "target"),
     ("CreateConnection", "connection"), ("CreateApiDestination", "api_destination"),
     ("SetTopicAttributes", "topic_policy_statement"), ("UpdateFunctionEventInvokeConfig", "lambda_destination"),
+    ("UpdateFunctionEventInvokeConfig", "lambda_failure_destination"),
 ]
 
 
@@ -163,7 +166,7 @@ def empty(world):
         world.ok("sandbox", "reset")
 
 
-@pytest.mark.parametrize("operation, kind", CREATES, ids=[op for op, _ in CREATES])
+@pytest.mark.parametrize("operation, kind", CREATES, ids=[f"{op}-{kind}" for op, kind in CREATES])
 def test_ctrl_c_during_a_held_create_leaves_nothing_after_cleanup(empty, operation, kind):
     """The create call is in flight (held by the sandbox) when Ctrl-C arrives: its intent is on disk,
     the call lands anyway, and the next cleanup finds it and removes it with everything else."""
