@@ -16,15 +16,13 @@ import json
 from dataclasses import dataclass
 
 from .. import assets, ownership
+from ..aws.lookups import find_subscription, queue_url
 from ..ledger import Resource
 from . import rule as rule_kind
 from . import step_kind
 from .iam import same_document
 from .plan import ApiCall, Note, Output
 from .resources import Kind, answer, marked, register
-
-QUEUE_GONE = ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
-
 
 def queue_arn(ctx, name: str) -> str:
     return f"arn:aws:sqs:{ctx.region}:{ctx.account}:{name}"
@@ -47,11 +45,6 @@ def queue_policy(queue: str, topic: str) -> dict:
             "Condition": {"ArnEquals": {"aws:SourceArn": topic}},
         }],
     }
-
-
-def queue_url(ctx, name: str) -> str | None:
-    found = ctx.found(lambda: ctx.client("sqs").get_queue_url(QueueName=name))
-    return found["QueueUrl"] if found else None
 
 
 # queues --------------------------------------------------------------------------------------
@@ -114,24 +107,6 @@ class SnsSubscriptionArgs:
     topic: str
     queue: str
     raw_message_delivery: bool = False
-
-
-def find_subscription(ctx, topic: str, queue: str) -> dict | None:
-    """The SQS subscription of `queue` to `topic` (ctx: anything with client, region and account)."""
-    import botocore.exceptions
-
-    sns = ctx.client("sns")
-    endpoint = queue_arn(ctx, queue)
-    try:
-        for page in sns.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=topic_arn(ctx, topic)):
-            for sub in page.get("Subscriptions", []):
-                if sub.get("Protocol") == "sqs" and sub.get("Endpoint") == endpoint and sub["SubscriptionArn"].startswith("arn:"):
-                    return sub
-    except botocore.exceptions.ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("NotFound", "NotFoundException"):
-            return None
-        raise
-    return None
 
 
 @step_kind("sns_subscription", SnsSubscriptionArgs)
@@ -205,9 +180,9 @@ def _find_queue(backend, r: Resource) -> dict | None:
     return None
 
 
-register("sns_subscription", Kind(26, "SNS subscription", _delete_subscription, gone_codes=("NotFound", "NotFoundException"),
+register("sns_subscription", Kind(26, "SNS subscription", _delete_subscription,
                                   find=_find_subscription))
 register("sns_topic", Kind(27, "SNS topic", lambda r: [ApiCall(
-    "sns", "delete_topic", {"TopicArn": r.attrs["arn"]}, f"Delete SNS topic {r.attrs['name']}")], gone_codes=("NotFound",),
+    "sns", "delete_topic", {"TopicArn": r.attrs["arn"]}, f"Delete SNS topic {r.attrs['name']}")],
     find=_find_topic))
-register("sqs_queue", Kind(28, "SQS queue", _delete_queue, gone_codes=QUEUE_GONE, find=_find_queue))
+register("sqs_queue", Kind(28, "SQS queue", _delete_queue, find=_find_queue))

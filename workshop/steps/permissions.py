@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from ..aws.lookups import destination
 from ..ledger import Resource
 from . import resources, step_kind
 from .resources import answer
@@ -83,7 +84,7 @@ class DestinationArgs:
 def plan_destination(ctx, args: DestinationArgs):
     bus_arn = f"arn:aws:events:{ctx.region}:{ctx.account}:event-bus/{args.on_success_bus}"
     config = ctx.found(lambda: ctx.client("lambda").get_function_event_invoke_config(FunctionName=args.function)) or {}
-    current = ((config.get("DestinationConfig") or {}).get("OnSuccess") or {}).get("Destination")
+    current = destination(config, "OnSuccess")
     if current == bus_arn:
         return [ctx.existing_note("lambda_destination", args.function, f"{args.function}'s on-success destination")]
     if current:
@@ -137,8 +138,7 @@ def _find_named(operation: str):
     return find
 
 
-resources.register("topic_policy_statement", resources.Kind(15, "topic policy statement", _remove_statement,
-                                                            gone_codes=("NotFound", "NotFoundException"), find=_find_statement))
+resources.register("topic_policy_statement", resources.Kind(15, "topic policy statement", _remove_statement, find=_find_statement))
 
 
 resources.register("lambda_permission", resources.Kind(15, "Lambda permission", lambda r: [ApiCall(

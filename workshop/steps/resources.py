@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .. import ownership
+from ..aws import arns
+from ..aws.errors import NOT_FOUND_CODES
+from ..aws.errors import found as answer  # re-exported: the finders of every kind use it
 from ..ledger import Resource
 from .plan import ApiCall
-
-NOT_FOUND_CODES = {"ResourceNotFoundException", "ResourceNotFound", "NotFoundException", "NoSuchEntity",
-                   "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist", "StateMachineDoesNotExist",
-                   "NotFound"}
 
 
 @dataclass(frozen=True)
@@ -26,30 +25,14 @@ class Kind:
     order: int  # lower is deleted first
     label: str
     delete: Callable[[Resource], list[ApiCall]]
-    gone_codes: tuple[str, ...] = ("ResourceNotFoundException",)
+    gone_codes: frozenset[str] = NOT_FOUND_CODES  # a deletion that meets one has nothing left to do
     find: Callable[[object, Resource], dict | None] | None = None  # (backend, intent) -> attrs if it exists and is ours
-
-
-def answer(call: Callable[[], dict]) -> dict | None:
-    """The call's answer, or None when the service says the thing does not exist."""
-    import botocore.exceptions
-
-    try:
-        return call()
-    except botocore.exceptions.ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in NOT_FOUND_CODES:
-            return None
-        raise
 
 
 def marked(call: Callable[[], dict], key: str) -> bool:
     """Do the tags this call returns (under `key`) carry the workshop's mark? False when it is gone."""
     found = answer(call)
     return bool(found) and ownership.marked(found.get(key))
-
-
-def _arn(backend, service: str, rest: str) -> str:
-    return f"arn:aws:{service}:{backend.region}:{backend.account}:{rest}"
 
 
 def _find_rule(backend, r: Resource) -> dict | None:
@@ -72,7 +55,7 @@ def _find_target(backend, r: Resource) -> dict | None:
 def _find_bus(backend, r: Resource) -> dict | None:
     events = backend.client("events")
     if answer(lambda: events.describe_event_bus(Name=r.attrs["name"])) and marked(
-            lambda: events.list_tags_for_resource(ResourceARN=_arn(backend, "events", f"event-bus/{r.attrs['name']}")), "Tags"):
+            lambda: events.list_tags_for_resource(ResourceARN=arns.event_bus(backend, r.attrs["name"])), "Tags"):
         return {}
     return None
 

@@ -80,5 +80,4 @@ def _find_state_machine(backend, r: Resource) -> dict | None:
 
 
 register("state_machine", Kind(25, "state machine", lambda r: [ApiCall(
-    "stepfunctions", "delete_state_machine", {"stateMachineArn": r.attrs["arn"]}, f"Delete state machine {r.attrs['name']}")],
-    gone_codes=("StateMachineDoesNotExist", "ResourceNotFound"), find=_find_state_machine))
+    "stepfunctions", "delete_state_machine", {"stateMachineArn": r.attrs["arn"]}, f"Delete state machine {r.attrs['name']}")], find=_find_state_machine))
