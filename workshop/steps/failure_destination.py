@@ -17,6 +17,7 @@ from ..ledger import Resource
 from . import resources, step_kind
 from .lambda_function import kept_settings, put_invoke_config
 from .plan import Custom, Note
+from .resources import answer
 
 
 @dataclass
@@ -40,7 +41,7 @@ def plan(ctx, args: FailureDestinationArgs):
     # put carries the retry and event-age settings and the on-success destination as they are
     return [put_invoke_config({"FunctionName": args.function, **kept_settings(config), "DestinationConfig": destinations},
                               f"Send {args.function}'s failed invocations to the queue {args.queue}",
-                              records=Resource("lambda_failure_destination", args.function, {"function": args.function}))]
+                              records=Resource("lambda_failure_destination", args.function, {"function": args.function, "destination": wanted}))]
 
 
 def _remove(resource: Resource) -> list[Custom]:
@@ -57,4 +58,10 @@ def _remove(resource: Resource) -> list[Custom]:
     return [Custom("lambda", f"Remove {function}'s on-failure destination", run)]
 
 
-resources.register("lambda_failure_destination", resources.Kind(15, "Lambda on-failure destination", _remove))
+def _find(backend, r: Resource) -> dict | None:
+    config = answer(lambda: backend.client("lambda").get_function_event_invoke_config(FunctionName=r.attrs["function"]))
+    current = destination(config, "OnFailure")
+    return {} if current and current == r.attrs.get("destination") else None
+
+
+resources.register("lambda_failure_destination", resources.Kind(15, "Lambda on-failure destination", _remove, find=_find))
