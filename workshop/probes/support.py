@@ -13,7 +13,7 @@ from typing import Callable
 
 from ..capabilities import Capability
 from ..runner import describe_error
-from ..verify.logs import events_in
+from ..aws.lookups import log_events
 from ..verify.sqs import unwrap
 
 DELIVERY_S = 20.0  # an emulator delivers in well under a second; this only bounds a slow machine
@@ -176,7 +176,7 @@ class Probe:
         return arn
 
     def log_messages(self, group: str) -> list[str]:
-        return [e.get("message", "") for e in events_in(self, group)]  # a Probe reads like a check's context
+        return [e.get("message", "") for e in log_events(self, group)]  # a Probe reads like a check's context
 
     def _drop_log_group(self, name: str) -> None:
         try:
