@@ -585,6 +585,8 @@ def logs(
 
     import botocore.exceptions
 
+    from .aws.errors import is_not_found
+
     if follow and json_out:
         raise BadInput("--json prints one document, so it cannot be combined with --follow.")
     ui = _ui(json_out)
@@ -600,7 +602,7 @@ def logs(
             for page in client.get_paginator("filter_log_events").paginate(logGroupName=log_group, startTime=from_ms):
                 events.extend(page.get("events", []))
         except botocore.exceptions.ClientError as exc:
-            if exc.response["Error"]["Code"] == "ResourceNotFoundException":
+            if is_not_found(exc):
                 raise BadInput(f"There is no log group {log_group} in {backend.describe()}.") from None
             raise
         return sorted(events, key=lambda e: (e.get("timestamp", 0), e.get("eventId", "")))

@@ -13,6 +13,9 @@ import urllib.error
 import urllib.request
 from typing import Callable
 
+from .aws import arns
+from .aws.lookups import api_url, find_api
+
 API_NAME = "eventbridge-api-destination"
 STAGE = "Prod"
 
@@ -29,31 +32,28 @@ def _quiet(call: Callable[[], str | None]) -> str | None:
 
 def compute(backend) -> dict[str, str]:
     region, client = backend.region, backend.client
-    account = backend.account
+    backend.account  # asked first: missing credentials stop here instead of emptying the outputs
     outputs: dict[str, str] = {}
 
     def api() -> str | None:
-        apigw = client("apigateway")
-        for page in apigw.get_paginator("get_rest_apis").paginate():
-            for item in page.get("items", []):
-                if item.get("name") == API_NAME:
-                    apigw.get_stage(restApiId=item["id"], stageName=STAGE)
-                    return item["id"]
-        return None
+        found = find_api(backend, API_NAME)
+        if found:
+            client("apigateway").get_stage(restApiId=found["id"], stageName=STAGE)
+        return found and found["id"]
 
     api_id = _quiet(api)
     if api_id:
-        outputs["ApiUrl"] = f"https://{api_id}.execute-api.{region}.amazonaws.com/{STAGE}/"
+        outputs["ApiUrl"] = api_url(api_id, region, STAGE)
         local = local_api_url(backend.endpoint_url, api_id, STAGE)
         if local and local != outputs["ApiUrl"]:
             outputs["ApiUrlLocal"] = local
 
     def state_machine() -> str:
-        arn = f"arn:aws:states:{region}:{account}:stateMachine:OrderProcessing"
+        arn = arns.state_machine(backend, "OrderProcessing")
         return client("stepfunctions").describe_state_machine(stateMachineArn=arn)["stateMachineArn"]
 
     def topic() -> str:
-        arn = f"arn:aws:sns:{region}:{account}:Orders"
+        arn = arns.topic(backend, "Orders")
         client("sns").get_topic_attributes(TopicArn=arn)
         return arn
 

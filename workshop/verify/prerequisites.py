@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from ..aws import arns
 from ..policy_documents import as_list
 from . import Outcome, check_kind, existence, poll
 
@@ -38,7 +39,7 @@ class RoleArgs:
 
 @check_kind("iam_role_exists", RoleArgs)
 def iam_role_exists(ctx, args: RoleArgs) -> Outcome:
-    from ..steps.iam import parse_document
+    from ..policy_documents import parse_document
 
     role = ctx.found(lambda: ctx.client("iam").get_role(RoleName=args.name))
     if not role:
@@ -67,7 +68,7 @@ def sqs_queue_exists(ctx, args: NameArgs) -> Outcome:
 
 @check_kind("sns_topic_exists", NameArgs)
 def sns_topic_exists(ctx, args: NameArgs) -> Outcome:
-    arn = f"arn:aws:sns:{ctx.region}:{ctx.account}:{args.name}"
+    arn = arns.topic(ctx, args.name)
     return existence(ctx.found(lambda: ctx.client("sns").get_topic_attributes(TopicArn=arn)),
                      f"SNS topic {args.name} exists", f"there is no SNS topic {args.name}")
 
@@ -81,7 +82,7 @@ class SubscriptionArgs:
 
 @check_kind("queue_subscribed", SubscriptionArgs)
 def queue_subscribed(ctx, args: SubscriptionArgs) -> Outcome:
-    from ..steps.messaging import find_subscription
+    from ..aws.lookups import find_subscription
 
     sub = find_subscription(ctx, args.topic, args.queue)
     if not sub:
@@ -96,7 +97,7 @@ def queue_subscribed(ctx, args: SubscriptionArgs) -> Outcome:
 
 @check_kind("state_machine_exists", NameArgs)
 def state_machine_exists(ctx, args: NameArgs) -> Outcome:
-    arn = f"arn:aws:states:{ctx.region}:{ctx.account}:stateMachine:{args.name}"
+    arn = arns.state_machine(ctx, args.name)
     found = ctx.found(lambda: ctx.client("stepfunctions").describe_state_machine(stateMachineArn=arn))
     if not found:
         return Outcome(False, f"there is no state machine {args.name}")
@@ -121,14 +122,14 @@ class ApiArgs:
 
 
 def _api(ctx, name: str) -> dict | None:
-    from ..steps.rest_api import find_api
+    from ..aws.lookups import find_api
 
     return find_api(ctx, name)
 
 
 @check_kind("rest_api_deployed", ApiArgs)
 def rest_api_deployed(ctx, args: ApiArgs) -> Outcome:
-    from ..steps.rest_api import root_resource_id
+    from ..aws.lookups import root_resource_id
 
     apigw = ctx.client("apigateway")
     api = _api(ctx, args.name)
@@ -180,7 +181,7 @@ def state_machine_succeeds(ctx, args: ExecutionArgs) -> Outcome:
     is missing, which still proves the definition and the role's permission.
     """
     sfn = ctx.client("stepfunctions")
-    arn = f"arn:aws:states:{ctx.region}:{ctx.account}:stateMachine:{args.name}"
+    arn = arns.state_machine(ctx, args.name)
     if not ctx.found(lambda: sfn.describe_state_machine(stateMachineArn=arn)):
         return Outcome(False, f"there is no state machine {args.name}")
     event = _event(ctx, "Order Notification", dict(ctx.sample(args.sample).detail))
@@ -259,8 +260,8 @@ def api_authorizes(ctx, args: ApiArgs) -> Outcome:
     credentials, 403 with wrong ones."""
     from .. import assets
     from ..outputs import local_api_url
-    from ..steps.plan import Secret
-    from ..steps.rest_api import api_url
+    from ..aws.secrets import Secret
+    from ..aws.lookups import api_url
 
     api = _api(ctx, args.name)
     if not api:
@@ -282,7 +283,7 @@ def api_authorizes(ctx, args: ApiArgs) -> Outcome:
 
 
 def _post(url: str, authorization) -> str | int:
-    from ..steps.plan import reveal
+    from ..aws.secrets import reveal
 
     request = urllib.request.Request(url, data=b'{"source": "workshop verify"}', method="POST",
                                      headers={"Content-Type": "application/json", "Authorization": reveal(authorization)})
