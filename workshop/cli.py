@@ -30,7 +30,6 @@ if _STARTUP_GUARD:
 
 import time  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
-from enum import Enum  # noqa: E402
 from typing import List, Optional  # noqa: E402
 
 import typer  # noqa: E402
@@ -118,14 +117,9 @@ def _version(value: bool):
         raise typer.Exit()
 
 
-class BackendName(str, Enum):
-    sandbox = "sandbox"
-    aws = "aws"
-
-
 @app.callback()
 def main_options(
-    backend: Optional[BackendName] = typer.Option(None, "--backend", case_sensitive=False, help="sandbox or aws (env WORKSHOP_BACKEND; default sandbox)."),
+    backend: Optional[str] = typer.Option(None, "--backend", metavar="sandbox|aws", autocompletion=lambda: ["sandbox", "aws"], help="sandbox or aws (env WORKSHOP_BACKEND; default sandbox)."),
     endpoint_url: Optional[str] = typer.Option(None, "--endpoint-url", help="Any AWS-compatible endpoint (LocalStack, a moto server); AWS_ENDPOINT_URL is honoured."),
     profile: Optional[str] = typer.Option(None, "--profile", help="AWS profile, as in the AWS CLI."),
     region: Optional[str] = typer.Option(None, "--region", help="AWS region (default: your config, else us-east-1)."),
@@ -136,7 +130,6 @@ def main_options(
 ):
     from .paths import set_state_dir
 
-    backend = backend.value if backend is not None else None
     G.backend, G.endpoint_url, G.profile, G.region, G.scenarios, G.debug = backend, endpoint_url, profile, region, scenarios, debug
     set_state_dir(state_dir)
 

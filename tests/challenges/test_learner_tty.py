@@ -177,3 +177,4 @@ def test_completion_of_module_ids_and_samples(cli):
     assert complete("workshop reset ev", 2) == ["event-bus"]
     assert "office-supplies-us-west-signed" in complete("workshop publish --sample office", 3)
     assert "/aws/events/orders" in complete("workshop logs /aws/", 2)
+    assert complete("workshop --backend ", 2) == ["sandbox", "aws"]
