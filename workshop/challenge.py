@@ -252,25 +252,39 @@ def _watch(path: Path, last: str | None) -> tuple[str | None, str]:
     try:
         if last is None:  # the file as it is now is the first attempt, unless it is the starter
             text = path.read_text() if path.exists() else ""
-            if text != STARTER:
+            if text.strip() and text != STARTER:
                 return None, text
-        stamp = _stamp(path)
+            last = text
         while True:
             ready, _, _ = select.select([fd], [], [], POLL_S)
             if ready:
                 key = os.read(fd, 1).decode(errors="ignore").lower()
-                if key in "hskqt" and key:
+                if key and key in "hskqt":
                     return key, ""
                 continue
-            now = _stamp(path)
-            if now != stamp:
-                stamp = now
-                time.sleep(0.05)  # let the writer finish
-                text = path.read_text() if path.exists() else ""
-                if text != last:
-                    return None, text
+            text = _settled_text(path)
+            # Content, not the mtime alone, decides: a save that changes nothing is not graded
+            # twice, and an empty file is a save still being written.
+            if text.strip() and text != last:
+                return None, text
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+_seen: dict[Path, tuple[tuple[int, int], str]] = {}
+
+
+def _settled_text(path: Path) -> str:
+    """The file's text, read again only when its mtime or size moved (one stat per poll)."""
+    stamp = _stamp(path)
+    known = _seen.get(path)
+    if known and known[0] == stamp:
+        return known[1]
+    time.sleep(0.05)  # let the writer finish
+    text = path.read_text() if path.exists() else ""
+    if _stamp(path) == stamp:  # unchanged while read: safe to remember; else read again next poll
+        _seen[path] = (stamp, text)
+    return text
 
 
 def _stamp(path: Path) -> tuple[int, int]:
