@@ -252,6 +252,10 @@ def run(
         runner = Runner(ctx, None if dry_run else _progress(backend, ui))
         results = []
         started = time.monotonic()
+        if not dry_run:
+            from .preflight import refuse_foreign
+
+            refuse_foreign(ctx, runner.with_requirements(wanted))  # before changing anything
         for module in runner.with_requirements(wanted):
             results.append(runner.run(module, requested=module.id in wanted))
     requested = [r for r in results if r.module in wanted]
@@ -350,9 +354,11 @@ def _cleanup(ui, json_out: bool, dry_run: bool, sweeper) -> None:
     failed = [d for d in done if d.status == "failed"]
     if json_out:
         ui.emit_json({"dry_run": dry_run, "deleted": [d.as_json() for d in done if d.status in ("deleted", "gone", "planned")],
-                      "failed": [d.as_json() for d in failed]})
+                      "failed": [d.as_json() for d in failed], "left": [d.as_json() for d in done if d.status == "left"]})
     elif not dry_run:
-        ui.say(f"Deleted {len(done) - len(failed)} resources." + (f" [red]{len(failed)} could not be deleted.[/]" if failed else ""))
+        kept = [d for d in done if d.status == "left"]
+        ui.say(f"Deleted {len(done) - len(failed) - len(kept)} resources." + (f" Left {len(kept)} in place (see above)." if kept else "")
+               + (f" [red]{len(failed)} could not be deleted.[/]" if failed else ""))
     raise typer.Exit(1 if failed else 0)
 
 

@@ -39,6 +39,21 @@ class Context:
         """The call's answer, or None when AWS says the thing does not exist."""
         return errors.found(call)
 
+    def ours(self, kind: str, name: str, tags=None) -> bool:
+        """Workshop's own: it carries the ownership mark, or the ledger records it (a child that takes
+        no tags, or a resource taken over with --adopt)."""
+        from . import ownership
+
+        return ownership.marked(tags) or self.backend.ledger.has(kind, name)
+
+    def foreign(self, label: str, why: str, *, adoptable: bool = True, reason: str = "") -> None:
+        """A same-name resource workshop did not make and would have to change: stop, unless --adopt
+        takes it over (then the caller records what it is now, so cleanup can put it back)."""
+        from .ownership import ForeignResource
+
+        if not (self.adopt and adoptable):
+            raise ForeignResource(label, why, adoptable, reason)
+
     def existing_note(self, kind: str, name: str, label: str) -> Note:
         if self.backend.ledger.has(kind, name):
             return Note(f"{label} is already in place", "exists")

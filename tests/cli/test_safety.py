@@ -264,3 +264,172 @@ def test_no_secret_rests_in_the_state_dir_temp_dir_or_logs(world):
                 data = path.read_bytes()
                 found += [f"{path}: {secret.decode()}" for secret in SECRETS if secret in data]
     assert found == []
+
+
+# ---------------------------------------------------------------- same-name resources that are not ours
+TRUST = {"lambda": "lambda.amazonaws.com", "states": "states.amazonaws.com", "events": "events.amazonaws.com",
+         "apigateway": "apigateway.amazonaws.com"}
+FOREIGN_ROLES = {"workshop-OrderProcessing": "states", "workshop-InventoryFunction": "lambda", "workshop-ApiAuthorizer": "lambda",
+                 "workshop-events-api-destination": "events", "workshop-events-order-processing": "events",
+                 "workshop-apigateway-cloudwatch": "apigateway"}
+FOREIGN_LOG_GROUPS = ["/aws/events/orders", "/aws/events/inventory", "/aws/events/orders_reconciliation", "/user/own-log"]
+
+
+def _zip(source: str) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", source)
+    return buffer.getvalue()
+
+
+def make_foreign_world(w: World, *, unadoptable: bool = True) -> None:
+    """Someone's account that already holds every name the workshop uses, none of it made by workshop."""
+    c = w.client
+    events, logs, iam = c("events"), c("logs"), c("iam")
+    for bus in ("Orders", "Inventory"):
+        events.create_event_bus(Name=bus)
+    for group in FOREIGN_LOG_GROUPS:
+        logs.create_log_group(logGroupName=group)
+    own_log = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/user/own-log"
+    events.put_rule(Name="OrdersDevRule", EventBusName="Orders", EventPattern=json.dumps({"source": ["user.app"]}),
+                    Description="the user's own rule")
+    events.put_targets(Rule="OrdersDevRule", EventBusName="Orders", Targets=[{"Id": "orders-log-group", "Arn": own_log}])
+    events.put_rule(Name="UserRule", EventBusName="Inventory", EventPattern=json.dumps({"source": ["user.app"]}))
+    events.put_targets(Rule="UserRule", EventBusName="Inventory", Targets=[{"Id": "mine", "Arn": own_log}])
+    events.put_rule(Name="OrdersReconciliation", ScheduleExpression="rate(1 hour)")
+    events.put_targets(Rule="OrdersReconciliation", Targets=[{"Id": "reconciliation-log-group", "Arn": own_log}])
+    for queue in ("Orders", "InventoryFunctionDLQ", "OrdersReplayQueue", "user-queue"):
+        c("sqs").create_queue(QueueName=queue)
+    topic = c("sns").create_topic(Name="Orders")["TopicArn"]
+    c("sns").subscribe(TopicArn=topic, Protocol="sqs", Endpoint=f"arn:aws:sqs:{REGION}:{ACCOUNT}:user-queue")
+    for role, service in FOREIGN_ROLES.items():
+        iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": TRUST[service]}, "Action": "sts:AssumeRole"}]}))
+        iam.put_role_policy(RoleName=role, PolicyName="users-own", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "logs:CreateLogGroup", "Resource": "*"}]}))
+    logs.put_resource_policy(policyName="EventBridgeWorkshopLogs", policyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "Users", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "logs:PutLogEvents",
+         "Resource": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/user/*"}]}))
+    c("stepfunctions").create_state_machine(
+        name="OrderProcessing", roleArn=f"arn:aws:iam::{ACCOUNT}:role/workshop-OrderProcessing",
+        definition=json.dumps({"StartAt": "Mine", "States": {"Mine": {"Type": "Pass", "End": True}}}))
+    connection = events.create_connection(Name="user-connection", AuthorizationType="API_KEY", AuthParameters={
+        "ApiKeyAuthParameters": {"ApiKeyName": "x-user", "ApiKeyValue": "users-own-key"}})["ConnectionArn"]
+    events.create_api_destination(Name="api-destination", ConnectionArn=connection, HttpMethod="GET",
+                                  InvocationEndpoint="https://user.example/hook")
+    if unadoptable:
+        events.create_connection(Name="basic-auth-connection", AuthorizationType="API_KEY", AuthParameters={
+            "ApiKeyAuthParameters": {"ApiKeyName": "x-user", "ApiKeyValue": "users-other-key"}})
+        c("lambda").create_function(FunctionName="InventoryFunction", Runtime="python3.12", Handler="app.handler",
+                                    Role=f"arn:aws:iam::{ACCOUNT}:role/workshop-InventoryFunction",
+                                    Code={"ZipFile": _zip("def handler(event, context):\n    return 'mine'\n")})
+
+
+def fingerprint(w: World) -> dict:
+    """Everything about the foreign resources that workshop must neither change nor delete."""
+    c = w.client
+    events, logs, iam, sqs, sns = c("events"), c("logs"), c("iam"), c("sqs"), c("sns")
+
+    def gone(call):
+        try:
+            return call()
+        except Exception as exc:  # noqa: BLE001 - "deleted" is a fingerprint too
+            return f"gone: {type(exc).__name__}"
+
+    def rule(name, bus="default"):
+        described = gone(lambda: events.describe_rule(Name=name, EventBusName=bus))
+        if isinstance(described, dict):
+            described = {k: described.get(k) for k in ("EventPattern", "ScheduleExpression", "State", "Description")}
+        return described, gone(lambda: events.list_targets_by_rule(Rule=name, EventBusName=bus)["Targets"])
+
+    functions = {f["FunctionName"]: (f["CodeSha256"], f["Role"]) for f in c("lambda").list_functions()["Functions"]}
+    return {
+        "buses": {b: gone(lambda b=b: events.describe_event_bus(Name=b)["Arn"]) for b in ("Orders", "Inventory")},
+        "rules": {"OrdersDevRule": rule("OrdersDevRule", "Orders"), "UserRule": rule("UserRule", "Inventory"),
+                  "OrdersReconciliation": rule("OrdersReconciliation")},
+        "log_groups": {g: gone(lambda g=g: [x["logGroupName"] for x in logs.describe_log_groups(logGroupNamePrefix=g)["logGroups"]])
+                       for g in FOREIGN_LOG_GROUPS},
+        "queues": {q: gone(lambda q=q: sqs.get_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName=q)["QueueUrl"],
+                                                                AttributeNames=["Policy", "QueueArn"])["Attributes"])
+                   for q in ("Orders", "InventoryFunctionDLQ", "OrdersReplayQueue", "user-queue")},
+        "topic_subscriptions": gone(lambda: sorted(
+            s["Endpoint"] for s in sns.list_subscriptions_by_topic(TopicArn=f"arn:aws:sns:{REGION}:{ACCOUNT}:Orders")["Subscriptions"])),
+        "roles": {r: gone(lambda r=r: (iam.get_role(RoleName=r)["Role"]["AssumeRolePolicyDocument"],
+                                       {p: iam.get_role_policy(RoleName=r, PolicyName=p)["PolicyDocument"]
+                                        for p in iam.list_role_policies(RoleName=r)["PolicyNames"]},
+                                       iam.list_attached_role_policies(RoleName=r)["AttachedPolicies"]))
+                  for r in FOREIGN_ROLES},
+        "logs_policy": [p["policyDocument"] for p in logs.describe_resource_policies()["resourcePolicies"]
+                        if p["policyName"] == "EventBridgeWorkshopLogs"],
+        "state_machine": gone(lambda: {k: v for k, v in c("stepfunctions").describe_state_machine(
+            stateMachineArn=f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:OrderProcessing").items()
+            if k in ("definition", "roleArn")}),
+        "connections": sorted((x["Name"], x["AuthorizationType"]) for x in events.list_connections()["Connections"]),
+        "api_destination": gone(lambda: {k: v for k, v in events.describe_api_destination(Name="api-destination").items()
+                                         if k in ("ConnectionArn", "InvocationEndpoint", "HttpMethod")}),
+        "functions": {name: value for name, value in functions.items() if name == "InventoryFunction"},
+    }
+
+
+def test_run_refuses_every_foreign_resource_it_would_change_before_changing_anything(empty):
+    world = empty
+    make_foreign_world(world)
+    before = fingerprint(world)
+    result = world("run", "--all", "--yes")
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    refused = result.stderr[result.stderr.index("workshop changed nothing"):]
+    for named in ("Rule OrdersDevRule on bus Orders", "Rule OrdersReconciliation on bus default", "Connection basic-auth-connection",
+                  "API destination api-destination", "Lambda function InventoryFunction", "State machine OrderProcessing",
+                  "Logs resource policy EventBridgeWorkshopLogs"):
+        assert named in refused, (named, refused)
+    assert "--adopt" in refused and "remove or rename it" in refused
+    assert world.ledger() == [], "nothing may be created before the refusal"
+    assert fingerprint(world) == before
+    clean(world)
+    assert fingerprint(world) == before
+
+
+def test_adopt_takes_over_and_cleanup_puts_everything_back(empty):
+    """--adopt changes what it must (recorded first), uses the rest; cleanup restores, leaves and removes."""
+    world = empty
+    make_foreign_world(world, unadoptable=False)
+    before = fingerprint(world)
+    result = world("run", "--all", "--yes", "--adopt")
+    assert result.returncode in (0, 1), result.stderr[-3000:]  # 1: checks may fail with the user's own roles
+    assert "Traceback" not in result.stderr
+    assert "Take over rule OrdersDevRule on bus Orders (--adopt)" in result.stderr
+    assert fingerprint(world) != before  # it did take over
+    cleaned = world("cleanup", "--yes", "--json")
+    assert cleaned.returncode == 0, cleaned.stderr[-3000:]
+    report = json.loads(cleaned.stdout)
+    assert report["failed"] == [] and report["left"] == []  # nothing of ours was left inside the user's things
+    assert fingerprint(world) == before
+    assert "Orders" in [b["Name"] for b in world.client("events").list_event_buses()["EventBuses"]]
+
+
+def test_cleanup_leaves_a_container_with_foreign_contents_and_empties_ours(empty):
+    """The user adds a rule to workshop's bus, a subscription to its topic, a policy to its role."""
+    world = empty
+    world.ok("run", "event-bus", "--yes")
+    world.ok("run", "prerequisites", "--yes")
+    events, c = world.client("events"), world.client
+    events.put_rule(Name="UsersOwnRule", EventBusName="Orders", EventPattern=json.dumps({"source": ["user.app"]}))
+    c("sqs").create_queue(QueueName="user-queue")
+    c("sns").subscribe(TopicArn=f"arn:aws:sns:{REGION}:{ACCOUNT}:Orders", Protocol="sqs",
+                       Endpoint=f"arn:aws:sqs:{REGION}:{ACCOUNT}:user-queue")
+    c("iam").put_role_policy(RoleName="workshop-OrderProcessing", PolicyName="users-own", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:CreateLogGroup", "Resource": "*"}]}))
+    result = world("cleanup", "--yes", "--json")
+    assert result.returncode == 0, result.stderr[-3000:]
+    left_in_place = {(d["kind"], d["name"]) for d in json.loads(result.stdout)["left"]}
+    assert left_in_place == {("event_bus", "Orders"), ("sns_topic", "Orders"), ("iam_role", "workshop-OrderProcessing")}
+    for line in ("Event bus Orders is left in place", "SNS topic Orders is left in place", "IAM role workshop-OrderProcessing is left in place"):
+        assert line in result.stderr, line
+    assert [r["Name"] for r in events.list_rules(EventBusName="Orders")["Rules"]] == ["UsersOwnRule"]
+    assert [s["Endpoint"].rsplit(":", 1)[-1] for s in c("sns").list_subscriptions()["Subscriptions"]] == ["user-queue"]
+    assert c("iam").list_role_policies(RoleName="workshop-OrderProcessing")["PolicyNames"] == ["users-own"]
+    assert c("lambda").list_functions()["Functions"] == []

@@ -78,7 +78,7 @@ def plan_role(ctx, args: IamRoleArgs, inline: dict[str, dict] | None = None) -> 
         calls += [_attach(args.name, arn) for arn in args.managed_policies]
         return calls
 
-    ours = ctx.backend.ledger.has("iam_role", args.name)
+    ours = ctx.ours("iam_role", args.name, existing["Role"].get("Tags") or iam.list_role_tags(RoleName=args.name).get("Tags"))
     current_trust = existing["Role"].get("AssumeRolePolicyDocument")
     if not ours:
         instructions = [ctx.existing_note("iam_role", args.name, label)]
@@ -177,6 +177,15 @@ def _find_attachment(backend, r: Resource) -> dict | None:
     return {} if any(p["PolicyArn"] == r.attrs["arn"] for p in attached.get("AttachedPolicies", [])) else None
 
 
+def _foreign_policies(backend, r: Resource) -> list[str]:
+    """Policies still on our role once ours are gone are someone else's: the role stays for them."""
+    iam = backend.client("iam")
+    inline = answer(lambda: iam.list_role_policies(RoleName=r.attrs["name"])) or {}
+    attached = answer(lambda: iam.list_attached_role_policies(RoleName=r.attrs["name"])) or {}
+    return ([f"inline policy {n}" for n in inline.get("PolicyNames", [])]
+            + [f"managed policy {p['PolicyName']}" for p in attached.get("AttachedPolicies", [])])
+
+
 # deletion ------------------------------------------------------------------------------------
 register("iam_role_policy", Kind(30, "inline role policy", lambda r: [ApiCall(
     "iam", "delete_role_policy", {"RoleName": r.attrs["role"], "PolicyName": r.attrs["policy"]},
@@ -188,4 +197,4 @@ register("iam_role_policy_attachment", Kind(30, "managed policy attachment", lam
     find=_find_attachment))
 register("iam_role", Kind(31, "IAM role", lambda r: [ApiCall(
     "iam", "delete_role", {"RoleName": r.attrs["name"]}, f"Delete IAM role {r.attrs['name']}")],
-    find=_find_role))
+    find=_find_role, foreign_contents=_foreign_policies, proves_ownership=True))

@@ -109,7 +109,7 @@ def plan(ctx, args: RestApiArgs):
             records=Resource("rest_api", args.name, {"name": args.name, "stage": args.stage, "id": Output("id")}),
             on_result=created))
         group = execution_log_group(API_ID, args.stage)
-        instructions.append(Record(Resource("log_group", group, {"name": group}),
+        instructions.append(Record(Resource("log_group", group, {"name": group, "made_by": "apigateway"}),
                                    f"Record {group}: API Gateway creates it, and cleanup removes it"))
     else:
         instructions.append(Note(f"{label} ({api_id}) is already in place", "exists"))
@@ -264,8 +264,8 @@ def _find_rest_api(backend, r: Resource) -> dict | None:
     for page in backend.client("apigateway").get_paginator("get_rest_apis").paginate():
         for api in page.get("items", []):
             if api.get("name") == r.attrs["name"] and ownership.marked(api.get("tags")):
-                return {"id": api["id"], "also": [Resource("log_group", execution_log_group(api["id"], r.attrs.get("stage", "Prod")),
-                                                           {"name": execution_log_group(api["id"], r.attrs.get("stage", "Prod"))})]}
+                group = execution_log_group(api["id"], r.attrs.get("stage", "Prod"))
+                return {"id": api["id"], "also": [Resource("log_group", group, {"name": group, "made_by": "apigateway"})]}
     return None
 
 
