@@ -113,7 +113,8 @@ def _backend(ui):
     from .backend import Backend, choose
 
     choice = choose(G.backend, G.endpoint_url, G.profile, G.region)
-    G.current = Backend(choice, on_sandbox_start=lambda url: ui.say(f"[dim]Started the local sandbox at {url}[/]"))
+    G.current = Backend(choice, on_sandbox_start=lambda url: ui.say(f"[dim]Started the local sandbox at {url}[/]"),
+                        on_note=lambda message: ui.step_note(message, "info"))
     return G.current
 
 
@@ -297,7 +298,7 @@ def verify_cmd(
     module = scenario.module(module_id)
     backend = _backend(ui)
     ctx = _context(backend, ui, scenario)
-    result = Runner(ctx, _progress(backend)).verify(module)
+    result = Runner(ctx, _progress(backend, ui)).verify(module)
     if json_out:
         ui.emit_json(result.as_json())
     else:
@@ -760,7 +761,8 @@ def selftest(
         paths.set_state_dir(private)
         try:
             backend = Backend(BackendChoice("sandbox", region=G.region),
-                              on_sandbox_start=lambda url: ui.say(f"[dim]Started a private sandbox at {url}[/]"))
+                              on_sandbox_start=lambda url: ui.say(f"[dim]Started a private sandbox at {url}[/]"),
+                              on_note=lambda message: ui.step_note(message, "info"))
             ctx = _context(backend, ui, scenario)
             runner = Runner(ctx)
             findings = runner.selftest(runner.with_requirements(wanted))

@@ -39,12 +39,20 @@ class Context:
         """The call's answer, or None when AWS says the thing does not exist."""
         return errors.found(call)
 
-    def ours(self, kind: str, name: str, tags=None) -> bool:
-        """Workshop's own: it carries the ownership mark, or the ledger records it (a child that takes
-        no tags, or a resource taken over with --adopt)."""
+    def ours(self, kind: str, name: str) -> bool:
+        """A child that takes no tags (a target, a subscription, a statement) is workshop's when the
+        ledger records it."""
+        return self.backend.ledger.has(kind, name)
+
+    def ours_tagged(self, kind: str, name: str, tags) -> bool:
+        """A resource that takes tags is workshop's when it carries the mark (a record alone proves
+        nothing: someone may have made a same-name one since), or when --adopt took it over."""
         from . import ownership
 
-        return ownership.marked(tags) or self.backend.ledger.has(kind, name)
+        if ownership.marked(tags):
+            return True
+        record = self.backend.ledger.get(kind, name)
+        return bool(record and record.attrs.get("adopted"))
 
     def foreign(self, label: str, why: str, *, adoptable: bool = True, reason: str = "") -> None:
         """A same-name resource workshop did not make and would have to change: stop, unless --adopt

@@ -433,3 +433,102 @@ def test_cleanup_leaves_a_container_with_foreign_contents_and_empties_ours(empty
     assert [s["Endpoint"].rsplit(":", 1)[-1] for s in c("sns").list_subscriptions()["Subscriptions"]] == ["user-queue"]
     assert c("iam").list_role_policies(RoleName="workshop-OrderProcessing")["PolicyNames"] == ["users-own"]
     assert c("lambda").list_functions()["Functions"] == []
+
+
+# ---------------------------------------------------------------- the next status and run settle intents too
+def _interrupt_held(world: World, operation: str, kind: str) -> None:
+    world.faults(delay=HELD_S, operations=[operation])
+    try:
+        run = world.start("run", "--all", "--yes")
+        wait_for(lambda: any(r["kind"] == kind and r.get("state") == "intent" for r in world.ledger()),
+                 f"an intent for a {kind}", run)
+        time.sleep(0.2)
+        interrupt(world, run)
+        time.sleep(HELD_S + 0.3)
+    finally:
+        world.faults(delay=0, operations=[])
+
+
+def test_status_settles_an_interrupted_create(empty):
+    world = empty
+    _interrupt_held(world, "CreateQueue", "sqs_queue")
+    document = json.loads(world.ok("status", "--json").stdout)
+    assert "intents" not in document
+    assert {"kind": "sqs_queue", "name": "Orders", "module": "prerequisites"} in document["resources"]
+    assert all(r.get("state") == "created" for r in world.ledger())
+    clean(world)
+    assert left(world) == {}
+
+
+def test_the_next_run_settles_an_interrupted_create_and_carries_on(empty):
+    world = empty
+    _interrupt_held(world, "CreateConnection", "connection")
+    again = world("run", "--all", "--yes")
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "connection basic-auth-connection was made by an interrupted run: recorded" in again.stderr
+    assert "Connection basic-auth-connection is already in place" in again.stderr
+    clean(world)
+    assert left(world) == {}
+
+
+# ---------------------------------------------------------------- damaged state files
+def test_a_damaged_ledger_stops_changes_with_one_sentence_and_status_still_shows(empty):
+    world = empty
+    world.ok("run", "event-bus", "--yes")
+    [ledger] = (world.state_dir / "ledger").glob("sandbox-*.json")
+    original = ledger.read_bytes()
+    ledger.write_bytes(original[: len(original) // 2])  # truncated, as by a full disk or a bad copy
+    try:
+        for command in (["run", "event-bus", "--yes"], ["cleanup", "--yes"]):
+            result = world(*command)
+            assert result.returncode == 3, result.stderr
+            last = result.stderr.strip().splitlines()[-1]
+            assert str(ledger) in last and "not valid JSON" in last and "move it aside" in last, last
+            assert "Traceback" not in result.stderr
+        status = world("status", "--json")
+        assert status.returncode == 0, status.stderr
+        document = json.loads(status.stdout)
+        assert document["backend"] == "sandbox" and any(str(ledger) in p for p in document["problems"])
+        assert world("modules", "--json").returncode == 0
+        assert ledger.read_bytes() == original[: len(original) // 2]  # never discarded
+    finally:
+        ledger.write_bytes(original)
+    clean(world)
+    assert left(world) == {}
+
+
+def test_damaged_progress_and_sandbox_record_never_block(empty, tmp_path):
+    world = empty
+    world.ok("run", "event-bus", "--yes")
+    [progress] = (world.state_dir / "progress").glob("sandbox-*.json")
+    progress.write_bytes(b"\x00\xff not json")
+    assert "is damaged (not text)" in world("modules").stderr
+    result = world("verify", "event-bus")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "kept as" in result.stderr and progress.with_name(progress.name + ".damaged").exists()
+    clean(world)
+    # a sandbox record that is not JSON: status names it, start keeps it aside and starts a sandbox
+    state = tmp_path / "state"
+    state.mkdir()
+    other = World(state, world.temp_dir)
+    (state / "sandbox.json").write_text('{"pid": 12')
+    status = other("sandbox", "status")
+    assert status.returncode == 3 and "sandbox.json is damaged" in status.stdout + status.stderr
+    try:
+        started = other("sandbox", "start", "--json")
+        assert started.returncode == 0, started.stderr
+        assert json.loads(started.stdout)["running"] is True
+        assert (state / "sandbox.json.damaged").read_text() == '{"pid": 12'
+    finally:
+        other("sandbox", "stop", timeout=60)
+
+
+def test_a_state_dir_that_is_a_file_is_refused_before_anything_is_created(empty, tmp_path):
+    world = empty
+    not_a_dir = tmp_path / "state-file"
+    not_a_dir.write_text("")
+    env = dict(world.env, WORKSHOP_STATE_DIR=str(not_a_dir))
+    result = world("run", "event-bus", "--yes", env=env)
+    assert result.returncode == 3
+    assert f"The state directory {not_a_dir} is a file, not a directory" in result.stderr
+    assert left(world) == {}

@@ -21,7 +21,6 @@ from ..aws.arns import role as role_arn
 from ..errors import WorkshopError
 from ..ledger import Resource
 from . import step_kind
-from .iam import retry_while_propagating
 from .plan import ApiCall, Note, Record
 from .resources import Kind, answer, register
 
@@ -86,9 +85,6 @@ def wait_until_ready(ctx, name: str, limit_s: float = ACTIVE_LIMIT_S) -> dict:
         delay = min(delay * 2, 5.0)
 
 
-def role_not_ready(code: str, message: str) -> bool:
-    return code == "InvalidParameterValueException" and "cannot be assumed" in message
-
 
 @step_kind("lambda_function", LambdaFunctionArgs)
 def plan(ctx, args: LambdaFunctionArgs):
@@ -99,8 +95,6 @@ def plan(ctx, args: LambdaFunctionArgs):
     wanted = {"Runtime": args.runtime, "Handler": args.handler, "Role": role, "Timeout": args.timeout,
               "MemorySize": args.memory, "Description": args.description}
     label = f"Lambda function {args.name}"
-    retry_while_propagating(ctx, lam, ["CreateFunction", "UpdateFunctionConfiguration"], role_not_ready,
-                            f"Waiting for IAM role {args.role} to become assumable by Lambda")
     existing = ctx.found(lambda: lam.get_function(FunctionName=args.name))
     instructions: list = []
     if existing is None:
@@ -119,7 +113,7 @@ def plan(ctx, args: LambdaFunctionArgs):
             on_result=lambda _: wait_until_ready(ctx, args.name)))
     else:
         config = existing["Configuration"]
-        ours = ctx.ours("lambda_function", args.name, existing.get("Tags"))
+        ours = ctx.ours_tagged("lambda_function", args.name, existing.get("Tags"))
         if not ours:
             if config.get("CodeSha256") != sha or config.get("Runtime") != args.runtime:
                 ctx.foreign(label, "it has no workshop:tool tag and other code or another runtime", adoptable=False,

@@ -59,7 +59,7 @@ def plan_queue(ctx, args: SqsQueueArgs):
         summary = f"Create {label}" + (f" (only topic {args.allow_topic} may send to it)" if wanted else "")
         return [ApiCall("sqs", "create_queue", params, summary,
                         records=Resource("sqs_queue", args.name, {"name": args.name, "url": Output("QueueUrl")}))]
-    ours = ctx.backend.ledger.has("sqs_queue", args.name)
+    ours = ctx.ours_tagged("sqs_queue", args.name, sqs.list_queue_tags(QueueUrl=url).get("Tags"))
     instructions = [ctx.existing_note("sqs_queue", args.name, label)]
     if wanted is None:
         return instructions

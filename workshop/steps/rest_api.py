@@ -25,7 +25,7 @@ from ..aws import arns
 from ..aws.lookups import execution_log_group, find_api, root_resource_id
 from ..ledger import Resource
 from . import step_kind
-from .iam import IamRoleArgs, plan_role, retry_while_propagating
+from .iam import IamRoleArgs, plan_role
 from .permissions import invoke_permission
 from .plan import ApiCall, Custom, Note, Output, Record
 from .resources import Kind, register
@@ -86,7 +86,7 @@ def plan(ctx, args: RestApiArgs):
     apigw = ctx.client("apigateway")
     label = f"REST API {args.name}"
     api = find_api(ctx, args.name)
-    if api is not None and not ctx.backend.ledger.has("rest_api", args.name):
+    if api is not None and not ctx.ours_tagged("rest_api", args.name, api.get("tags")):
         return [ctx.existing_note("rest_api", args.name, label),
                 Note(f"{label} ({api['id']}) is not workshop's: used as it is, not changed. The API destination module "
                      "needs its POST / to accept only the workshop's Basic credentials", "warn")]
@@ -205,9 +205,6 @@ class CloudWatchRoleArgs:
     role: str = "workshop-apigateway-cloudwatch"
 
 
-def _role_not_ready(code: str, message: str) -> bool:
-    return code == "BadRequestException" and "role" in message.lower()
-
 
 @step_kind("apigateway_cloudwatch_role", CloudWatchRoleArgs)
 def plan_cloudwatch_role(ctx, args: CloudWatchRoleArgs):
@@ -231,8 +228,6 @@ def plan_cloudwatch_role(ctx, args: CloudWatchRoleArgs):
                                  "an inline policy with the same log permissions, limited to API Gateway execution log groups",
                                  "info"))
     instructions += plan_role(ctx, role, inline)
-    retry_while_propagating(ctx, apigw, ["UpdateAccount"], _role_not_ready,
-                            f"Waiting for IAM role {args.role} to become assumable by API Gateway")
     instructions.append(ApiCall(
         "apigateway", "update_account",
         {"patchOperations": [{"op": "replace", "path": "/cloudwatchRoleArn", "value": mine}]},

@@ -126,7 +126,7 @@ def plan(ctx, args: RuleArgs):
     elif (not _same_pattern(existing.get("EventPattern"), pattern) or existing.get("ScheduleExpression") != args.schedule
           or existing.get("State") != args.state or existing.get("Description", "") != args.description):
         tags = events.list_tags_for_resource(ResourceARN=existing["Arn"]).get("Tags")
-        if ctx.ours("rule", key, tags):
+        if ctx.ours_tagged("rule", key, tags):
             instructions.append(ApiCall("events", "put_rule", wanted, f"Update rule {args.name}{on}"))
         else:
             ctx.foreign(f"Rule {args.name}{on}", "it has no workshop:tool tag and another pattern or settings")

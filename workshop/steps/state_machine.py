@@ -16,7 +16,6 @@ from .. import assets, ownership
 from ..aws import arns
 from ..ledger import Resource
 from . import step_kind
-from .iam import retry_while_propagating
 from .plan import ApiCall, Note, Record
 from .resources import Kind, marked, register
 
@@ -39,9 +38,6 @@ def definition_for(ctx, args: StateMachineArgs) -> dict:
     return assets.state_machine_definition(args.definition, Region=ctx.region, Account=ctx.account)
 
 
-def _role_not_ready(code: str, message: str) -> bool:
-    return code == "AccessDeniedException" and "assume" in message.lower() and "role" in message.lower()
-
 
 @step_kind("state_machine", StateMachineArgs)
 def plan(ctx, args: StateMachineArgs):
@@ -50,8 +46,6 @@ def plan(ctx, args: StateMachineArgs):
     definition = definition_for(ctx, args)
     role = arns.role(ctx, args.role)
     label = f"State machine {args.name}"
-    retry_while_propagating(ctx, sfn, ["CreateStateMachine", "UpdateStateMachine"], _role_not_ready,
-                            f"Waiting for IAM role {args.role} to become assumable by Step Functions")
     existing = ctx.found(lambda: sfn.describe_state_machine(stateMachineArn=arn))
     if existing is None:
         return [ApiCall("stepfunctions", "create_state_machine",
@@ -65,7 +59,7 @@ def plan(ctx, args: StateMachineArgs):
     update = ApiCall("stepfunctions", "update_state_machine",
                      {"stateMachineArn": arn, "definition": json.dumps(definition, indent=2), "roleArn": role},
                      f"Update state machine {args.name}: definition and role as the workshop expects")
-    if ctx.ours("state_machine", args.name, sfn.list_tags_for_resource(resourceArn=arn).get("tags")):
+    if ctx.ours_tagged("state_machine", args.name, sfn.list_tags_for_resource(resourceArn=arn).get("tags")):
         return [update]
     ctx.foreign(label, "it has no workshop:tool tag and another definition or role")
     return [Record(Resource("state_machine", args.name, {"name": args.name, "arn": arn,
