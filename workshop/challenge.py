@@ -88,3 +88,17 @@ def offer_extra_credit(ctx, challenges) -> None:
             for problem in result.problems():
                 ui.say(f"  • {problem}")
             ui.say("Reference solution:\n" + json.dumps(challenge.solution, indent=2))
+
+
+def prepare(ctx, rule_args) -> None:
+    """Before a challenge rule is planned: the pattern to deploy. A pattern already deployed that
+    passes is the learner's answer (kept, nothing asked); otherwise the learner's or the solution."""
+    challenge_id = getattr(rule_args, "challenge", None)
+    if not challenge_id or challenge_id in ctx.patterns:
+        return
+    challenge = ctx.scenario.challenge(challenge_id)
+    kept = deployed_solution(ctx, rule_args, challenge)
+    if kept is not None:
+        ctx.patterns[challenge_id] = kept
+    elif not ctx.dry_run:
+        ctx.patterns[challenge_id] = solve(ctx, challenge)

@@ -70,21 +70,12 @@ class Runner:
 
     def run_step(self, step: Step) -> list[str]:
         self.ui.step(step.name, step.explain)
-        challenge_id = getattr(step.args, "challenge", None)
-        if step.kind == "rule" and challenge_id and challenge_id not in self.ctx.patterns:
-            from .challenge import deployed_solution, solve
-
-            challenge = self.ctx.scenario.challenge(challenge_id)
-            # A pattern already deployed that passes is the learner's answer: keep it, ask nothing.
-            kept = deployed_solution(self.ctx, step.args, challenge)
-            if kept is not None:
-                self.ctx.patterns[challenge_id] = kept
-            elif not self.ctx.dry_run:
-                self.ctx.patterns[challenge_id] = solve(self.ctx, challenge)
-        plan = steps.KINDS[step.kind].plan(self.ctx, step.args)
-        actions = self.executor.run(plan)
-        if step.kind == "publish" and not self.ctx.dry_run:
-            self.show_journey(self.ctx.published.get(step.args.sample, [])[-1:])
+        kind = steps.KINDS[step.kind]
+        if kind.prepare is not None:
+            kind.prepare(self.ctx, step.args)
+        actions = self.executor.run(kind.plan(self.ctx, step.args))
+        if kind.behaviour and not self.ctx.dry_run:
+            self.show_journey(self.ctx.published.get(getattr(step.args, "sample", ""), [])[-1:])
         return actions
 
     def show_journey(self, event_ids: list[str]) -> None:
@@ -106,7 +97,7 @@ class Runner:
         self.ctx.module_id = module.id
         actions = []
         for step in module.steps:
-            if step.kind == "publish" and not include_publish:
+            if steps.KINDS[step.kind].behaviour and not include_publish:
                 continue
             actions += self.run_step(step)
         self._deployed.add(module.id)
@@ -138,7 +129,7 @@ class Runner:
         self.ctx.module_id = module.id
         self.ui.heading(f"Verify: {module.title}")
         for step in module.steps:
-            if step.kind == "publish":
+            if steps.KINDS[step.kind].behaviour:
                 self.run_step(step)
         checks = self._checks(module)
         result = ModuleResult(module.id, all(c.passed for c in checks), checks, time.monotonic() - started)
