@@ -1,6 +1,6 @@
 """Step kinds: one module per kind of action. Each kind has an `Args` dataclass (validated when
 scenarios.yaml loads) and `plan(ctx, args) -> list[Instruction]` (idempotent: it looks first), and
-declares what the runner must know about it (`behaviour`, `prepare`), so the runner names no kind.
+declares what the runner must know about it (`behaviour`).
 
 Importing this package imports every module in it, which registers every kind (a new kind is a new
 module, listed nowhere else); none of them imports boto3 at import time.
@@ -20,16 +20,14 @@ class StepKind:
     # A behaviour step (it publishes events) creates nothing: `verify` runs it again, a module pulled
     # in only as a requirement skips it, and `run` shows the journey of the event it published.
     behaviour: bool = False
-    # Called before planning, e.g. a rule that is a challenge asks the learner for its pattern.
-    prepare: Callable | None = None
 
 
 KINDS: dict[str, StepKind] = {}
 
 
-def step_kind(name: str, args: type, *, behaviour: bool = False, prepare: Callable | None = None):
+def step_kind(name: str, args: type, *, behaviour: bool = False):
     def register(plan: Callable) -> Callable:
-        KINDS[name] = StepKind(name, args, plan, behaviour, prepare)
+        KINDS[name] = StepKind(name, args, plan, behaviour)
         return plan
 
     return register

@@ -104,14 +104,7 @@ def _same_pattern(deployed: str | None, wanted: dict | None) -> bool:
     return json.loads(deployed) == wanted
 
 
-def _challenge_pattern(ctx, args: RuleArgs) -> None:
-    """A rule that is a challenge: the learner's pattern (or the reference solution) before planning."""
-    from ..challenge import prepare
-
-    prepare(ctx, args)
-
-
-@step_kind("rule", RuleArgs, prepare=_challenge_pattern)
+@step_kind("rule", RuleArgs)
 def plan(ctx, args: RuleArgs):
     events = ctx.client("events")
     pattern = rule_pattern(ctx, args)
