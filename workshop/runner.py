@@ -37,7 +37,8 @@ class CheckResult:
         self.status = self.status or (PASSED if self.passed else FAILED)
 
     def as_json(self) -> dict:
-        document = {"name": self.name, "passed": self.passed, "status": self.status, "detail": self.detail, "hint": self.hint}
+        document = {"name": self.name, "passed": self.passed, "status": self.status, "detail": self.detail,
+                    "hint": self.hint or None}
         if self.status in COULD_NOT_RUN:
             document["reason"] = self.reason or self.detail
         return document
@@ -300,8 +301,10 @@ class Runner:
         if outcome.status in COULD_NOT_RUN:
             result = CheckResult(check.name, False, outcome.detail, "", outcome.status, outcome.detail)
         else:
+            from .hints import for_check
+
             detail = outcome.detail if outcome.passed or not check.fail else f"{check.fail} ({outcome.detail})"
-            result = CheckResult(check.name, outcome.passed, detail, check.hint)
+            result = CheckResult(check.name, outcome.passed, detail, for_check(check, outcome.passed, outcome.detail, self.ctx))
         if not quiet:
             self.ui.check_line(result.name, result.passed, outcome.detail, result.hint, status=result.status)
         return result
