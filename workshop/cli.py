@@ -179,7 +179,8 @@ def _backend(ui):
     from .backend import Backend, choose
 
     choice = choose(G.backend, G.endpoint_url, G.profile, G.region)
-    G.current = Backend(choice, on_sandbox_start=lambda url: ui.say(f"[dim]Started the local sandbox at {url}[/]"))
+    G.current = Backend(choice, on_sandbox_start=lambda url: ui.say(f"[dim]Started the local sandbox at {url}[/]"),
+                        on_note=lambda message: ui.step_note(message, "info"))
     return G.current
 
 
@@ -315,6 +316,10 @@ def run(
         runner = Runner(ctx, None if dry_run else _progress(backend, ui))
         results = []
         started = time.monotonic()
+        if not dry_run:
+            from .preflight import refuse_foreign
+
+            refuse_foreign(ctx, runner.with_requirements(wanted))  # before changing anything
         for module in runner.with_requirements(wanted):
             results.append(runner.run(module, requested=module.id in wanted))
     requested = [r for r in results if r.module in wanted]
@@ -363,7 +368,7 @@ def verify_cmd(
     module = scenario.module(module_id)
     backend = _backend(ui)
     ctx = _context(backend, ui, scenario)
-    progress = _progress(backend)
+    progress = _progress(backend, ui)
     result = Runner(ctx, progress).verify(module)
     if json_out:
         ui.emit_json(result.as_json())
@@ -472,9 +477,11 @@ def _cleanup(ui, json_out: bool, dry_run: bool, sweeper) -> None:
     failed = [d for d in done if d.status == "failed"]
     if json_out:
         ui.emit_json({"dry_run": dry_run, "deleted": [d.as_json() for d in done if d.status in ("deleted", "gone", "planned")],
-                      "failed": [d.as_json() for d in failed]})
+                      "failed": [d.as_json() for d in failed], "left": [d.as_json() for d in done if d.status == "left"]})
     elif not dry_run:
-        ui.say(f"Deleted {len(done) - len(failed)} resources." + (f" [red]{len(failed)} could not be deleted.[/]" if failed else ""))
+        kept = [d for d in done if d.status == "left"]
+        ui.say(f"Deleted {len(done) - len(failed) - len(kept)} resources." + (f" Left {len(kept)} in place (see above)." if kept else "")
+               + (f" [red]{len(failed)} could not be deleted.[/]" if failed else ""))
     raise typer.Exit(1 if failed else 0)
 
 
@@ -886,7 +893,8 @@ def selftest(
         paths.set_state_dir(private)
         try:
             backend = Backend(BackendChoice("sandbox", region=G.region),
-                              on_sandbox_start=lambda url: ui.say(f"[dim]Started a private sandbox at {url}[/]"))
+                              on_sandbox_start=lambda url: ui.say(f"[dim]Started a private sandbox at {url}[/]"),
+                              on_note=lambda message: ui.step_note(message, "info"))
             ctx = _context(backend, ui, scenario)
             runner = Runner(ctx)
             findings = runner.selftest(runner.with_requirements(wanted))
