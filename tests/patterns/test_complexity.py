@@ -87,3 +87,13 @@ def test_an_anything_but_list_is_one_pattern_sharing_its_first_star():
     assert complexity(values, ceiling=100) == 20
     assert not _too_complex({"a": [{"anything-but": {"wildcard": values}}]})
     assert _too_complex({"a": [{"wildcard": value} for value in values]})
+
+
+def test_the_search_is_bounded_for_long_lists_of_values_after_a_star():
+    # 150 values "*<9 letters>" made the exact search step through ~10^7 positions (25 s).
+    # Past its work bound it stops and accepts: matching stays linear whatever the pattern.
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    values = ["*" + "".join(letters[(n * 7 + i * 13) % 62] for i in range(9)) for n in range(150)]
+    pattern = {"a": [{"anything-but": {"wildcard": values}}]}
+    assert not _too_complex(pattern)
+    assert compile(pattern).matches({"a": "zzz"})

@@ -30,7 +30,11 @@ TOO_COMPLEX = (
 )
 QUOTE = ord('"')
 _OTHER = -2  # a byte that no pattern names
-_MAX_SETS = 20_000  # a guard on the search itself; no pattern under 2048 characters needs it
+# A bound on the search's work (positions stepped). A search that needs more is cut short and
+# the rule accepted: matching is linear whatever the pattern (glob.py), so the score only
+# serves fidelity, and reading a pattern must stay quick (PutRule, the CLI). Only long lists
+# of values starting with a star come near it.
+_MAX_WORK = 200_000
 
 
 def check_complexity(rules: Iterable[SubRule]) -> None:
@@ -92,53 +96,57 @@ def complexity(
             machines.append(machine)
     if not machines:
         return 0
-    start = tuple(_closure(machine, {0}) for machine in machines)
+    # A set of (machine, position) pairs: where some input can be in every machine at once.
+    start = frozenset(
+        (number, position) for number, machine in enumerate(machines)
+        for position in _closure(machine, {0})
+    )
     seen = {start}
     pending = [start]
-    worst = 0
+    worst = work = 0
     while pending:
         active = pending.pop()
         for byte in _bytes_that_matter(machines, active):
-            following = tuple(
-                _step(machine, positions, byte) for machine, positions in zip(machines, active)
-            )
-            score = len({names[m][p] for m, positions in enumerate(following) for p in positions})
+            work += len(active)
+            if work > _MAX_WORK:
+                return worst
+            following = _step(machines, active, byte)
+            score = len({names[m][p] for m, p in following})
             if score > worst:
                 worst = score
                 if worst > ceiling:
                     return worst
             if score and following not in seen:
-                if len(seen) >= _MAX_SETS:
-                    return ceiling + 1
                 seen.add(following)
                 pending.append(following)
     return worst
 
 
-def _bytes_that_matter(machines: list[list[int]], active: tuple) -> set[int]:
+def _bytes_that_matter(machines: list[list[int]], active: frozenset) -> set[int]:
     """The bytes with a transition of their own from these positions; any other byte acts alike."""
     found = {_OTHER}
-    for machine, positions in zip(machines, active):
-        for position in positions:
-            if position < len(machine) and machine[position] != STAR:
-                found.add(machine[position])
+    for number, position in active:
+        machine = machines[number]
+        if position < len(machine) and machine[position] != STAR:
+            found.add(machine[position])
     return found
 
 
-def _step(machine: list[int], positions: frozenset[int], byte: int) -> frozenset[int]:
+def _step(machines: list[list[int]], active: frozenset, byte: int) -> frozenset:
     reached = set()
-    for position in positions:
+    for number, position in active:
+        machine = machines[number]
         if position < len(machine) and machine[position] == byte:
-            reached.add(position + 1)
+            reached.update((number, p) for p in _closure(machine, {position + 1}))
         if position and machine[position - 1] == STAR:
-            reached.add(position)  # the star goes on absorbing bytes
-    return _closure(machine, reached)
+            reached.add((number, position))  # the star goes on absorbing bytes
+    return frozenset(reached)
 
 
-def _closure(machine: list[int], positions: set[int]) -> frozenset[int]:
+def _closure(machine: list[int], positions: set[int]) -> set[int]:
     # A star may match nothing: being before it is also being after it.
     closed = set(positions)
     for position in positions:
         if position < len(machine) and machine[position] == STAR:
             closed.add(position + 1)
-    return frozenset(closed)
+    return closed
