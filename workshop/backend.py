@@ -188,9 +188,11 @@ class Backend:
     def _refuse_web_pages(self, operation_model=None, response_dict=None, **_) -> None:
         """No AWS API answers with a web page: a 2xx HTML answer means the URL is not an AWS endpoint
         (botocore would otherwise read it as an empty result, and the command would carry on)."""
-        headers = (response_dict or {}).get("headers") or {}
         status = (response_dict or {}).get("status_code") or 0
-        if 200 <= status < 300 and "text/html" in str(headers.get("content-type", "")).lower():
+        body = (response_dict or {}).get("body") or b""
+        start = body[:64].lstrip().lower() if isinstance(body, bytes) else b""
+        # by the page itself, not its Content-Type: moto labels some JSON answers text/html
+        if 200 <= status < 300 and start.startswith((b"<!doctype html", b"<html")):
             operation = getattr(operation_model, "name", "a call")
             raise BackendError(f"{self.describe()} answered {operation} with a web page, not as AWS does: is it an AWS-compatible endpoint?")
 

@@ -75,6 +75,11 @@ class Challenge:
     hint: str = ""
     optional: bool = False  # extra credit: offered, never required
 
+    def __post_init_yaml__(self):
+        from . import patterns
+
+        patterns.validate(self.solution)  # an invalid reference solution is a broken file, found at load
+
 
 @dataclass
 class Module:

@@ -218,6 +218,8 @@ CASES = [
     bad("scenarios-module-requires-itself", "--scenarios", "FILES/requires-itself.yaml", "run", "rules", "--yes"),
     bad("scenarios-requires-cycle", "--scenarios", "FILES/requires-cycle.yaml", "run", "rules", "--yes"),
     bad("scenarios-too-large", "--scenarios", "FILES/huge.yaml", "modules"),
+    bad("scenarios-invalid-rule-pattern", "--scenarios", "FILES/invalid-rule-pattern.yaml", "run", "--all", "--yes"),
+    bad("scenarios-invalid-solution", "--scenarios", "FILES/invalid-solution.yaml", "run", "--all", "--yes"),
     bad("scenarios-python-tag", "--scenarios", "FILES/python-tag.yaml", "modules"),
     bad("scenarios-impossible-date", "--scenarios", "FILES/bad-date.yaml", "modules"),
     bad("scenarios-empty", "--scenarios", "FILES/empty.yaml", "modules"),
@@ -294,6 +296,11 @@ def files(tmp_path_factory) -> Path:
     cycle = cycle.replace("  - id: step-functions\n", "  - id: step-functions\n    requires: [rules]\n", 1)
     cycle = re.sub(r"(  - id: step-functions\n    requires: \[rules\]\n(?:    (?!requires).*\n)*?)    requires: .*\n", r"\1", cycle, count=1)
     (root / "requires-cycle.yaml").write_text(cycle)
+    invalid_rule = scenario.replace("pattern: {source: [com.aws.orders]}", "pattern: {source: com.aws.orders}", 1)
+    invalid_solution = re.sub(r"solution: \{.*\}", "solution: {source: []}", scenario, count=1)
+    assert invalid_rule != scenario and invalid_solution != scenario
+    (root / "invalid-rule-pattern.yaml").write_text(invalid_rule)
+    (root / "invalid-solution.yaml").write_text(invalid_solution)
     (root / "huge.yaml").write_text(scenario + "\n#" + "x" * 2_000_000 + "\n")
     (root / "python-tag.yaml").write_text("modules: !!python/object/apply:os.system ['true']\n")
     (root / "bad-date.yaml").write_text("modules: 2024-13-45\n")
