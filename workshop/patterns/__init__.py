@@ -5,6 +5,7 @@ Pure Python, no AWS and no I/O. Patterns and events are dicts or JSON text.
     matcher = compile('{"source": ["com.aws.orders"]}')
     matcher.matches(event)            # reuse for many events
     explain(pattern, event).fields    # which condition failed, and why
+    index = RuleIndex(); index.add("r1", matcher); index.matching(event)  # many rules at once
 
 Semantics, and where they come from. The reference is AWS's documentation ("Content filtering
 in Amazon EventBridge event patterns", "Arrays in Amazon EventBridge event patterns") and the
@@ -37,13 +38,17 @@ ACFinder, ComparableNumber, CIDR, WildcardParser):
 - `cidr` covers IPv4 and IPv6 from the address as written to the top of its block, and refuses
   /32 (IPv4) and /128 (IPv6) as event-ruler does.
 
-Known differences from event-ruler, all in corners: a pattern key containing a dot is not
-treated as two nested keys; `exists: false` inside an array of objects is judged per element,
+- Fields are named by dotted paths, as event-ruler flattens events: the pattern key
+  "state.status" is the field status inside state, and so is an event key "state.status";
+  an event holding both spellings gives the field both values (eventpaths.py).
+
+Known differences from event-ruler, all in corners: `exists: false` inside an array of objects is judged per element,
 whereas event-ruler's answer there can depend on the alphabetical order of the field names.
 """
 
 from .errors import InvalidEventError, InvalidPatternError
 from .explanation import Branch, Explanation, FieldResult, explain
+from .index import RuleIndex
 from .matcher import Matcher, compile, matches
 from .syntax import MAX_PATTERN_LENGTH, parse
 
@@ -55,6 +60,7 @@ __all__ = [
     "InvalidEventError",
     "InvalidPatternError",
     "Matcher",
+    "RuleIndex",
     "compile",
     "explain",
     "matches",
