@@ -465,3 +465,21 @@ def test_an_endpoint_that_never_answers_fails_naming_it(cli):
     assert url in message and "never answered" in message
     assert json.loads(result.stdout)["exit_code"] == 3
     print(f"silent endpoint: exit 3 after {seconds:.1f} s")
+
+
+def test_ctrl_d_at_a_prompt_is_handled_like_ctrl_c(tmp_path):
+    """On a terminal, `workshop run` asks which module; Ctrl-D there ends the run as Ctrl-C does."""
+    import sys
+
+    import pexpect
+
+    child = pexpect.spawn(sys.executable, ["-m", "workshop.cli", "run"], env=clean_env(tmp_path), encoding="utf-8",
+                          timeout=BOUND_S, dimensions=(40, 120))
+    try:
+        child.expect("Which module")
+        child.sendcontrol("d")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 130, child.before
+    assert "Traceback" not in child.before and "Interrupted" in child.before
