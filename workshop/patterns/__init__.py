@@ -7,6 +7,12 @@ Pure Python, no AWS and no I/O. Patterns and events are dicts or JSON text.
     explain(pattern, event).fields    # which condition failed, and why
     index = RuleIndex(); index.add("r1", matcher); index.matching(event)  # many rules at once
 
+Limits (limits.py), checked before matching: patterns of 2048 characters, PutEvents entries of
+256 KB counted as AWS does (entry_size, event_entry_size), JSON nested at most 100 levels
+(nesting_depth; an engine guard, AWS documents none), no NaN/Infinity (load_json reads text
+that way, never raising RecursionError). Text events and explain() are checked in load_event;
+Matcher.matches(dict) trusts its caller (the sandbox checks at PutEvents), to stay fast.
+
 Semantics, and where they come from. The reference is AWS's documentation ("Content filtering
 in Amazon EventBridge event patterns", "Arrays in Amazon EventBridge event patterns") and the
 open-source engine behind EventBridge, aws/event-ruler (JsonRuleCompiler, ByteMachine,
@@ -49,10 +55,21 @@ whereas event-ruler's answer there can depend on the alphabetical order of the f
 from .errors import InvalidEventError, InvalidPatternError
 from .explanation import Branch, Explanation, FieldResult, explain
 from .index import RuleIndex
+from .jsonio import TooDeep, load_event
+from .jsonio import loads as load_json
+from .limits import (
+    MAX_ENTRY_BYTES,
+    MAX_NESTING_DEPTH,
+    entry_size,
+    event_entry_size,
+    nesting_depth,
+)
 from .matcher import Matcher, compile, matches
 from .syntax import MAX_PATTERN_LENGTH, parse
 
 __all__ = [
+    "MAX_ENTRY_BYTES",
+    "MAX_NESTING_DEPTH",
     "MAX_PATTERN_LENGTH",
     "Branch",
     "Explanation",
@@ -61,9 +78,15 @@ __all__ = [
     "InvalidPatternError",
     "Matcher",
     "RuleIndex",
+    "TooDeep",
     "compile",
+    "entry_size",
+    "event_entry_size",
     "explain",
+    "load_event",
+    "load_json",
     "matches",
+    "nesting_depth",
     "validate",
 ]
 

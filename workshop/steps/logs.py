@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 
 from .. import policy_documents
+from .. import ownership
+from ..aws import arns
 from ..ledger import Resource
 from . import step_kind
 from .plan import ApiCall, Note
@@ -31,7 +33,7 @@ def plan_log_group(ctx, args: LogGroupArgs):
     found = logs.describe_log_groups(logGroupNamePrefix=args.name).get("logGroups", [])
     if any(g["logGroupName"] == args.name for g in found):
         return [ctx.existing_note("log_group", args.name, f"Log group {args.name}")]
-    calls = [ApiCall("logs", "create_log_group", {"logGroupName": args.name}, f"Create log group {args.name}",
+    calls = [ApiCall("logs", "create_log_group", {"logGroupName": args.name, **ownership.tags_param("logs", ctx.module_id)}, f"Create log group {args.name}",
                      records=Resource("log_group", args.name, {"name": args.name}))]
     if args.retention_days:
         calls.append(ApiCall("logs", "put_retention_policy", {"logGroupName": args.name, "retentionInDays": args.retention_days},
@@ -67,8 +69,8 @@ def allows(document: dict, group_arn: str) -> bool:
 @step_kind("logs_resource_policy", LogsResourcePolicyArgs)
 def plan_resource_policy(ctx, args: LogsResourcePolicyArgs):
     logs = ctx.client("logs")
-    resource = f"arn:aws:logs:{ctx.region}:{ctx.account}:log-group:{args.log_group_pattern}:*"
-    probe = f"arn:aws:logs:{ctx.region}:{ctx.account}:log-group:{args.log_group_pattern.replace('*', 'x')}"
+    resource = arns.log_group(ctx, args.log_group_pattern) + ":*"
+    probe = arns.log_group(ctx, args.log_group_pattern.replace("*", "x"))
     existing = logs.describe_resource_policies().get("resourcePolicies", [])
     for policy in existing:
         if allows(json.loads(policy["policyDocument"]), probe):

@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from .. import assets
+from .. import assets, ownership
+from ..aws import arns
 from ..ledger import Resource
 from . import step_kind
-from .iam import retry_while_propagating, role_arn
+from .iam import retry_while_propagating
 from .plan import ApiCall, Note
-from .resources import Kind, register
+from .resources import Kind, marked, register
 
 
 @dataclass
@@ -34,10 +35,6 @@ class StateMachineArgs:
             raise ValueError(f"there is no definition '{self.definition}' under workshop/assets/state_machines")
 
 
-def state_machine_arn(ctx, name: str) -> str:
-    return f"arn:aws:states:{ctx.region}:{ctx.account}:stateMachine:{name}"
-
-
 def definition_for(ctx, args: StateMachineArgs) -> dict:
     return assets.state_machine_definition(args.definition, Region=ctx.region, Account=ctx.account)
 
@@ -49,16 +46,17 @@ def _role_not_ready(code: str, message: str) -> bool:
 @step_kind("state_machine", StateMachineArgs)
 def plan(ctx, args: StateMachineArgs):
     sfn = ctx.client("stepfunctions")
-    arn = state_machine_arn(ctx, args.name)
+    arn = arns.state_machine(ctx, args.name)
     definition = definition_for(ctx, args)
-    role = role_arn(ctx, args.role)
+    role = arns.role(ctx, args.role)
     label = f"State machine {args.name}"
     retry_while_propagating(ctx, sfn, ["CreateStateMachine", "UpdateStateMachine"], _role_not_ready,
                             f"Waiting for IAM role {args.role} to become assumable by Step Functions")
     existing = ctx.found(lambda: sfn.describe_state_machine(stateMachineArn=arn))
     if existing is None:
         return [ApiCall("stepfunctions", "create_state_machine",
-                        {"name": args.name, "definition": json.dumps(definition, indent=2), "roleArn": role, "type": args.type},
+                        {"name": args.name, "definition": json.dumps(definition, indent=2), "roleArn": role, "type": args.type,
+                         **ownership.tags_param("stepfunctions", ctx.module_id)},
                         f"Create state machine {args.name} ({args.type}: a Pass state, then events:PutEvents of \"Order Processed\" on bus Orders)",
                         records=Resource("state_machine", args.name, {"name": args.name, "arn": arn}))]
     same = json.loads(existing["definition"]) == definition and existing.get("roleArn") == role
@@ -73,5 +71,10 @@ def plan(ctx, args: StateMachineArgs):
                     f"Update state machine {args.name}: definition and role as the workshop expects")]
 
 
+def _find_state_machine(backend, r: Resource) -> dict | None:
+    sfn = backend.client("stepfunctions")
+    return {} if marked(lambda: sfn.list_tags_for_resource(resourceArn=r.attrs["arn"]), "tags") else None
+
+
 register("state_machine", Kind(25, "state machine", lambda r: [ApiCall(
-    "stepfunctions", "delete_state_machine", {"stateMachineArn": r.attrs["arn"]}, f"Delete state machine {r.attrs['name']}")]))
+    "stepfunctions", "delete_state_machine", {"stateMachineArn": r.attrs["arn"]}, f"Delete state machine {r.attrs['name']}")], find=_find_state_machine))
