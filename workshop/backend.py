@@ -126,9 +126,11 @@ def start_sandbox(on_wait: Callable[[str], None] | None = None):
 class Backend:
     """Lazily built boto3 session and clients; `on_sandbox_start` lets the UI say it started one."""
 
-    def __init__(self, choice: BackendChoice, on_sandbox_start: Callable[[str], None] | None = None):
+    def __init__(self, choice: BackendChoice, on_sandbox_start: Callable[[str], None] | None = None,
+                 on_note: Callable[[str], None] | None = None):
         self.choice = choice
         self._on_sandbox_start = on_sandbox_start
+        self._on_note = on_note or (lambda message: None)  # progress a client reports while it retries
         self._clients: dict[str, object] = {}
         self.sandbox_started = False
         self.last_operation: str | None = None
@@ -194,6 +196,9 @@ class Backend:
             client = self.session.client(service, **kwargs)
             client.meta.events.register("before-call", self._note_operation)
             client.meta.events.register("before-parse", self._refuse_web_pages)
+            from .aws import propagation
+
+            propagation.configure(client, service, self._on_note)  # retry and propagation: once, here
             self._clients[service] = client
         return self._clients[service]
 
