@@ -82,7 +82,7 @@ class Runner:
         if step.kind == "rule" and not self.ctx.dry_run:
             self.ui.show_rule(step.args.pattern if not challenge_id else self.ctx.pattern_for(challenge_id),
                               step.args.schedule, [f"{t.kind.replace('_', ' ')} {t.ref}" for t in step.args.targets])
-        if step.kind == "publish" and not self.ctx.dry_run:
+        if steps.KINDS[step.kind].behaviour and not self.ctx.dry_run:
             self.show_journey(self.ctx.published.get(step.args.sample, [])[-1:])
         return actions
 
@@ -105,7 +105,7 @@ class Runner:
         self.ctx.module_id = module.id
         actions = []
         for step in module.steps:
-            if step.kind == "publish" and not include_publish:
+            if steps.KINDS[step.kind].behaviour and not include_publish:
                 continue
             actions += self.run_step(step)
         self._deployed.add(module.id)
@@ -139,7 +139,7 @@ class Runner:
         self.ctx.module_id = module.id
         self.ui.heading(f"Verify: {module.title}")
         for step in module.steps:
-            if step.kind == "publish":
+            if steps.KINDS[step.kind].behaviour:
                 self.run_step(step)
         checks = self._checks(module)
         result = ModuleResult(module.id, all(c.passed for c in checks), checks, time.monotonic() - started)
