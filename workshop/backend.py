@@ -6,6 +6,7 @@ Precedence follows the AWS CLI: flag > environment > profile/config file.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from functools import cached_property
@@ -15,6 +16,7 @@ from .errors import BackendError, BadInput
 from .ledger import Ledger, Scope
 
 DEFAULT_REGION = "us-east-1"
+CONNECT_TIMEOUT_S, READ_TIMEOUT_S, ATTEMPTS = 5, 9, 3
 SANDBOX_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 # Error codes that mean "who you are or what you may do", not "what you asked": exit 3.
 AUTH_ERROR_CODES = {
@@ -22,6 +24,15 @@ AUTH_ERROR_CODES = {
     "ExpiredToken", "ExpiredTokenException", "AuthFailure", "SignatureDoesNotMatch",
     "InvalidSignatureException", "UnauthorizedOperation", "NotAuthorized",
 }
+# Codes that mean "what you asked is not valid": bad input, exit 2.
+VALIDATION_ERROR_CODES = {
+    "ValidationException", "ValidationError", "InvalidParameterException", "InvalidParameterValue",
+    "InvalidParameterValueException", "InvalidParameterCombination", "InvalidEventPatternException",
+    "MalformedPolicyDocument", "MalformedPolicyDocumentException", "InvalidArgument", "InvalidInput",
+    "MissingParameter", "SerializationException", "InvalidRequestException", "BadRequestException",
+}
+THROTTLING_ERROR_CODES = {"Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded",
+                          "ServiceUnavailable", "ServiceUnavailableException", "InternalFailure", "InternalError"}
 
 
 @dataclass(frozen=True)
@@ -41,16 +52,58 @@ class BackendChoice:
 
 
 def choose(backend: str | None, endpoint_url: str | None, profile: str | None, region: str | None) -> BackendChoice:
-    """Resolve flags and environment into one backend. Real AWS only when asked for by name."""
+    """Resolve flags and environment into one backend. Real AWS only when asked for by name.
+    Everything is checked here, before any request: a bad value is bad input (exit 2)."""
     backend = backend or os.environ.get("WORKSHOP_BACKEND")
     if backend and backend not in ("sandbox", "aws"):
-        raise BadInput(f"Unknown backend '{backend}': use --backend sandbox or --backend aws.")
-    endpoint_url = endpoint_url or (os.environ.get("AWS_ENDPOINT_URL") if backend != "sandbox" else None)
-    if endpoint_url:
-        if not endpoint_url.startswith(("http://", "https://")):
-            raise BadInput(f"--endpoint-url must start with http:// or https:// (got '{endpoint_url}').")
+        raise BadInput(f"Unknown backend {backend!r}: use --backend sandbox or --backend aws.")
+    if region is not None:
+        check_region(region, "--region")
+    else:
+        for variable in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+            if os.environ.get(variable):
+                check_region(os.environ[variable], variable)
+                break
+    from_flag = endpoint_url is not None
+    endpoint_url = endpoint_url if from_flag else (os.environ.get("AWS_ENDPOINT_URL") if backend != "sandbox" else None)
+    if endpoint_url is not None and (endpoint_url or from_flag):
+        check_endpoint_url(endpoint_url, "--endpoint-url" if from_flag else "AWS_ENDPOINT_URL")
         return BackendChoice("endpoint", endpoint_url.rstrip("/"), profile, region)
     return BackendChoice(backend or "sandbox", None, profile, region)
+
+
+def check_endpoint_url(url: str, where: str) -> None:
+    from urllib.parse import urlsplit
+
+    problem = None
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in 0-65535
+    except ValueError as exc:
+        problem = str(exc)
+    else:
+        if parts.scheme not in ("http", "https"):
+            problem = "it must start with http:// or https://"
+        elif not parts.hostname:
+            problem = "it names no host"
+        elif any(c.isspace() or not c.isprintable() for c in url):
+            problem = "it contains spaces or control characters"
+    if problem:
+        raise BadInput(f"{where} {url!r} is not a usable URL: {problem[0].lower() + problem[1:]}.")
+
+
+@functools.cache
+def known_regions() -> frozenset[str]:
+    """Every region botocore's endpoint data lists, in every partition (aws, aws-cn, aws-us-gov, ...)."""
+    from botocore.loaders import create_loader
+
+    partitions = create_loader().load_data("endpoints")["partitions"]
+    return frozenset(region for partition in partitions for region in partition["regions"])
+
+
+def check_region(region: str, where: str) -> None:
+    if region not in known_regions():
+        raise BadInput(f"{where} {region!r} is not an AWS region: use one such as us-east-1 or eu-west-1.")
 
 
 def start_sandbox(on_wait: Callable[[str], None] | None = None):
@@ -80,6 +133,7 @@ class Backend:
         self._on_note = on_note or (lambda message: None)  # progress a client reports while it retries
         self._clients: dict[str, object] = {}
         self.sandbox_started = False
+        self.last_operation: str | None = None
 
     @cached_property
     def endpoint_url(self) -> str | None:
@@ -109,7 +163,9 @@ class Backend:
             return self.choice.region
         if self.choice.is_sandbox:
             return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
-        return self.session.region_name or DEFAULT_REGION
+        region = self.session.region_name or DEFAULT_REGION
+        check_region(region, f"The region of profile {self.choice.profile or 'default'}")
+        return region
 
     def _credentials(self) -> dict:
         if self.choice.is_sandbox:
@@ -126,21 +182,41 @@ class Backend:
         if service not in self._clients:
             from botocore.config import Config
 
+            # Bounded: a backend that accepts connections but never answers fails within about
+            # CONNECT_TIMEOUT_S + ATTEMPTS x READ_TIMEOUT_S (plus backoff), naming the endpoint.
             config = Config(
-                retries={"mode": "standard", "max_attempts": 6},
-                connect_timeout=5,
-                read_timeout=60,
+                retries={"mode": "standard", "total_max_attempts": ATTEMPTS},
+                connect_timeout=CONNECT_TIMEOUT_S,
+                read_timeout=READ_TIMEOUT_S,
                 user_agent_extra="eventbridge-workshop",
             )
             kwargs = {"region_name": self.region, "config": config, **self._credentials()}
             if self.endpoint_url:
                 kwargs["endpoint_url"] = self.endpoint_url
             client = self.session.client(service, **kwargs)
+            client.meta.events.register("before-call", self._note_operation)
+            client.meta.events.register("before-parse", self._refuse_web_pages)
             from .aws import propagation
 
             propagation.configure(client, service, self._on_note)  # retry and propagation: once, here
             self._clients[service] = client
         return self._clients[service]
+
+    def _refuse_web_pages(self, operation_model=None, response_dict=None, **_) -> None:
+        """No AWS API answers with a web page: a 2xx HTML answer means the URL is not an AWS endpoint
+        (botocore would otherwise read it as an empty result, and the command would carry on)."""
+        status = (response_dict or {}).get("status_code") or 0
+        body = (response_dict or {}).get("body") or b""
+        start = body[:64].lstrip().lower() if isinstance(body, bytes) else b""
+        # by the page itself, not its Content-Type: moto labels some JSON answers text/html
+        if 200 <= status < 300 and start.startswith((b"<!doctype html", b"<html")):
+            operation = getattr(operation_model, "name", "a call")
+            raise BackendError(f"{self.describe()} answered {operation} with a web page, not as AWS does: is it an AWS-compatible endpoint?")
+
+    def _note_operation(self, model=None, **_) -> None:
+        """Remember the call in flight, so an answer that is not AWS's can name it."""
+        if model is not None:
+            self.last_operation = model.name
 
     @cached_property
     def account(self) -> str:
@@ -186,10 +262,15 @@ def translate_aws_error(exc: BaseException, backend: Backend | None = None):
 
     from .errors import WorkshopError
 
-    where = backend.describe() if backend is not None and "endpoint_url" in backend.__dict__ else "the backend"
-    if isinstance(exc, (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ReadTimeoutError, bx.ConnectionClosedError)):
+    where = _where(backend)
+    operation = getattr(exc, "operation_name", None) or getattr(backend, "last_operation", None) or "the call"
+    if isinstance(exc, bx.ReadTimeoutError):
+        return BackendError(f"{where} accepted {operation} but never answered ({ATTEMPTS} tries of {READ_TIMEOUT_S} s): is it overloaded or not an AWS endpoint?")
+    if isinstance(exc, (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ConnectionClosedError, bx.HTTPClientError)):
         hint = " Is it running? Try `workshop sandbox start`." if backend and backend.choice.is_sandbox else ""
         return BackendError(f"Cannot reach {where}: {exc}.{hint}")
+    if isinstance(exc, bx.ParamValidationError):
+        return BadInput(f"{operation} was not sent: {' '.join(str(exc).split())}")
     if isinstance(exc, (bx.NoCredentialsError, bx.PartialCredentialsError)):
         return BackendError("No usable AWS credentials: run `aws configure`, set AWS_PROFILE, or use --backend sandbox.")
     if isinstance(exc, bx.ProfileNotFound):
@@ -198,12 +279,27 @@ def translate_aws_error(exc: BaseException, backend: Backend | None = None):
         error = exc.response.get("Error", {})
         code, message = error.get("Code", ""), error.get("Message", "")
         operation = getattr(exc, "operation_name", "the call")
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
         if code in AUTH_ERROR_CODES:
             return BackendError(
                 f"Permission denied for {operation} on {where}: {message or code}. "
                 "Use credentials allowed to manage EventBridge, Logs, SQS, SNS, Step Functions, Lambda, IAM and API Gateway."
             )
+        if code in VALIDATION_ERROR_CODES:
+            return BadInput(f"{where} refused {operation}: {code}: {message}")
+        if status >= 500 or code in THROTTLING_ERROR_CODES or not code or code.isdigit():
+            answer = f"HTTP {status}" if status else "an unexpected answer"
+            return BackendError(f"{operation} failed on {where} with {answer} ({code or 'no error code'}{': ' + message if message else ''}); "
+                                "the backend is failing or is not an AWS-compatible endpoint.")
         return WorkshopError(f"{operation} failed on {where}: {code}: {message}")
-    if isinstance(exc, bx.BotoCoreError) or type(exc).__module__.startswith("botocore"):
-        return BackendError(f"{where} answered something unexpected: {exc}")
-    return None
+    # Anything else raised while botocore read the answer (a parser error, a missing result key):
+    # the backend answered, but not as AWS does.
+    return BackendError(f"{where} did not answer {operation} as AWS does ({type(exc).__name__}: {exc}): is it an AWS-compatible endpoint?")
+
+
+def _where(backend) -> str:
+    if backend is None:
+        return "the backend"
+    if backend.choice.kind == "endpoint" or "endpoint_url" in backend.__dict__:
+        return backend.describe()
+    return "AWS" if backend.choice.kind == "aws" else "the local sandbox"

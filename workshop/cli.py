@@ -131,6 +131,10 @@ def main_options(
     from .paths import set_state_dir
 
     G.backend, G.endpoint_url, G.profile, G.region, G.scenarios, G.debug = backend, endpoint_url, profile, region, scenarios, debug
+    if region is not None:  # every command, before any request (selftest and modules included)
+        from .backend import check_region
+
+        check_region(region, "--region")
     set_state_dir(state_dir)
 
 
@@ -313,7 +317,8 @@ def run(
 
     with nullcontext() if dry_run else _one_writer(ui, "run " + " ".join(wanted)):
         backend = _backend(ui)
-        ui.say(f"Backend: {backend.describe()}")
+        account = backend.account  # reach the backend (and know it answers like AWS) before saying anything
+        ui.say(f"Backend: {backend.describe()}, account {account}")
         if not dry_run:
             _confirm_real_aws(backend, ui, "create workshop resources (billable)")
             _settle_intents(backend, ui)
@@ -622,9 +627,12 @@ def publish(
       workshop publish --sample lab-supplies-eu-west
       workshop publish --detail '{"category":"lab-supplies","value":415,"location":"us-east"}'
     """
+    import json
+
     from .inputs import read_json_arg
+    from .limits import check_event
     from .steps.plan import Executor
-    from .steps.publish import put_events_call
+    from .steps.publish import EventRefused, put_events_call
 
     if (detail is None) == (sample is None):
         raise BadInput("Give exactly one of --detail JSON or --sample NAME.")
@@ -635,19 +643,30 @@ def publish(
             raise BadInput(f"Unknown sample '{sample}': choose one of {', '.join(sorted(scenario.samples))}.")
         chosen = scenario.samples[sample]
         body, name = chosen.detail, sample
-        bus, source, detail_type = bus or chosen.bus, source or chosen.source, detail_type or chosen.detail_type
+        bus = chosen.bus if bus is None else bus
+        source = chosen.source if source is None else source
+        detail_type = chosen.detail_type if detail_type is None else detail_type
     else:
         body, name = read_json_arg(detail, "detail"), "event"
         if not isinstance(body, dict):
             raise BadInput("--detail must be a JSON object, as EventBridge requires.")
+    # an option given empty stays empty (and is refused below), it never falls back to a default
     defaults = scenario.events
-    if defaults is None and not (bus and source and detail_type):
+    if defaults is None and None in (bus, source, detail_type):
         raise BadInput("The scenarios file names no default events: give --bus, --source and --detail-type.")
-    bus, source, detail_type = bus or defaults.bus, source or defaults.source, detail_type or defaults.detail_type
+    bus = defaults.bus if bus is None else bus
+    source = defaults.source if source is None else source
+    detail_type = defaults.detail_type if detail_type is None else detail_type
+    check_event(bus=bus, source=source, detail_type=detail_type, detail=json.dumps(body))
     backend = _backend(ui)
     ctx = _context(backend, ui, scenario)
     ui.quiet = json_out
-    Executor(ctx).run([put_events_call(ctx, name, bus=bus, source=source, detail_type=detail_type, detail=body)])
+    try:
+        Executor(ctx).run([put_events_call(ctx, name, bus=bus, source=source, detail_type=detail_type, detail=body)])
+    except EventRefused as exc:
+        if exc.code == "ResourceNotFoundException":
+            raise BadInput(f"There is no event bus {bus} in {backend.describe()}: run `workshop run event-bus`, or name another with --bus.") from None
+        raise BadInput(str(exc)) from None
     event_id = ctx.published[name][-1]
     if json_out:
         ui.emit_json({"event_id": event_id, "bus": bus, "source": source, "detail_type": detail_type, "detail": body})
@@ -682,6 +701,8 @@ def _parse_since(value: str) -> int:
     if not match:
         raise BadInput(f"--since takes a duration like 30s, 10m, 2h or 1d (got '{value}').")
     seconds = int(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+    if seconds > time.time():  # CloudWatch Logs counts from 1970; before that is no time at all
+        raise BadInput(f"--since {value} reaches back before 1970: give a shorter duration, such as 30d.")
     return int((time.time() - seconds) * 1000)
 
 
@@ -707,6 +728,8 @@ def logs(
 
     if follow and json_out:
         raise BadInput("--json prints one document, so it cannot be combined with --follow.")
+    if not log_group.strip():
+        raise BadInput("Name a log group, such as /aws/events/orders.")
     ui = _ui(json_out)
     start_ms = _parse_since(since)
     backend = _backend(ui)

@@ -43,7 +43,7 @@ class Outcome:
     """What one failed run prints: its exit code, the JSON error type and the sentence."""
 
     def __init__(self, code: int, kind: str, message: str, usage: str = ""):
-        self.code, self.kind, self.message, self.usage = code, kind, message.strip(), usage
+        self.code, self.kind, self.message, self.usage = code, kind, _one_line(message), usage
 
     def show(self, json_mode: bool) -> int:
         from .ui import UI, documents_emitted
@@ -116,6 +116,12 @@ def _raised_by_botocore(exc: BaseException) -> bool:
             return True
         tb = tb.tb_next
     return False
+
+
+def _one_line(message: str) -> str:
+    """User input can hold newlines or escape codes: shown escaped, the error stays one line."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(message).strip())
+    return text[:1].upper() + text[1:]
 
 
 def _with_hint(error: WorkshopError) -> str:

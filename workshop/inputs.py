@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .errors import BadInput
+from .limits import MAX_EVENT_BYTES
 
 DEFAULT_ENVELOPE = {
     "version": "0",
@@ -22,24 +23,44 @@ DEFAULT_ENVELOPE = {
 _stdin_used = False
 
 
-def read_json_arg(value: str, what: str):
-    """Parse one PATTERN/EVENT argument; errors are one sentence naming the argument."""
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not standard JSON (EventBridge refuses it)")
+
+
+def _read_bytes(value: str, what: str) -> tuple[bytes, str]:
+    """The raw argument, never more than the largest event EventBridge accepts (plus one byte)."""
     global _stdin_used
     if value == "-":
         if _stdin_used:
             raise BadInput(f"Only one argument can be read from stdin ('-'); give the {what} inline or as @file.json.")
         _stdin_used = True
-        text, where = sys.stdin.read(), "stdin"
-    elif value.startswith("@"):
+        return sys.stdin.buffer.read(MAX_EVENT_BYTES + 1), "stdin"
+    if value.startswith("@"):
         path = Path(value[1:]).expanduser()
         try:
-            text, where = path.read_text(), str(path)
+            with open(path, "rb") as handle:
+                return handle.read(MAX_EVENT_BYTES + 1), str(path)
         except OSError as exc:
-            raise BadInput(f"Cannot read the {what} file {path}: {exc.strerror}.") from None
-    else:
-        text, where = value, "the command line"
+            raise BadInput(f"Cannot read the {what} file {path}: {exc.strerror or exc}.") from None
     try:
-        return json.loads(text)
+        return value.encode("utf-8"), "the command line"
+    except UnicodeEncodeError:  # undecodable bytes in argv arrive as lone surrogates
+        raise BadInput(f"The {what} on the command line is not valid UTF-8 text.") from None
+
+
+def read_json_arg(value: str, what: str):
+    """Parse one PATTERN/EVENT argument; errors are one sentence naming the argument."""
+    data, where = _read_bytes(value, what)
+    if len(data) > MAX_EVENT_BYTES:
+        raise BadInput(f"The {what} from {where} is larger than 256 KB, the most EventBridge accepts for an event.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"The {what} from {where} is not UTF-8 text (byte {exc.start} cannot be decoded): save it as UTF-8.") from None
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise BadInput(f"The {what} from {where} is nested too deeply to be an EventBridge {what}.") from None
     except ValueError as exc:
         raise BadInput(f"The {what} from {where} is not valid JSON: {exc}.") from None
 

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from .errors import ScenarioError
-from .typed_yaml import TypedYamlError, compose, plain, read
+from .typed_yaml import MAX_FILE_BYTES, TypedYamlError, compose, decode, plain, read
 
 
 @dataclass
@@ -85,6 +85,11 @@ class Challenge:
     solution: dict
     hint: str = ""
     optional: bool = False  # extra credit: offered, never required
+
+    def __post_init_yaml__(self):
+        from . import patterns
+
+        patterns.validate(self.solution)  # an invalid reference solution is a broken file, found at load
 
 
 @dataclass
@@ -193,11 +198,14 @@ def load(path: str | Path | None = None) -> Scenario:
     path = Path(path) if path else default_path()
     shown = str(path)
     try:
-        text = path.read_text()
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise ScenarioError(f"{shown}: cannot read the scenarios file ({exc.strerror}).") from None
+        raise ScenarioError(f"{shown}: cannot read the scenarios file ({exc.strerror or exc}).") from None
     try:
-        return _build(compose(text, shown), shown, steps.KINDS, verify.KINDS)
+        if len(data) > MAX_FILE_BYTES:
+            raise TypedYamlError(shown, None, f"the file is larger than {MAX_FILE_BYTES // 1024} KB, the most a scenarios file may be")
+        return _build(compose(decode(data, shown), shown), shown, steps.KINDS, verify.KINDS)
     except TypedYamlError as exc:
         raise ScenarioError(str(exc)) from None
 
@@ -205,6 +213,9 @@ def load(path: str | Path | None = None) -> Scenario:
 def _mapping_items(node: yaml.Node, path: str, what: str):
     if not isinstance(node, yaml.MappingNode):
         raise TypedYamlError(path, node, f"{what} must be a mapping")
+    for k, _ in node.value:
+        if not isinstance(k, yaml.ScalarNode):
+            raise TypedYamlError(path, k, "a key must be a plain value, not a list or a mapping")
     return [(plain(k, path), k, v) for k, v in node.value]
 
 
@@ -230,6 +241,7 @@ def _build(root: yaml.Node, path: str, step_kinds: dict, check_kinds: dict) -> S
         raise TypedYamlError(path, modules_node, "modules must be a list")
 
     modules: list[Module] = []
+    module_lines: dict[str, int] = {}
     for module_node in modules_node.value:
         raw = read(module_node, _RawModule, path, "a module")
         steps_node = _field_node(module_node, "steps", path)
@@ -240,9 +252,12 @@ def _build(root: yaml.Node, path: str, step_kinds: dict, check_kinds: dict) -> S
             raise TypedYamlError(path, module_node, f"module id '{raw.id}' is used twice")
         modules.append(Module(raw.id, raw.title, raw.summary, built_steps, raw.requires, raw.reading, raw.challenges,
                               raw.outputs))
+        module_lines[raw.id] = module_node.start_mark.line + 1
 
     scenario = Scenario(path, samples, modules, credentials, events)
     _cross_check(scenario, root, path)
+    _check_requires_cycles(scenario, module_lines, path)
+    _check_credentials(scenario, path, step_kinds)
     return scenario
 
 
@@ -336,6 +351,43 @@ def _cross_check(scenario: Scenario, root: yaml.Node, path: str) -> None:
                     raise TypedYamlError(where, None, f"step '{step.name}' of module {module.id} names unknown sample '{name}'")
                 if kind == "challenge" and name not in challenges:
                     raise TypedYamlError(where, None, f"step '{step.name}' of module {module.id} names unknown challenge '{name}'")
+
+
+def _check_requires_cycles(scenario: Scenario, lines: dict[str, int], path: str) -> None:
+    """A module that requires itself, directly or through others, could never run: say so now."""
+    requires = {m.id: m.requires for m in scenario.modules}
+    done: set[str] = set()
+
+    def visit(module_id: str, trail: list[str]) -> None:
+        if module_id in trail:
+            cycle = trail[trail.index(module_id):] + [module_id]
+            raise TypedYamlError(f"{path}:{lines[cycle[0]]}", None,
+                                 f"module {cycle[0]} requires itself ({' -> '.join(cycle)})")
+        if module_id in done:
+            return
+        for required in requires.get(module_id, []):
+            visit(required, trail + [module_id])
+        done.add(module_id)
+
+    for module in scenario.modules:
+        visit(module.id, [])
+
+
+# Step and check kinds that use the scenario's `credentials` (require_credentials() at run time).
+NEEDS_CREDENTIALS = {"connection", "api_authorizes"}
+
+
+def _check_credentials(scenario: Scenario, path: str, step_kinds: dict) -> None:
+    """Steps that need the workshop's Basic credentials fail at load time, before any call, without them."""
+    if scenario.credentials is not None:
+        return
+    for module in scenario.modules:
+        for step in module.steps:
+            kinds = {step.kind} | {check.kind for check in step.checks}
+            if kinds & NEEDS_CREDENTIALS:
+                raise TypedYamlError(f"{path}:{step.line}", None,
+                                     f"step '{step.name}' of module {module.id} needs the workshop's Basic credentials: "
+                                     "add a top-level 'credentials:' entry with username and password")
 
 
 def _references(args) -> list[tuple[str, str]]:

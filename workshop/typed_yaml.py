@@ -20,16 +20,72 @@ class TypedYamlError(ValueError):
         super().__init__(f"{path}{line}: {message}")
 
 
+# A scenarios file is a few hundred lines; these bounds refuse what no instructor writes (a huge
+# file, an "anchor bomb" of aliases repeating aliases, absurd nesting) before it costs time or memory.
+MAX_FILE_BYTES = 1024 * 1024
+MAX_VALUES = 100_000  # after aliases are expanded
+MAX_DEPTH = 64
+
+
+def decode(data: bytes, path: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise TypedYamlError(f"{path}:{line}", None, f"the file is not UTF-8 text (byte {exc.start} cannot be decoded); save it as UTF-8") from None
+
+
 def compose(text: str, path: str) -> yaml.Node:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.reader.ReaderError as exc:  # a control character: not a MarkedYAMLError
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        raise TypedYamlError(f"{path}:{line}", None, f"the file holds a control character (#x{exc.character:04x}) that YAML does not allow") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"{path}:{mark.line + 1}" if mark else path
         raise TypedYamlError(where, None, f"broken YAML: {exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise TypedYamlError(path, None, f"broken YAML: {exc}") from None
+    except RecursionError:
+        raise TypedYamlError(path, None, f"the file is nested too deeply (at most {MAX_DEPTH} levels)") from None
     if node is None:
         raise TypedYamlError(path, None, "the file is empty")
+    _check_bounds(node, path)
     return node
+
+
+def _check_bounds(root: yaml.Node, path: str) -> None:
+    """Count values as if every alias were expanded, in time linear in the file (each node once)."""
+    measured: dict[int, tuple[int, int]] = {}  # node id -> (values, depth) of its expansion
+    open_nodes: set[int] = set()
+
+    def measure(node: yaml.Node) -> tuple[int, int]:
+        key = id(node)
+        if key in measured:
+            return measured[key]
+        if key in open_nodes:
+            raise TypedYamlError(path, node, "an alias refers to the value that contains it")
+        open_nodes.add(key)
+        if isinstance(node, yaml.MappingNode):
+            children = [child for pair in node.value for child in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = node.value
+        else:
+            children = []
+        values, depth = 1, 1
+        for child in children:
+            child_values, child_depth = measure(child)
+            values, depth = values + child_values, max(depth, child_depth + 1)
+        open_nodes.discard(key)
+        if depth > MAX_DEPTH:
+            raise TypedYamlError(path, node, f"the file is nested more than {MAX_DEPTH} levels deep")
+        if values > MAX_VALUES:
+            raise TypedYamlError(path, node, f"with its aliases expanded this holds more than {MAX_VALUES:,} values; write it out plainly")
+        measured[key] = (values, depth)
+        return values, depth
+
+    measure(root)
 
 
 def plain(node: yaml.Node, path: str) -> Any:
@@ -37,6 +93,8 @@ def plain(node: yaml.Node, path: str) -> Any:
     if isinstance(node, yaml.MappingNode):
         result = {}
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise TypedYamlError(path, key_node, "a key must be a plain value, not a list or a mapping")
             key = plain(key_node, path)
             if key in result:
                 raise TypedYamlError(path, key_node, f"duplicate key '{key}'")
@@ -44,7 +102,12 @@ def plain(node: yaml.Node, path: str) -> Any:
         return result
     if isinstance(node, yaml.SequenceNode):
         return [plain(item, path) for item in node.value]
-    return yaml.SafeLoader("").construct_object(node)
+    try:
+        return yaml.SafeLoader("").construct_object(node)
+    except yaml.YAMLError as exc:  # e.g. a tag only unsafe loaders know
+        raise TypedYamlError(path, node, f"cannot read this value: {getattr(exc, 'problem', None) or exc}") from None
+    except ValueError as exc:  # e.g. a date that does not exist
+        raise TypedYamlError(path, node, f"cannot read this value: {exc}") from None
 
 
 def field_name(key: str) -> str:
@@ -105,6 +168,8 @@ def read_dataclass(node: yaml.Node, cls: type, path: str, what: str) -> Any:
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
     values: dict[str, Any] = {}
     for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise TypedYamlError(path, key_node, f"a key in {what} must be a plain value")
         key = plain(key_node, path)
         name = field_name(str(key))
         if name not in fields:

@@ -176,15 +176,31 @@ class UI:
             return default
         import questionary
 
-        return bool(questionary.confirm(question, default=default).unsafe_ask())
+        return bool(_ask(questionary.confirm(question, default=default)))
 
     def choose(self, question: str, choices: list[tuple[str, str]]) -> str:
         import questionary
 
         options = [questionary.Choice(title=label, value=value) for value, label in choices]
-        return questionary.select(question, choices=options).unsafe_ask()
+        return _ask(questionary.select(question, choices=options))
 
     def ask_text(self, question: str, *, multiline: bool = False, validate=None, default: str = "") -> str:
         import questionary
 
         return questionary.text(question, multiline=multiline, validate=validate, default=default).unsafe_ask()
+
+
+def _ask(question):
+    """Ask; Ctrl-D ends the prompt as Ctrl-C does (questionary's select and confirm ignore it, and
+    its text prompt raises EOFError, which the CLI also reports as interrupted, exit 130)."""
+    from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
+
+    bindings = KeyBindings()
+
+    @bindings.add("c-d", eager=True)
+    def _end_of_input(event):
+        event.app.exit(exception=KeyboardInterrupt, style="class:aborting")
+
+    app = question.application
+    app.key_bindings = merge_key_bindings([app.key_bindings, bindings]) if app.key_bindings else bindings
+    return question.unsafe_ask()

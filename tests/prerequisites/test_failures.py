@@ -12,7 +12,7 @@ def test_failure_midway_is_one_sentence_and_cleanup_removes_what_was_made(ws, aw
         result = ws("run", "prerequisites", "--yes")
     finally:
         sandbox.faults(throttle=0.0, error=0.0, operations=[])
-    assert result.returncode == 1, result.stderr
+    assert result.returncode == 3, result.stderr  # a 5xx is the backend failing: exit 3, as the contract says
     assert "Traceback" not in result.stderr
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("Error: Subscribe failed") and "InternalFailure" in last, last

@@ -1,6 +1,7 @@
 """Faults on demand (`POST /_workshop/faults`): throttle, fail or deny (AccessDenied) a fraction
 of AWS calls, or hold each one for a few seconds (a slow or hanging service), all of them or only
-the named operations, so retry, permission and interrupt handling can be exercised on the sandbox."""
+the named operations (in every protocol: JSON, query, REST-JSON, REST-XML), so retry, permission
+and interrupt handling can be exercised on the sandbox."""
 
 from __future__ import annotations
 
@@ -8,21 +9,8 @@ import json
 import random
 import threading
 import time
-from urllib.parse import parse_qs
-
 from .front import Request, Response
-
-
-def operation_name(request: Request) -> str:
-    """The API operation: X-Amz-Target's suffix for JSON protocols, `Action` for query protocols."""
-    if request.target:
-        return request.target.rsplit(".", 1)[-1]
-    for text in (request.query, request.body.decode("utf-8", "replace") if request.body and
-                 request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded") else ""):
-        action = parse_qs(text).get("Action")
-        if action:
-            return action[0]
-    return ""
+from .operations import operation_name, protocol
 
 
 MAX_DELAY_S = 60.0  # a held call always ends: a test must never hang on the sandbox
@@ -104,15 +92,22 @@ _MESSAGES = {"throttle": "Rate exceeded (injected by the sandbox)", "error": "In
 
 
 def _error(request: Request, kind: str) -> Response:
-    message = _MESSAGES[kind]
-    if request.target:
-        code, status = _CODES["json"][kind]
+    family = {"json": "json", "rest-json": "rest", "rest-xml": "rest"}.get(protocol(request), "query")
+    code, status = _CODES[family][kind]
+    return aws_error(request, code, _MESSAGES[kind], status)
+
+
+def aws_error(request: Request, code: str, message: str, status: int) -> Response:
+    """An error in the shape the request's protocol uses, so the SDK reads its code and message."""
+    kind = protocol(request)
+    if kind == "json":
         return Response.aws_json_error(code, message, status)
-    if operation_name(request):
-        code, status = _CODES["query"][kind]
-        body = (f"<ErrorResponse><Error><Type>{'Sender' if status < 500 else 'Receiver'}</Type><Code>{code}</Code>"
-                f"<Message>{message}</Message></Error><RequestId>sandbox-fault</RequestId></ErrorResponse>")
-        return Response(status, body.encode(), {"Content-Type": "text/xml"})
-    code, status = _CODES["rest"][kind]
-    return Response(status, json.dumps({"Type": "Service", "message": message}).encode(),
-                    {"Content-Type": "application/json", "x-amzn-ErrorType": code})
+    if kind == "rest-json":
+        return Response(status, json.dumps({"Type": "Service", "message": message}).encode(),
+                        {"Content-Type": "application/json", "x-amzn-ErrorType": code})
+    if kind == "rest-xml":
+        body = f"<Error><Code>{code}</Code><Message>{message}</Message><RequestId>sandbox</RequestId></Error>"
+        return Response(status, body.encode(), {"Content-Type": "application/xml"})
+    body = (f"<ErrorResponse><Error><Type>{'Sender' if status < 500 else 'Receiver'}</Type><Code>{code}</Code>"
+            f"<Message>{message}</Message></Error><RequestId>sandbox</RequestId></ErrorResponse>")
+    return Response(status, body.encode(), {"Content-Type": "text/xml"})

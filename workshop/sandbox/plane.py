@@ -16,7 +16,8 @@ from .events_api import EventsApi, envelope
 from .front import Request, Response
 from .journal import Journal
 from .router import BusRoutes, Router
-from .faults import Faults
+from .faults import Faults, aws_error
+from .regions import is_known
 from .lambda_service import LambdaService
 from .targets import (DeliveryError, EventBusTarget, LambdaTarget, LogsTarget, SnsTarget, SqsTarget,
                       StepFunctionsTarget, arn_parts)
@@ -97,6 +98,8 @@ class DataPlane:
         if request.path.startswith("/moto-api"):
             return None
         if request.service:
+            if not is_known(request.region):
+                return aws_error(request, "InvalidRegion", f"'{request.region}' is not an AWS region; the sandbox serves AWS regions only.", 400)
             self.regions.add(request.region)
             fault = self.faults.check(request)
             if fault is not None:

@@ -15,11 +15,19 @@ class PublishArgs:
     sample: str
 
 
+class EventRefused(WorkshopError):
+    """PutEvents answered with an entry error (e.g. the bus does not exist); `code` is AWS's."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(f"EventBridge refused the event: {code}: {message}")
+        self.code = code
+
+
 def put_events_call(ctx, sample_name: str, *, bus: str, source: str, detail_type: str, detail: dict) -> ApiCall:
     def remember(result: dict) -> None:
         entry = result["Entries"][0]
         if "EventId" not in entry:
-            raise WorkshopError(f"EventBridge refused the event: {entry.get('ErrorCode')}: {entry.get('ErrorMessage')}")
+            raise EventRefused(entry.get("ErrorCode") or "", entry.get("ErrorMessage") or "")
         ctx.published.setdefault(sample_name, []).append(entry["EventId"])
         from .. import published  # so `workshop trace` knows the event and its bus on any backend
 

@@ -66,6 +66,10 @@ class RuleArgs:
             raise ValueError("a rule needs exactly one of pattern, challenge or schedule")
         if self.state not in ("ENABLED", "DISABLED"):
             raise ValueError("state must be ENABLED or DISABLED")
+        if self.pattern is not None:  # refused at load time, before any call, as PutRule would refuse it
+            from .. import patterns
+
+            patterns.validate(self.pattern)
 
 
 def target_arn(ctx, spec: TargetSpec) -> str:
