@@ -38,8 +38,12 @@ def deployed_solution(ctx, rule_args, challenge) -> dict | None:
 def show_goal(ui, challenge, samples) -> None:
     ui.say(f"\n[bold]Challenge: {challenge.title}[/]" + (" [dim](extra credit)[/]" if challenge.optional else ""))
     ui.say(challenge.goal.strip())
-    rows = [[name, "must match", json.dumps(samples[name].detail)] for name in challenge.must_match]
-    rows += [[name, "must NOT match", json.dumps(samples[name].detail)] for name in challenge.must_not_match]
+    def shown(name: str) -> str:
+        sample = samples[name]
+        return json.dumps(sample.detail) + (f"  (replay-name: {sample.replay_name})" if getattr(sample, "replay_name", "") else "")
+
+    rows = [[name, "must match", shown(name)] for name in challenge.must_match]
+    rows += [[name, "must NOT match", shown(name)] for name in challenge.must_not_match]
     ui.table("Events (source com.aws.orders, detail-type Order Notification)", ["sample", "", "detail"], rows, to_stdout=False)
 
 

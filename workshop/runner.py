@@ -15,6 +15,10 @@ from .context import Context
 from .scenario import Check, Module, Step
 from .steps.plan import DisplayOnlyExecutor, Executor
 
+# Step kinds that are behaviour, not resources: run again at each verify, skipped for a module
+# that is only a requirement of the one asked for.
+BEHAVIOUR_STEPS = ("publish", "replay", "sns_publish")
+
 
 @dataclass
 class CheckResult:
@@ -87,7 +91,7 @@ class Runner:
         self.ctx.module_id = module.id
         actions = []
         for step in module.steps:
-            if step.kind == "publish" and not include_publish:
+            if step.kind in BEHAVIOUR_STEPS and not include_publish:
                 continue
             actions += self.run_step(step)
         self._deployed.add(module.id)
@@ -119,7 +123,7 @@ class Runner:
         self.ctx.module_id = module.id
         self.ui.heading(f"Verify: {module.title}")
         for step in module.steps:
-            if step.kind == "publish":
+            if step.kind in BEHAVIOUR_STEPS:
                 self.run_step(step)
         checks = self._checks(module)
         result = ModuleResult(module.id, all(c.passed for c in checks), checks, time.monotonic() - started)

@@ -26,6 +26,7 @@ class Sample:
     source: str = "com.aws.orders"
     detail_type: str = "Order Notification"
     description: str = ""
+    replay_name: str = ""  # the event as a replay delivers it (only for grading: PutEvents cannot set it)
 
 
 @dataclass

@@ -12,7 +12,7 @@ import json
 import pytest
 
 MODULES = ["prerequisites", "event-bus", "rules", "api-destination", "step-functions", "sns", "scheduling",
-           "lambda-destinations", "error-handling"]
+           "lambda-destinations", "error-handling", "archive-replay"]
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +107,7 @@ def test_cleanup_leaves_nothing_of_the_workshop(cli, workshop, aws):
     assert aws("apigateway").get_rest_apis()["items"] == []
     assert aws("stepfunctions").list_state_machines()["stateMachines"] == []
     assert aws("events").list_connections()["Connections"] == []
+    assert aws("events").list_archives()["Archives"] == []
     assert cli.json("status")["resources"] == []
 
 

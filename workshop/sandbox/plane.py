@@ -61,6 +61,11 @@ class DataPlane:
         self.api_destinations = ApiDestinations(self)  # keeps connection secrets, in memory only
         self.apigateway = ApiGateway(self)  # serves execute-api URLs of moto's REST APIs
         self.deliverers["api-destination"] = self.api_destinations
+        from .archives import Archives
+
+        self.archives = Archives(self)  # keeps archived events, runs replays
+        self.interceptors.append(self.archives.intercept)
+        self.after_moto_hooks.append(self.archives.after_moto)
         self.interceptors += [self.apigateway.intercept, self.api_destinations.intercept]
         self.delivery.start()
         threading.Thread(target=self._schedule_loop, name="schedules", daemon=True).start()
@@ -128,6 +133,8 @@ class DataPlane:
             raise DeliveryError("InputTransformationFailed", str(exc), retryable=False)
 
     def deliverer_for(self, arn: str):
+        if self.archives.owns(arn):  # the managed rule of an archive
+            return self.archives
         parts = arn_parts(arn)
         service = parts["service"]
         if service == "events" and parts["resource"].startswith("api-destination/"):
@@ -219,5 +226,6 @@ class DataPlane:
             self.faults.clear()
             self.lambdas.reset()
             self.sns_target.invalidate()
+            self.archives.reset()
             return Response.of_json({"reset": True})
         return Response.of_json({"message": f"unknown sandbox endpoint {request.path}"}, 404)
