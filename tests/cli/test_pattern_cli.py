@@ -67,3 +67,27 @@ def test_sandbox_test_event_pattern_agrees_with_the_engine(sandbox, aws, pattern
     expected = patterns.matches(pattern, full)
     answer = aws("events").test_event_pattern(EventPattern=json.dumps(pattern), Event=json.dumps(full))["Result"]
     assert answer is expected
+
+
+TOO_COMPLEX = {"detail": {"a": [{"wildcard": "*a*a*a*a*a*a*a*a*a*a*a*a*b"}]}}
+TOO_COMPLEX_MESSAGE = "Rule is too complex - try using fewer wildcard characters"
+
+
+def test_a_too_complex_wildcard_is_bad_input(cli):
+    result = cli("pattern", "test", json.dumps(TOO_COMPLEX), "--detail", json.dumps({"a": "a" * 200}))
+    assert result.returncode == 2
+    assert TOO_COMPLEX_MESSAGE in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_sandbox_refuses_a_too_complex_wildcard(sandbox, aws):
+    import botocore.exceptions
+
+    events = aws("events")
+    full, _ = complete_event({"detail": {"a": "a" * 200}})
+    with pytest.raises(botocore.exceptions.ClientError) as put:
+        events.put_rule(Name="too-complex", EventPattern=json.dumps(TOO_COMPLEX))
+    with pytest.raises(botocore.exceptions.ClientError) as tried:
+        events.test_event_pattern(EventPattern=json.dumps(TOO_COMPLEX), Event=json.dumps(full))
+    for raised in (put.value, tried.value):
+        assert raised.response["Error"]["Code"] == "InvalidEventPatternException"
+        assert TOO_COMPLEX_MESSAGE in raised.response["Error"]["Message"]

@@ -30,6 +30,10 @@ ACFinder, ComparableNumber, CIDR, WildcardParser):
 - `exists` looks at leaf values: a field holding an object, or an empty array, does not exist.
 - Event arrays match when any element does; where the pattern reaches into an array of objects,
   all its fields must be satisfied by the same element (event-ruler's array consistency).
+- `wildcard` matches in time linear in the value (glob.py). A rule whose wildcards on one field
+  score more than 10 in event-ruler's MachineComplexityEvaluator is refused as EventBridge
+  does: "Rule is too complex - try using fewer wildcard characters or fewer repeating
+  character sequences after a wildcard character" (complexity.py).
 - `cidr` covers IPv4 and IPv6 from the address as written to the top of its block, and refuses
   /32 (IPv4) and /128 (IPv6) as event-ruler does.
 

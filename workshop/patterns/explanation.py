@@ -9,7 +9,7 @@ from typing import Any
 from .conditions import is_number
 from .jsonio import load_event
 from .matcher import Matcher, objects, rule_test
-from .syntax import Leaf, Path, SubRule
+from .rules import Leaf, Path, SubRule
 
 _MAX_SHOWN = 80  # characters of an event value shown before it is cut short
 

@@ -11,7 +11,8 @@ from types import MappingProxyType
 from typing import Any, Callable, Iterator
 
 from .jsonio import load_event
-from .syntax import Leaf, Path, SubRule, parse
+from .rules import Leaf, Path, SubRule
+from .syntax import parse
 
 MISSING = object()
 # Stands for "no object here": every field below it is missing.

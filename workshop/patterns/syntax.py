@@ -10,22 +10,21 @@ replaces the earlier one (event-ruler's default "overriding").
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from . import conditions as c
 from .conditions import Condition
+from .complexity import check_complexity
 from .errors import InvalidPatternError
 from .glob import check_wildcard
 from .jsonio import load_pattern
+from .rules import OR, Leaf, Path, SubRule
 
 # Default EventBridge quota "Event pattern size" (adjustable up to the API maximum of 4096).
 MAX_PATTERN_LENGTH = 2048
 
 # A guard of this engine, not of AWS: each `$or` multiplies the sub-rules.
 MAX_SUBRULES = 1024
-
-OR = "$or"
 
 # Constants.RESERVED_FIELD_NAMES_IN_OR_RELATIONSHIP: not allowed as field names inside `$or`.
 RESERVED_IN_OR = frozenset(
@@ -37,38 +36,6 @@ RESERVED_IN_OR = frozenset(
         "ip-address-not-in-range",
     }
 )
-
-Path = tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Leaf:
-    """The conditions on one field: it matches when any of them does."""
-
-    conditions: tuple[Condition, ...]
-
-    @property
-    def description(self) -> str:
-        parts = [cond.description for cond in self.conditions]
-        if len(parts) == 1:
-            return parts[0]
-        if all(cond.kind == "equals" for cond in self.conditions):
-            return "one of " + ", ".join(parts)
-        return " or ".join(parts)
-
-
-@dataclass
-class SubRule:
-    """One way for the pattern to match. choices: the `$or` branches taken, as (where, index)."""
-
-    fields: dict[Path, Leaf] = field(default_factory=dict)
-    choices: tuple[tuple[Path, int], ...] = ()
-
-    @property
-    def label(self) -> str:
-        return " + ".join(
-            f"{'.'.join((*where, OR))}[{index}]" for where, index in self.choices
-        )
 
 
 def fail(reason: str) -> None:
@@ -86,6 +53,7 @@ def parse(
         fail("Filter is not an object")
     rules: list[SubRule] = []
     _object(value, (), rules, inside_or=False)
+    check_complexity(rules)
     return value, rules
 
 
