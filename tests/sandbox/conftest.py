@@ -91,11 +91,23 @@ def poll(fetch, done, timeout: float = 10.0, interval: float = 0.1):
         time.sleep(interval)
 
 
-def make_queue(sb: Sandbox, name: str | None = None) -> tuple[str, str]:
+def make_queue(sb: Sandbox, name: str | None = None, allow_events: bool = True) -> tuple[str, str]:
+    """A queue; unless told otherwise its policy lets EventBridge send to it (AWS requires that)."""
     sqs = sb.client("sqs")
     url = sqs.create_queue(QueueName=name or unique("q"))["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    if allow_events:
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(events_may_send(arn))})
     return url, arn
+
+
+def events_may_send(queue_arn: str, rule_arn: str | None = None) -> dict:
+    """The queue policy the console writes for a rule's SQS target."""
+    statement = {"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+                 "Action": "sqs:SendMessage", "Resource": queue_arn}
+    if rule_arn:
+        statement["Condition"] = {"ArnEquals": {"aws:SourceArn": rule_arn}}
+    return {"Version": "2012-10-17", "Statement": [statement]}
 
 
 def drain(sb: Sandbox, url: str, expected: int, timeout: float = 10.0, settle: float = 0.3) -> list[dict]:

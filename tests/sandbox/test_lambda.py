@@ -25,6 +25,16 @@ def always_fails(event, context):
 
 def echo(event, context):
     return {"got": event, "function": context.function_name}
+
+def open_files(event, context):
+    import os, sys
+    fds = {}
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            fds[fd] = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            pass
+    return {"argv": sys.argv, "fds": fds}
 '''
 
 
@@ -73,6 +83,38 @@ def test_invoke_request_response_returns_the_result_and_writes_logs(sb):
     messages = [e["message"] for e in sb.client("logs").get_log_events(
         logGroupName=f"/aws/lambda/{name}", logStreamName=stream)["events"]]
     assert messages[0].startswith("START RequestId") and messages[-1].startswith("REPORT RequestId")
+
+
+def test_invocation_payload_never_rests_on_disk(sb):
+    """The payload (an API destination's Authorization header travels in one) reaches the handler's
+    process through a pipe: the process holds no file with it, and none names it on its command line."""
+    marker = "Basic " + unique("c2VjcmV0")
+    name, _ = create_function(sb, "app.open_files")
+    answer = sb.client("lambda").invoke(FunctionName=name, Payload=json.dumps({"headers": {"Authorization": marker}}))
+    seen = json.loads(answer["Payload"].read())
+    assert "FunctionError" not in answer, seen
+    assert not any(arg.endswith(".json") or "lambda-invoke" in arg for arg in seen["argv"]), seen["argv"]
+    files = [target for target in seen["fds"].values() if target.startswith("/")]
+    assert not any("lambda-invoke" in target or target.endswith(".json") for target in files), files
+
+
+def test_stale_invocation_files_of_a_killed_sandbox_are_swept(tmp_path):
+    import os
+    import time
+
+    from workshop.sandbox.lambda_runtime import STALE_AFTER_S, sweep_stale_invocation_files
+
+    stale, fresh = tmp_path / "lambda-invoke-old", tmp_path / "lambda-invoke-new"
+    for directory in (stale, fresh):
+        directory.mkdir()
+        (directory / "invocation.json").write_text('{"Authorization": "Basic x"}')
+    long_ago = time.time() - STALE_AFTER_S - 10
+    os.utime(stale, (long_ago, long_ago))
+    other = tmp_path / "unrelated"
+    other.mkdir()
+    os.utime(other, (long_ago, long_ago))
+    assert sweep_stale_invocation_files(str(tmp_path)) == 1
+    assert not stale.exists() and fresh.exists() and other.exists()
 
 
 def test_invoke_error_is_reported_as_unhandled(sb):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from .conftest import (ACCOUNT, REGION, drain, make_bus, make_log_group, make_queue, poll, put, rule_to, unique,
-                       wait_log_messages)
+from .conftest import (ACCOUNT, REGION, drain, events_may_send, make_bus, make_log_group, make_queue, poll, put,
+                       rule_to, unique, wait_log_messages)
 
 
 def _topic_with_queue(sb, raw: bool, allow_events: bool = True) -> tuple[str, str]:
@@ -179,3 +179,52 @@ def test_log_group_target_needs_the_logs_resource_policy(sb):
     sb.wait_idle()
     [failure] = sb.failures_for(group_arn)
     assert failure["error_code"] == "NO_PERMISSIONS"
+
+
+def test_step_functions_put_events_failure_cause_is_json(sb):
+    """A failed entry fails the task with EventBridge.FailedEntry; its cause is PutEvents' answer as
+    JSON, as on AWS (moto's interpreter leaves a Python repr)."""
+    bus, _ = make_bus(sb)
+    definition = {"StartAt": "PutEvent", "States": {"PutEvent": {
+        "Type": "Task", "Resource": "arn:aws:states:::events:putEvents", "End": True,
+        "Parameters": {"Entries": [{"Source": "com.aws.orders", "DetailType": "Bad", "Detail": "not json",
+                                    "EventBusName": bus}]}}}}
+    sfn = sb.client("stepfunctions")
+    machine = sfn.create_state_machine(name=unique("BadPut"), definition=json.dumps(definition),
+                                       roleArn=f"arn:aws:iam::{ACCOUNT}:role/sfn")["stateMachineArn"]
+    execution = sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
+    described = poll(lambda: sfn.describe_execution(executionArn=execution),
+                     lambda found: found["status"] != "RUNNING", timeout=15)
+    assert described["status"] == "FAILED" and described["error"] == "EventBridge.FailedEntry", described
+    cause = json.loads(described["cause"])
+    assert cause["FailedEntryCount"] == 1 and cause["Entries"][0]["ErrorCode"] == "MalformedDetail", cause
+    history = sfn.get_execution_history(executionArn=execution)["events"]
+    causes = [detail["cause"] for event in history for key, detail in event.items()
+              if key.endswith("EventDetails") and isinstance(detail, dict) and "cause" in detail]
+    assert causes and all(json.loads(text) == cause for text in causes), causes
+
+
+def test_sqs_target_needs_a_queue_policy_for_this_rule(sb):
+    """As on AWS: no queue policy, or one naming another rule's ARN, and the delivery fails (not
+    retried); a policy allowing events.amazonaws.com for this rule lets the next event through."""
+    sqs = sb.client("sqs")
+    bus, _ = make_bus(sb)
+    url, queue_arn = make_queue(sb, allow_events=False)
+    rule_arn = rule_to(sb, bus, {"Arn": queue_arn})
+    put(sb, bus, {"n": 1})
+    sb.wait_idle()
+    [failure] = sb.failures_for(queue_arn)
+    assert failure["error_code"] == "NO_PERMISSIONS" and "sqs:SendMessage" in failure["error_message"]
+    assert failure["attempts"] == 1
+
+    other_rule = rule_arn.rsplit("/", 1)[0] + "/" + unique("other")
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(events_may_send(queue_arn, other_rule))})
+    put(sb, bus, {"n": 2})
+    sb.wait_idle()
+    assert len(sb.failures_for(queue_arn)) == 2
+    assert drain(sb, url, 0, timeout=0.5) == []
+
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(events_may_send(queue_arn, rule_arn))})
+    event_id = put(sb, bus, {"n": 3})
+    [message] = drain(sb, url, 1)
+    assert json.loads(message["Body"])["id"] == event_id

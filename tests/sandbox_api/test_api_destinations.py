@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+import urllib.request
 
 from workshop.sandbox import control
 
@@ -100,6 +101,36 @@ def test_describe_connection_never_returns_secrets(aws, unique):
     assert described["AuthParameters"]["BasicAuthParameters"] == {"Username": "alice"}
     assert {"Key": "X-Plain", "Value": "shown", "IsValueSecret": False} in \
         described["AuthParameters"]["InvocationHttpParameters"]["HeaderParameters"]
+
+
+def test_no_header_or_other_api_returns_a_stored_secret(aws, sandbox, unique):
+    events = aws("events")
+    events.create_connection(Name=f"conn-{unique}", AuthorizationType="BASIC", AuthParameters={
+        "BasicAuthParameters": {"Username": "alice", "Password": SECRET}})
+    events.update_connection(Name=f"conn-{unique}", AuthParameters={
+        "InvocationHttpParameters": {"HeaderParameters": [{"Key": "X-Secret", "Value": "hidden-" + unique,
+                                                           "IsValueSecret": True}]}})
+    secrets = ["hidden-" + unique, SECRET, base64.b64encode(f"alice:{SECRET}".encode()).decode()]
+    # The header the sandbox once honoured to read moto's unredacted answer.
+    request = urllib.request.Request(sandbox.endpoint_url + "/", method="POST", data=json.dumps(
+        {"Name": f"conn-{unique}"}).encode(), headers={
+        "X-Amz-Target": "AWSEvents.DescribeConnection", "Content-Type": "application/x-amz-json-1.1",
+        "x-workshop-raw-describe": "1",
+        "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/events/aws4_request, "
+                         "SignedHeaders=host, Signature=0"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        raw = answer.read().decode()
+    assert f"conn-{unique}" in raw and "alice" in raw  # it answered about this connection ...
+    answers = [raw, json.dumps(events.describe_connection(Name=f"conn-{unique}"), default=str)]
+    # ... and the Secrets Manager secret moto keeps for each connection holds no secret either.
+    secretsmanager = aws("secretsmanager")
+    names = [s["Name"] for s in secretsmanager.list_secrets()["SecretList"] if f"conn-{unique}" in s["Name"]]
+    assert names
+    answers += [secretsmanager.get_secret_value(SecretId=name)["SecretString"] for name in names]
+    assert "X-Secret" in answers[1]  # the merged update is what is shown, without its value
+    for answer in answers:
+        for secret in secrets:
+            assert secret not in answer
 
 
 def test_update_connection_changes_the_credentials_sent(aws, receiver, unique):

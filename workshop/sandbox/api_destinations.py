@@ -4,7 +4,8 @@ EventBridge keeps a connection's secrets (password, API key value, OAuth client 
 Secrets Manager and never returns them from DescribeConnection. The sandbox does the same in
 memory only: the front shows us every CreateConnection / UpdateConnection request before moto
 stores it, we keep the auth parameters here (never logged, never written to disk, masked in
-every repr), and we strip the secrets from moto's DescribeConnection answers.
+every repr), and moto is handed the request without them. So no API of moto's (neither
+DescribeConnection nor the Secrets Manager secret moto makes for each connection) can return one.
 
 Delivery follows the AWS user guide ("API destinations as targets"):
 - the destination's method and endpoint; `*` in the endpoint filled from the target's
@@ -33,9 +34,7 @@ import logging
 import re
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass, field
 
 from .front import Request, Response
@@ -67,7 +66,6 @@ _AUTH_TYPES = {"BASIC": "BasicAuthParameters", "API_KEY": "ApiKeyAuthParameters"
                "OAUTH_CLIENT_CREDENTIALS": "OAuthParameters"}
 # What DescribeConnection may show of each kind of auth parameters (AWS never returns secrets).
 _SECRET_FIELDS = {"Password", "ApiKeyValue", "ClientSecret"}
-_RAW_HEADER = "x-workshop-raw-describe"
 
 
 # -- secrets -------------------------------------------------------------------------------
@@ -217,8 +215,6 @@ class ApiDestinations:
                 self.secrets.delete(request.region, name)
                 self._drop_tokens(request.region, name)
             return None
-        if operation == "DescribeConnection" and _RAW_HEADER not in request.headers:
-            return self._describe_redacted(request)
         return None
 
     def _on_create(self, request: Request) -> Response | None:
@@ -235,7 +231,8 @@ class ApiDestinations:
         if name:
             self.secrets.put(request.region, name, auth_type, params)
             self._drop_tokens(request.region, name)
-        return None  # moto stores the (redacted-on-describe) connection
+        _hand_moto_redacted(request, body, params)
+        return None  # moto stores the connection without its secrets
 
     def _on_update(self, request: Request) -> Response | None:
         body = _safe_json(request)
@@ -245,27 +242,11 @@ class ApiDestinations:
             self.secrets.update(request.region, name, body.get("AuthorizationType"),
                                 params if isinstance(params, dict) else None)
             self._drop_tokens(request.region, name)
+            stored = self.secrets.get(request.region, name)
+            if isinstance(params, dict) and stored is not None:
+                # moto replaces what it keeps; AWS merges: give moto the merged parameters, redacted.
+                _hand_moto_redacted(request, body, stored[1])
         return None
-
-    def _describe_redacted(self, request: Request) -> Response:
-        """Ask moto (through the front, marked so we let it pass), then drop the secrets."""
-        url = self.plane.endpoint_url + request.path + (f"?{request.query}" if request.query else "")
-        headers = {k: v for k, v in request.headers.items() if k not in ("host", "content-length")}
-        headers[_RAW_HEADER] = "1"
-        req = urllib.request.Request(url, data=request.body, method=request.method, headers=headers)
-        try:
-            with urllib.request.urlopen(req, timeout=30) as answer:
-                status, raw, content_type = answer.status, answer.read(), answer.headers.get("Content-Type")
-        except urllib.error.HTTPError as exc:
-            status, raw, content_type = exc.code, exc.read(), exc.headers.get("Content-Type")
-        if status == 200:
-            try:
-                described = json.loads(raw)
-                described["AuthParameters"] = redact(described.get("AuthParameters") or {})
-                raw = json.dumps(described).encode()
-            except (ValueError, AttributeError):
-                pass
-        return Response(status, raw, {"Content-Type": content_type or "application/x-amz-json-1.1"})
 
     def _drop_tokens(self, region: str, name: str) -> None:
         with self._tokens_lock:
@@ -458,6 +439,13 @@ def _safe_json(request: Request) -> dict:
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
+
+
+def _hand_moto_redacted(request: Request, body: dict, params) -> None:
+    """Rewrite the request moto is about to store so that its AuthParameters hold no secret."""
+    if isinstance(params, dict):
+        body = {**body, "AuthParameters": redact(params)}
+        request.body = json.dumps(body).encode()
 
 
 def _pairs(parameters) -> dict:

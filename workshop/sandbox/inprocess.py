@@ -31,7 +31,7 @@ class InProcessTransport:
             body = body.read()
         if isinstance(body, str):
             body = body.encode("utf-8")
-        environ = _environ(request.method, unquote_to_bytes(url.path or "/").decode("latin-1"), url.query,
+        environ = wsgi_environ(request.method, unquote_to_bytes(url.path or "/").decode("latin-1"), url.query,
                            url.netloc, body, scheme=url.scheme or "http")
         for name, value in request.headers.items():
             if isinstance(value, bytes):
@@ -41,7 +41,7 @@ class InProcessTransport:
                 environ[key] = value
             else:
                 environ["HTTP_" + key] = value
-        status, headers, content = _invoke(self.app, environ)
+        status, headers, content = call_wsgi(self.app, environ)
         return AWSResponse(request.url, status, headers, _Raw(content))
 
 
@@ -72,14 +72,14 @@ class LocalJsonApi:
         # moto and our front read the service and region from the SigV4 credential scope; the
         # signature itself is not checked.
         day = datetime.now(timezone.utc).strftime("%Y%m%d")
-        environ = _environ("POST", "/", "", self.host, body)
+        environ = wsgi_environ("POST", "/", "", self.host, body)
         environ.update({
             "CONTENT_TYPE": content_type,
             "HTTP_X_AMZ_TARGET": f"{prefix}.{operation}",
             "HTTP_AUTHORIZATION": (f"AWS4-HMAC-SHA256 Credential={self.access_key}/{day}/{region}/{service}/aws4_request, "
                                    "SignedHeaders=host;x-amz-target, Signature=0"),
         })
-        status, headers, content = _invoke(self.app, environ)
+        status, headers, content = call_wsgi(self.app, environ)
         try:
             document = json.loads(content) if content else {}
         except ValueError:
@@ -92,7 +92,7 @@ class LocalJsonApi:
                            "ResponseMetadata": {"HTTPStatusCode": status}}, operation)
 
 
-def _environ(method: str, path: str, query: str, host: str, body: bytes, scheme: str = "http") -> dict:
+def wsgi_environ(method: str, path: str, query: str, host: str, body: bytes, scheme: str = "http") -> dict:
     """A WSGI environ for one request to the front (PATH_INFO: the percent-decoded path, as latin-1)."""
     hostname, _, port = host.partition(":")
     return {
@@ -104,7 +104,7 @@ def _environ(method: str, path: str, query: str, host: str, body: bytes, scheme:
     }
 
 
-def _invoke(app, environ: dict) -> tuple[int, dict[str, str], bytes]:
+def call_wsgi(app, environ: dict) -> tuple[int, dict[str, str], bytes]:
     """Run the WSGI app on one request: (status, lower-cased headers, body)."""
     answer: dict = {}
 

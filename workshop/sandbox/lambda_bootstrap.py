@@ -1,8 +1,9 @@
 """Runs one Lambda invocation inside a child process, like AWS's Python runtime client does.
 
 Started by `lambda_runtime.LambdaRuntime.invoke` as
-    python -B lambda_bootstrap.py <invocation.json> <status-fd>
-with cwd = the function's code. Standalone on purpose: it imports nothing from `workshop`, so the
+    python -B lambda_bootstrap.py <spec-fd> <status-fd>
+with cwd = the function's code. The invocation (handler, event, context) arrives as one JSON
+document on <spec-fd>, a pipe, never a file. Standalone on purpose: it imports nothing from `workshop`, so the
 function's modules cannot clash with ours. The function's stdout/stderr are its log; the outcome
 travels on <status-fd>: one byte b"S" when the handler is about to run (the timeout starts then,
 as Lambda does not count init), then one JSON document, then EOF.
@@ -120,13 +121,13 @@ def setup_logging(request_id):
 
 
 def main():
-    spec_path, status_fd = sys.argv[1], int(sys.argv[2])
+    spec_fd, status_fd = int(sys.argv[1]), int(sys.argv[2])
     os.set_inheritable(status_fd, False)  # processes the function starts must not hold it open
     status = os.fdopen(status_fd, "wb", buffering=0)
     # Import the function's modules from its code directory, not from ours.
     sys.path[0] = os.getcwd()
-    with open(spec_path, encoding="utf-8") as f:
-        spec = json.load(f)
+    with os.fdopen(spec_fd, "rb") as f:
+        spec = json.loads(f.read())
     request_id = spec["request_id"]
     setup_logging(request_id)
 

@@ -37,6 +37,8 @@ MAX_LOG_BYTES = 256 * 1024          # function output kept per invocation; the r
 MAX_RESPONSE_BYTES = 6 * 1024 * 1024  # Lambda's synchronous response limit
 DUMMY_ACCESS_KEY_ID = "testing"
 INIT_LIMIT_S = 10.0                  # Lambda's limit for importing the handler (init phase)
+MAX_TIMEOUT_S = 900.0                # Lambda's longest function timeout
+STALE_AFTER_S = INIT_LIMIT_S + MAX_TIMEOUT_S + 60.0  # no invocation lives longer than this
 _CURRENT = "current"
 
 
@@ -131,11 +133,29 @@ class LambdaRuntime:
         env = _environment(function_name, handler, runtime, environment, function_arn, memory_mb,
                            code_dir, log_stream, aws_endpoint_url)
 
-        with tempfile.TemporaryDirectory(prefix="lambda-invoke-") as tmp:
-            spec_path = Path(tmp) / "invocation.json"
-            spec_path.write_text(json.dumps(spec), encoding="utf-8")
-            run = _run(code_dir, env, spec_path, timeout_s)
+        # The invocation (its payload can carry credentials) reaches the child through a pipe: it is
+        # never written to disk, so nothing is left behind whichever way either process ends.
+        run = _run(code_dir, env, json.dumps(spec).encode("utf-8"), timeout_s)
         return _build_invocation(request_id, run, timeout_s, memory_mb, log_stream)
+
+
+def sweep_stale_invocation_files(temp_dir: str | None = None, older_than_s: float = STALE_AFTER_S) -> int:
+    """Remove `lambda-invoke-*` directories earlier versions of the sandbox wrote invocations into
+    (a killed sandbox left them behind, payload and headers included). Only ours, and only those
+    older than any invocation can last, so a sandbox still running an old version is not disturbed."""
+    root = Path(temp_dir or tempfile.gettempdir())
+    removed = 0
+    cutoff = time.time() - older_than_s
+    for path in root.glob("lambda-invoke-*"):
+        try:
+            info = path.lstat()
+            if not path.is_dir() or path.is_symlink() or info.st_uid != os.getuid() or info.st_mtime > cutoff:
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed += not path.exists()
+    return removed
 
 
 # -- process handling ----------------------------------------------------------------------
@@ -150,18 +170,24 @@ class _Run:
     timed_out: bool
 
 
-def _run(code_dir: Path, env: dict[str, str], spec_path: Path, timeout_s: float) -> _Run:
+def _run(code_dir: Path, env: dict[str, str], spec: bytes, timeout_s: float) -> _Run:
     status_r, status_w = os.pipe()
+    spec_r, spec_w = os.pipe()
     try:
         proc = subprocess.Popen(
-            [sys.executable, "-B", "-u", str(BOOTSTRAP), str(spec_path), str(status_w)],
+            [sys.executable, "-B", "-u", str(BOOTSTRAP), str(spec_r), str(status_w)],
             cwd=code_dir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, pass_fds=(status_w,), start_new_session=True)
+            stderr=subprocess.STDOUT, pass_fds=(spec_r, status_w), start_new_session=True)
     except BaseException:
         os.close(status_r)
+        os.close(spec_w)
         raise
     finally:
         os.close(status_w)
+        os.close(spec_r)
+    # A thread writes it: the spec can be larger than the pipe's buffer, and a child that dies
+    # before reading it must not block us (the write then fails with a broken pipe).
+    threading.Thread(target=_write_all, args=(spec_w, spec), name="lambda-spec", daemon=True).start()
 
     reader = _BoundedReader(proc.stdout, MAX_LOG_BYTES)
     reader.start()
@@ -204,6 +230,14 @@ def _run(code_dir: Path, env: dict[str, str], spec_path: Path, timeout_s: float)
         proc.stdout.close()
     return _Run(output=reader.data(), output_dropped=reader.dropped, status=bytes(status),
                 returncode=proc.returncode, timed_out=timed_out)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    try:
+        with os.fdopen(fd, "wb") as pipe:
+            pipe.write(data)
+    except OSError:
+        pass  # the child is gone; its outcome says why
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

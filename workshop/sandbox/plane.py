@@ -48,13 +48,15 @@ class DataPlane:
         self.router = Router(self.clients)
         self.delivery = Delivery(self)
         self.logs_target = LogsTarget(self.clients)
-        self.deliverers = {"logs": self.logs_target, "sqs": SqsTarget(self.clients), "events": EventBusTarget(self)}
+        self.sqs_target = SqsTarget(self.clients)
+        self.deliverers = {"logs": self.logs_target, "sqs": self.sqs_target, "events": EventBusTarget(self)}
         self.sns_target = SnsTarget(self.clients)
         self.lambdas = LambdaService(self)  # keeps function code, runs handlers, async invokes
         self.deliverers.update({"sns": self.sns_target, "states": StepFunctionsTarget(self.clients),
                                 "lambda": LambdaTarget(self)})
         self.interceptors.append(self.lambdas.intercept)
-        self.after_moto_hooks += [self.lambdas.after_moto, self.sns_target.observe, self._note_put_rule]
+        self.after_moto_hooks += [self.lambdas.after_moto, self.sns_target.observe, self.sqs_target.observe,
+                                  self._note_put_rule]
         from .api_destinations import ApiDestinations
         from .apigateway import ApiGateway
 
@@ -66,7 +68,16 @@ class DataPlane:
         self.archives = Archives(self)  # keeps archived events, runs replays
         self.interceptors.append(self.archives.intercept)
         self.after_moto_hooks.append(self.archives.after_moto)
+        from .scheduler import Scheduler
+
+        self.scheduler = Scheduler(self)  # fires EventBridge Scheduler schedules on the clock
+        self.after_moto_hooks.append(self.scheduler.after_moto)
         self.interceptors += [self.apigateway.intercept, self.api_destinations.intercept]
+        local_app = getattr(self, "local_app", None)
+        if local_app is not None:
+            from .stepfunctions import StepFunctions
+
+            self.interceptors.append(StepFunctions(local_app.ask_moto).intercept)
         self.delivery.start()
         threading.Thread(target=self._schedule_loop, name="schedules", daemon=True).start()
 
@@ -179,7 +190,7 @@ class DataPlane:
                     fired += 1
                 self._last_fired = minute
                 minute += timedelta(minutes=1)
-            return fired
+            return fired + self.scheduler.fire_until(until)
 
     def _schedule_loop(self) -> None:
         while not self._stopping.wait(1.0):
@@ -226,6 +237,8 @@ class DataPlane:
             self.faults.clear()
             self.lambdas.reset()
             self.sns_target.invalidate()
+            self.sqs_target.invalidate()
             self.archives.reset()
+            self.scheduler.reset()
             return Response.of_json({"reset": True})
         return Response.of_json({"message": f"unknown sandbox endpoint {request.path}"}, 404)

@@ -26,6 +26,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
+    from .lambda_runtime import sweep_stale_invocation_files
+
+    sweep_stale_invocation_files()  # left by an older sandbox that was killed mid-invocation
+
     from werkzeug.serving import make_server
 
     from moto.server import MotoRequestHandler, create_backend_app

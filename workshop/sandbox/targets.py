@@ -3,8 +3,8 @@
 Each deliverer takes the shaped payload (a string, as EventBridge sends it) and raises
 DeliveryError when the target refuses, so the retry policy and dead-letter queue can apply.
 Error codes are the ones AWS writes into a dead-letter message's ERROR_CODE attribute.
-Where AWS needs a resource policy to let EventBridge in (log groups, SNS topics, Lambda
-functions), the sandbox checks the same policy and fails delivery without it.
+Where AWS needs a resource policy to let EventBridge in (log groups, SQS queues, SNS topics,
+Lambda functions), the sandbox checks the same policy and fails delivery without it.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ EVENTS_PRINCIPAL = "events.amazonaws.com"
 _THROTTLING = {"Throttling", "ThrottlingException", "ThrottledException", "TooManyRequestsException",
                "RequestThrottled", "RequestLimitExceeded"}
 _SNS_POLICY_CHANGES = {"CreateTopic", "DeleteTopic", "SetTopicAttributes", "AddPermission", "RemovePermission"}
+_SQS_POLICY_CHANGES = {"CreateQueue", "DeleteQueue", "SetQueueAttributes", "AddPermission", "RemovePermission"}
 _DENIED = {"AccessDenied", "AccessDeniedException", "AuthorizationError", "AuthorizationErrorException"}
 
 
@@ -130,10 +131,24 @@ class LogsTarget:
 
 
 class SqsTarget:
+    """SQS: AWS requires the queue policy to let events.amazonaws.com call sqs:SendMessage (for
+    the rule's ARN when the policy has an aws:SourceArn condition); without it delivery fails."""
+
     def __init__(self, clients):
         self.clients = clients
         self.api = local_api(clients)
         self._urls: dict[str, str] = {}  # queue ARN -> URL; a queue's URL never changes
+        self._policies: dict[str, str] = {}  # queue ARN -> its policy ("" for none)
+        self._lock = threading.Lock()
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._policies.clear()
+
+    def observe(self, request) -> None:
+        """After each call moto answered: forget cached policies when a queue's may have changed."""
+        if request.service == "sqs" and operation_name(request) in _SQS_POLICY_CHANGES:
+            self.invalidate()
 
     def deliver(self, target: dict, payload: str, event: dict, context) -> None:
         arn = target["Arn"]
@@ -144,6 +159,11 @@ class SqsTarget:
             if url is None:
                 url = sqs.get_queue_url(QueueName=parts["resource"], QueueOwnerAWSAccountId=parts["account"])["QueueUrl"]
                 self._urls[arn] = url
+            if not policy_documents.allows(self._policy(sqs, arn, url), service=EVENTS_PRINCIPAL, action="sqs:SendMessage",
+                                          resource=arn, context=policy_context(context)):
+                raise DeliveryError("NO_PERMISSIONS", f"The policy of SQS queue {arn} does not let {EVENTS_PRINCIPAL} "
+                                    "call sqs:SendMessage for this rule: add a statement allowing it (the console "
+                                    "adds one silently).", retryable=False)
             params = {"QueueUrl": url, "MessageBody": payload}
             group = (target.get("SqsParameters") or {}).get("MessageGroupId")
             if group:
@@ -157,6 +177,16 @@ class SqsTarget:
             self._urls.pop(arn, None)  # the queue may have been deleted (and recreated)
             raise from_client_error(exc, {"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"},
                                     f"SQS queue {arn}") from None
+
+    def _policy(self, sqs, arn: str, url: str) -> str:
+        with self._lock:
+            policy = self._policies.get(arn)
+        if policy is None:
+            attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"]).get("Attributes") or {}
+            policy = attributes.get("Policy") or ""
+            with self._lock:
+                self._policies[arn] = policy
+        return policy
 
 
 class SnsTarget:
