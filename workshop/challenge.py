@@ -26,8 +26,31 @@ def _validate(text: str):
     return True
 
 
+def _validator(challenge):
+    """The text validator for this challenge's answer: an event pattern, or an SNS filter policy."""
+    if not getattr(challenge, "filter_scope", ""):
+        return _validate
+    from .sns_filters import InvalidFilterPolicyError, validate
+
+    def check(text: str):
+        try:
+            validate(text, challenge.filter_scope)
+        except InvalidFilterPolicyError as exc:
+            return str(exc)
+        return True
+
+    return check
+
+
 def deployed_solution(ctx, rule_args, challenge) -> dict | None:
-    """The rule's deployed pattern if it already passes the challenge, else None."""
+    """The rule's deployed pattern (or the subscription's filter policy) if it already passes the
+    challenge, else None."""
+    if getattr(challenge, "filter_scope", ""):
+        from .steps.sns_filtering import deployed_policy
+
+        policy, scope = deployed_policy(ctx, rule_args)
+        passes = policy is not None and scope == challenge.filter_scope
+        return policy if passes and grade(challenge, policy, ctx.scenario.samples).passed else None
     rule = ctx.found(lambda: ctx.client("events").describe_rule(Name=rule_args.name, EventBusName=rule_args.bus))
     if not rule or not rule.get("EventPattern"):
         return None
@@ -35,16 +58,24 @@ def deployed_solution(ctx, rule_args, challenge) -> dict | None:
     return pattern if grade(challenge, pattern, ctx.scenario.samples, ctx.account, ctx.region).passed else None
 
 
+def _what(challenge) -> str:
+    return "filter policy" if getattr(challenge, "filter_scope", "") else "event pattern"
+
+
 def show_goal(ui, challenge, samples) -> None:
     ui.say(f"\n[bold]Challenge: {challenge.title}[/]" + (" [dim](extra credit)[/]" if challenge.optional else ""))
     ui.say(challenge.goal.strip())
     def shown(name: str) -> str:
         sample = samples[name]
+        if getattr(challenge, "filter_scope", "") == "MessageAttributes":
+            return "attributes " + json.dumps(sample.attributes)
         return json.dumps(sample.detail) + (f"  (replay-name: {sample.replay_name})" if getattr(sample, "replay_name", "") else "")
 
     rows = [[name, "must match", shown(name)] for name in challenge.must_match]
     rows += [[name, "must NOT match", shown(name)] for name in challenge.must_not_match]
-    ui.table("Events (source com.aws.orders, detail-type Order Notification)", ["sample", "", "detail"], rows, to_stdout=False)
+    title = ("SNS messages published to the Orders topic" if getattr(challenge, "filter_scope", "")
+             else "Events (source com.aws.orders, detail-type Order Notification)")
+    ui.table(title, ["sample", "", "message" if getattr(challenge, "filter_scope", "") else "detail"], rows, to_stdout=False)
 
 
 def solve(ctx, challenge) -> dict:
@@ -56,7 +87,8 @@ def solve(ctx, challenge) -> dict:
     show_goal(ui, challenge, samples)
     hinted = False
     while True:
-        text = ui.ask_text("Your event pattern (JSON; finish with Esc then Enter):", multiline=True, validate=_validate)
+        text = ui.ask_text(f"Your {_what(challenge)} (JSON; finish with Esc then Enter):", multiline=True,
+                           validate=_validator(challenge))
         result = grade(challenge, json.loads(text), samples)
         if result.passed:
             ui.say("[green]✓ Your pattern matches every event it should and none it should not.[/]")
@@ -84,7 +116,8 @@ def offer_extra_credit(ctx, challenges) -> None:
         if not ui.confirm(f"Try the extra credit: {challenge.title}?", default=False):
             continue
         show_goal(ui, challenge, ctx.scenario.samples)
-        text = ui.ask_text("Your event pattern (JSON; finish with Esc then Enter):", multiline=True, validate=_validate)
+        text = ui.ask_text(f"Your {_what(challenge)} (JSON; finish with Esc then Enter):", multiline=True,
+                           validate=_validator(challenge))
         result = grade(challenge, json.loads(text), ctx.scenario.samples)
         if result.passed:
             ui.say("[green]✓ Extra credit earned.[/] (Graded locally; the rule keeps the pattern the module verifies.)")

@@ -74,7 +74,7 @@ class Runner:
     def run_step(self, step: Step) -> list[str]:
         self.ui.step(step.name, step.explain)
         challenge_id = getattr(step.args, "challenge", None)
-        if step.kind == "rule" and challenge_id and challenge_id not in self.ctx.patterns:
+        if step.kind in ("rule", "sns_filtered_subscription") and challenge_id and challenge_id not in self.ctx.patterns:
             from .challenge import deployed_solution, solve
 
             challenge = self.ctx.scenario.challenge(challenge_id)

@@ -27,6 +27,7 @@ class Sample:
     detail_type: str = "Order Notification"
     description: str = ""
     replay_name: str = ""  # the event as a replay delivers it (only for grading: PutEvents cannot set it)
+    attributes: dict = field(default_factory=dict)  # as an SNS message: its message attributes (body: the detail)
 
 
 @dataclass
@@ -75,6 +76,7 @@ class Challenge:
     solution: dict
     hint: str = ""
     optional: bool = False  # extra credit: offered, never required
+    filter_scope: str = ""  # graded as an SNS filter policy on MessageAttributes or MessageBody, not an event pattern
 
 
 @dataclass

@@ -12,7 +12,7 @@ import json
 import pytest
 
 MODULES = ["prerequisites", "event-bus", "rules", "api-destination", "step-functions", "sns", "scheduling",
-           "lambda-destinations", "error-handling", "archive-replay"]
+           "lambda-destinations", "error-handling", "archive-replay", "scheduler", "sns-filtering"]
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +108,7 @@ def test_cleanup_leaves_nothing_of_the_workshop(cli, workshop, aws):
     assert aws("stepfunctions").list_state_machines()["stateMachines"] == []
     assert aws("events").list_connections()["Connections"] == []
     assert aws("events").list_archives()["Archives"] == []
+    assert aws("scheduler").list_schedules()["Schedules"] == []
     assert cli.json("status")["resources"] == []
 
 

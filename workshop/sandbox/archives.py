@@ -145,10 +145,10 @@ class Archives:
     def _moto(self, request: Request, body: dict | None = None, operation: str = "") -> tuple[int, dict]:
         """Ask moto itself (past every interceptor) for its answer to this request, or to
         `operation` with `body` signed the same way."""
-        from .inprocess import _environ, _invoke
+        from .inprocess import call_wsgi, wsgi_environ
 
         data = json.dumps(body).encode() if body is not None else request.body
-        environ = _environ(request.method, request.path, request.query, request.headers.get("host", "127.0.0.1"), data)
+        environ = wsgi_environ(request.method, request.path, request.query, request.headers.get("host", "127.0.0.1"), data)
         for name, value in request.headers.items():
             key = name.upper().replace("-", "_")
             if key not in ("CONTENT_LENGTH",):
@@ -156,7 +156,7 @@ class Archives:
         environ["CONTENT_LENGTH"] = str(len(data))
         if operation:
             environ["HTTP_X_AMZ_TARGET"] = request.target.split(".", 1)[0] + "." + operation
-        status, _, content = _invoke(self.plane.local_app.moto_app, environ)
+        status, _, content = call_wsgi(self.plane.local_app.moto_app, environ)
         return status, (json.loads(content) if content else {})
 
     def _kept(self, region: str, name: str, retention_days: int) -> list[Archived]:

@@ -28,4 +28,4 @@ def step_kind(name: str, args: type):
     return register
 
 
-from . import api_destination, archive, event_bus, failure_destination, iam, lambda_function, logs, messaging, permissions, publish, rest_api, rule, state_machine  # noqa: E402,F401  (registration)
+from . import api_destination, archive, event_bus, failure_destination, iam, lambda_function, logs, messaging, permissions, publish, rest_api, rule, scheduler, sns_filtering, state_machine  # noqa: E402,F401  (registration)

@@ -64,4 +64,4 @@ def poll(probe: Callable[[], Outcome], deadline_s: float, interval_s: float = 0.
         interval_s = min(interval_s * 1.5, 2.0)
 
 
-from . import api_logs, chain, dead_letters, deployed, logs, pattern, prerequisites, replay, schedule, sqs, stepfunctions  # noqa: E402,F401  (registration)
+from . import api_logs, chain, dead_letters, deployed, logs, pattern, prerequisites, replay, schedule, scheduler, sns_filtering, sqs, stepfunctions  # noqa: E402,F401  (registration)
