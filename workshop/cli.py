@@ -7,16 +7,35 @@ imported only by the commands that need them, so `workshop --help` starts fast.
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
-import time
-from dataclasses import dataclass
-from typing import List, Optional
+import threading
 
-import click
-import typer
 
-from . import __version__
-from .errors import BadInput, WorkshopError
+def _interrupted_while_starting(signum, frame):
+    sys.stderr.write("Error: Interrupted.\n")
+    if "--json" in sys.argv[1:]:
+        sys.stdout.write('{"error": {"type": "Interrupted", "message": "Interrupted."}, "exit_code": 130}\n')
+        sys.stdout.flush()
+    os._exit(130)
+
+
+# Ctrl-C while the libraries below load (before main() can catch it): exit 130, no traceback.
+# Restored at the end of this module, so importing it elsewhere changes nothing.
+_STARTUP_GUARD = (threading.current_thread() is threading.main_thread()
+                  and signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+if _STARTUP_GUARD:
+    signal.signal(signal.SIGINT, _interrupted_while_starting)
+
+import time  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from typing import List, Optional  # noqa: E402
+
+import typer  # noqa: E402
+
+from . import __version__  # noqa: E402
+from .errors import BadInput, WorkshopError  # noqa: E402
 
 HELP = """Run the Amazon EventBridge workshop "Building an Event-driven architecture" end to end.
 
@@ -34,7 +53,7 @@ Examples:
 """
 
 app = typer.Typer(help=HELP, no_args_is_help=True, pretty_exceptions_show_locals=False,
-                  context_settings={"help_option_names": ["-h", "--help"]}, rich_markup_mode=None)
+                  context_settings={"help_option_names": ["--help", "-h"]}, rich_markup_mode=None)
 sandbox_app = typer.Typer(help="Manage the embedded local sandbox (a background process on 127.0.0.1).",
                           no_args_is_help=True)
 pattern_app = typer.Typer(help="Test and explain event patterns locally, with EventBridge's exact semantics.",
@@ -42,7 +61,6 @@ pattern_app = typer.Typer(help="Test and explain event patterns locally, with Ev
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(pattern_app, name="pattern")
 
-INTERRUPTED = 130
 GLOBAL_OPTIONS = {"--backend", "--endpoint-url", "--profile", "--region", "--state-dir", "--scenarios"}
 GLOBAL_FLAGS = {"--debug"}
 
@@ -109,7 +127,6 @@ def _context(backend, ui, scenario, dry_run: bool = False):
     from .context import Context
 
     deadline = 15.0 if backend.choice.kind == "sandbox" else 90.0
-    import os
 
     if os.environ.get("WORKSHOP_VERIFY_TIMEOUT"):
         deadline = float(os.environ["WORKSHOP_VERIFY_TIMEOUT"])
@@ -174,7 +191,7 @@ def modules(json_out: bool = typer.Option(False, "--json", help="Print one JSON 
 
 @app.command()
 def run(
-    module_ids: Optional[List[str]] = typer.Argument(None, metavar="[MODULE]...", help="Module ids (see `workshop modules`)."),
+    module_ids: Optional[List[str]] = typer.Argument(None, metavar="MODULE", help="Module ids (see `workshop modules`)."),
     all_modules: bool = typer.Option(False, "--all", help="Run every module in order."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Non-interactive: no prompts, reference solutions for challenges."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan (API calls, secrets masked); change nothing."),
@@ -489,7 +506,7 @@ def _pattern_and_events(pattern_arg: str, event_args: list[str], detail_only: bo
 @pattern_app.command("test")
 def pattern_test(
     pattern_arg: str = typer.Argument(..., metavar="PATTERN", help="Inline JSON, @file.json, or - for stdin."),
-    event_args: List[str] = typer.Argument(..., metavar="EVENT...", help="One or more events (inline JSON, @file.json, -)."),
+    event_args: List[str] = typer.Argument(..., metavar="EVENT", help="One or more events (inline JSON, @file.json, -)."),
     detail_only: bool = typer.Option(False, "--detail", help="The events are detail objects only; the envelope is filled."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ):
@@ -636,7 +653,7 @@ def sandbox_tick(
 # selftest -------------------------------------------------------------------------------------------
 @app.command()
 def selftest(
-    module_ids: Optional[List[str]] = typer.Argument(None, metavar="[MODULE]..."),
+    module_ids: Optional[List[str]] = typer.Argument(None, metavar="MODULE"),
     json_out: bool = typer.Option(False, "--json"),
 ):
     """Prove the scenario's checks on a fresh, private sandbox: each fails before its step, passes after.
@@ -677,6 +694,10 @@ def selftest(
 
 
 # entry point ----------------------------------------------------------------------------------------
+class MissingOptionValue(Exception):
+    """A global option ended the command line without its value (`workshop run x --region`)."""
+
+
 def hoist_globals(argv: list[str]) -> list[str]:
     """Let global options stand anywhere, as in the AWS CLI (`workshop run x --region eu-west-1`)."""
     front, rest, i = [], [], 0
@@ -689,6 +710,8 @@ def hoist_globals(argv: list[str]) -> list[str]:
         if name in GLOBAL_OPTIONS:
             if "=" in arg:
                 front.append(arg)
+            elif i + 1 >= len(argv):
+                raise MissingOptionValue(f"Option '{arg}' requires an argument.")
             else:
                 front.extend(argv[i:i + 2])
                 i += 1
@@ -701,46 +724,39 @@ def hoist_globals(argv: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    argv = hoist_globals(list(sys.argv[1:] if argv is None else argv))
-    command = typer.main.get_command(app)
-    code = 0
+    """Every run ends here: an exit code per the contract, one sentence on stderr, and under --json
+    one JSON document, whatever went wrong (building the command included: Ctrl-C can land there)."""
+    from . import exits
+
+    code, json_mode, command = 0, False, None
     try:
+        argv = list(sys.argv[1:] if argv is None else argv)
+        json_mode = exits.wants_json(argv)
+        command = typer.main.get_command(app)
+        try:
+            argv = hoist_globals(argv)
+        except MissingOptionValue as exc:
+            raise exits.usage_error(command, "workshop", str(exc)) from None
         result = command.main(args=argv, prog_name="workshop", standalone_mode=False)
         code = result if isinstance(result, int) else 0
-    except (KeyboardInterrupt, click.exceptions.Abort):
-        code = INTERRUPTED
-    except click.exceptions.Exit as exc:
-        code = exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        code = exc.exit_code
-    except Exception as exc:  # one sentence, never a traceback (unless --debug)
-        code = _report(exc)
-    if code == INTERRUPTED:  # typer turns Ctrl-C into Exit(130) itself; either way, say what is left
-        sys.stderr.write("\nInterrupted: what was created so far is recorded; `workshop cleanup` removes it.\n")
+        if code == exits.INTERRUPTED:  # typer turns Ctrl-C into Exit(130) itself
+            code = exits.interrupted().show(json_mode)
+    except SystemExit:
+        raise
+    except BaseException as exc:  # one sentence, never a traceback (unless --debug)
+        if G.debug:
+            import traceback
+
+            traceback.print_exception(type(exc), exc, exc.__traceback__)
+        try:
+            code = exits.classify(exc, G.current, command, argv).show(json_mode)
+        except KeyboardInterrupt:
+            code = exits.INTERRUPTED
     sys.exit(code)
 
 
-def _report(exc: Exception) -> int:
-    from .ui import UI
-
-    error = exc if isinstance(exc, WorkshopError) else None
-    if error is None and type(exc).__module__.startswith("botocore"):
-        from .backend import translate_aws_error
-
-        error = translate_aws_error(exc, G.current)
-    if G.debug:
-        import traceback
-
-        traceback.print_exception(type(exc), exc, exc.__traceback__)
-    if error is None:
-        UI().error(f"Unexpected error: {type(exc).__name__}: {exc}. Run with --debug for a traceback.")
-        return 1
-    UI().error(str(error))
-    if error.hint:
-        sys.stderr.write(f"Hint: {error.hint}\n")
-    return error.exit_code
-
+if _STARTUP_GUARD:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 if __name__ == "__main__":
     main()

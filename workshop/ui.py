@@ -16,6 +16,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+_emitted = 0  # JSON documents printed on stdout by this process: --json owes exactly one
+
+
+def documents_emitted() -> int:
+    return _emitted
+
+
 SYMBOLS = {"done": "[green]✓[/]", "exists": "[cyan]•[/]", "info": "[blue]i[/]", "warn": "[yellow]![/]",
            "fail": "[red]✗[/]", "plan": "[magenta]→[/]"}
 
@@ -101,6 +108,8 @@ class UI:
 
     # results (stdout) ------------------------------------------------------------------------
     def emit_json(self, document: Any) -> None:
+        global _emitted
+        _emitted += 1
         sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
         sys.stdout.flush()
 

@@ -8,7 +8,7 @@ import textwrap
 import pexpect
 import pytest
 
-from tests.conftest import clean_env
+from tests.support import clean_env
 
 SCENARIO = textwrap.dedent("""
     samples:

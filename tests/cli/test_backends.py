@@ -6,7 +6,7 @@ import socket
 import subprocess
 import sys
 
-from tests.conftest import clean_env
+from tests.support import clean_env
 
 
 def free_port() -> int:
@@ -42,12 +42,12 @@ def test_unknown_backend_is_bad_input(cli):
 
 def test_endpoint_backend_runs_the_same_steps(cli, fresh, sandbox):
     """Any AWS-compatible endpoint: here the sandbox itself, addressed as a plain endpoint."""
-    result = cli.json("--endpoint-url", sandbox["endpoint_url"], "run", "event-bus", "--yes")
+    result = cli.json("--endpoint-url", sandbox.endpoint_url, "run", "event-bus", "--yes")
     assert result["passed"] is True
-    status = cli.json("status", "--endpoint-url", sandbox["endpoint_url"])
+    status = cli.json("status", "--endpoint-url", sandbox.endpoint_url)
     assert status["backend"] == "endpoint" and len(status["resources"]) == 5
     assert cli.json("status")["resources"] == [], "the sandbox ledger is separate from the endpoint's"
-    assert cli.json("cleanup", "--yes", "--endpoint-url", sandbox["endpoint_url"])["failed"] == []
+    assert cli.json("cleanup", "--yes", "--endpoint-url", sandbox.endpoint_url)["failed"] == []
 
 
 def test_global_options_work_after_the_command(cli, tmp_path):

@@ -9,7 +9,7 @@ import sys
 import time
 
 
-from tests.conftest import clean_env, default_sigint
+from tests.support import clean_env, default_sigint
 
 
 def bus_names(aws) -> set[str]:
@@ -95,15 +95,8 @@ def test_dry_run_changes_nothing(cli, fresh, aws):
 
 def test_interrupted_run_is_recorded_and_cleaned_up(cli, fresh, aws, sandbox):
     """Ctrl-C while PutTargets hangs: the rule exists, is in the ledger, and cleanup removes all."""
-    import urllib.request
-
-    def faults(body: dict) -> None:
-        request = urllib.request.Request(sandbox["endpoint_url"] + "/_workshop/faults", data=json.dumps(body).encode(),
-                                         method="POST", headers={"Content-Type": "application/json"})
-        urllib.request.urlopen(request, timeout=5).read()
-
     ledger = cli.state_dir / "ledger" / "sandbox-123456789012-us-east-1.json"
-    faults({"delay": 30, "operations": ["PutTargets"]})  # the run will sit inside PutTargets
+    sandbox.faults(delay=30, operations=["PutTargets"])  # the run will sit inside PutTargets
     try:
         process = subprocess.Popen([sys.executable, "-m", "workshop.cli", "run", "event-bus", "--yes"],
                                    env=clean_env(cli.state_dir), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -116,7 +109,7 @@ def test_interrupted_run_is_recorded_and_cleaned_up(cli, fresh, aws, sandbox):
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=30)
     finally:
-        faults({"delay": 0, "operations": []})
+        sandbox.faults(delay=0, operations=[])
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr, stderr
     assert "workshop cleanup" in stderr

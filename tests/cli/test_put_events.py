@@ -85,7 +85,7 @@ def test_logs_follow_prints_new_events_until_interrupted(cli, fresh):
     import subprocess
     import sys
 
-    from tests.conftest import clean_env, default_sigint
+    from tests.support import clean_env, default_sigint
 
     cli.json("run", "event-bus", "--yes")
     follower = subprocess.Popen([sys.executable, "-m", "workshop.cli", "logs", "/aws/events/orders", "--follow", "--since", "10m"],
@@ -113,9 +113,9 @@ def test_logs_follow_prints_new_events_until_interrupted(cli, fresh):
 
 
 def test_aws_endpoint_url_is_honoured(cli, fresh, sandbox):
-    from tests.conftest import clean_env
+    from tests.support import clean_env
 
-    result = cli("status", "--json", env=clean_env(cli.state_dir, AWS_ENDPOINT_URL=sandbox["endpoint_url"]))
+    result = cli("status", "--json", env=clean_env(cli.state_dir, AWS_ENDPOINT_URL=sandbox.endpoint_url))
     assert result.returncode == 0, result.stderr
     status = json.loads(result.stdout)
-    assert status["backend"] == "endpoint" and status["endpoint_url"] == sandbox["endpoint_url"]
+    assert status["backend"] == "endpoint" and status["endpoint_url"] == sandbox.endpoint_url

@@ -7,17 +7,6 @@ import os
 import signal
 import time
 
-import pytest
-
-from tests.conftest import Cli
-
-
-@pytest.fixture
-def own_cli(tmp_path):
-    runner = Cli(tmp_path)
-    yield runner
-    runner("sandbox", "stop")
-
 
 def alive(pid: int) -> bool:
     try:

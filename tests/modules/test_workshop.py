@@ -11,8 +11,9 @@ import json
 
 import pytest
 
-MODULES = ["prerequisites", "event-bus", "rules", "api-destination", "step-functions", "sns", "scheduling",
-           "lambda-destinations", "error-handling", "archive-replay", "scheduler", "sns-filtering"]
+from workshop import scenario
+
+MODULES = [module.id for module in scenario.load().modules]  # in the file's order, as `run --all` takes them
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +118,7 @@ def test_scheduling_on_a_plain_endpoint_waits_for_the_real_firing(cli, sandbox, 
     from datetime import datetime, timezone
 
     assert cli("sandbox", "reset").returncode == 0  # the sandbox clock back to real time
-    endpoint = ["--endpoint-url", sandbox["endpoint_url"]]
+    endpoint = ["--endpoint-url", sandbox.endpoint_url]
     report = cli.json(*endpoint, "run", "scheduling", "--yes", timeout=300)  # run verifies too
     assert report["passed"] is True
     fired = next(c for c in report["modules"][0]["checks"] if c["name"].startswith("a Scheduled Event"))

@@ -9,7 +9,7 @@ import io
 import zipfile
 
 import pytest
-from prq_support import BASIC_TOKEN, PASSWORD
+from tests.support import BASIC_TOKEN, PASSWORD
 
 from workshop import assets, scenario
 from workshop.steps.plan import Secret, masked

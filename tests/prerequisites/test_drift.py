@@ -7,13 +7,13 @@ import io
 import json
 import zipfile
 
-from prq_support import ACCOUNT, REGION
+from tests.support import ACCOUNT, REGION
 
 
-def test_drift_is_repaired_then_left_alone(ws):
+def test_drift_is_repaired_then_left_alone(ws, aws):
     ws.ok("sandbox", "reset")
     ws.ok("run", "prerequisites", "--yes")
-    lam, sqs, iam, apigw = ws.client("lambda"), ws.client("sqs"), ws.client("iam"), ws.client("apigateway")
+    lam, sqs, iam, apigw = aws("lambda"), aws("sqs"), aws("iam"), aws("apigateway")
     other = io.BytesIO()
     with zipfile.ZipFile(other, "w") as archive:
         archive.writestr("app.py", "def handler(event, context):\n    return 'drifted'\n")

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from prq_support import deployed_resources
+from tests.support import deployed_resources
 
 
-def test_failure_midway_is_one_sentence_and_cleanup_removes_what_was_made(ws):
+def test_failure_midway_is_one_sentence_and_cleanup_removes_what_was_made(ws, aws, sandbox):
     ws.ok("sandbox", "reset")
-    ws.faults(error=1.0, operations=["Subscribe"])  # SNS refuses the subscription, after much was created
+    sandbox.faults(error=1.0, operations=["Subscribe"])  # SNS refuses the subscription, after much was created
     try:
         result = ws("run", "prerequisites", "--yes")
     finally:
-        ws.faults(throttle=0.0, error=0.0, operations=[])
+        sandbox.faults(throttle=0.0, error=0.0, operations=[])
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
     last = result.stderr.strip().splitlines()[-1]
@@ -21,22 +21,22 @@ def test_failure_midway_is_one_sentence_and_cleanup_removes_what_was_made(ws):
                  ("sqs_queue", "Orders"), ("apigateway_account", "cloudwatchRoleArn")]:
         assert made in keys, made
     assert ("sns_subscription", "Orders/Orders") not in keys
-    assert ws.client("apigateway").get_account().get("cloudwatchRoleArn")
+    assert aws("apigateway").get_account().get("cloudwatchRoleArn")
 
     cleanup = ws("cleanup", "--yes")
     assert cleanup.returncode == 0, cleanup.stderr
-    left = deployed_resources(ws)
+    left = deployed_resources(aws)
     assert left == {k: [] for k in left}, left
-    assert not ws.client("apigateway").get_account().get("cloudwatchRoleArn")
+    assert not aws("apigateway").get_account().get("cloudwatchRoleArn")
 
 
-def test_no_permission_to_create_roles_exits_3_and_leaves_nothing_half_made(ws):
+def test_no_permission_to_create_roles_exits_3_and_leaves_nothing_half_made(ws, sandbox, aws):
     ws.ok("sandbox", "reset")
-    ws.faults(deny=1.0, operations=["CreateRole"])  # an account that may not create IAM roles
+    sandbox.faults(deny=1.0, operations=["CreateRole"])  # an account that may not create IAM roles
     try:
         result = ws("run", "prerequisites", "--yes")
     finally:
-        ws.faults(deny=0.0, operations=[])
+        sandbox.faults(deny=0.0, operations=[])
     assert result.returncode == 3, result.stderr
     assert "Traceback" not in result.stderr
     last = result.stderr.strip().splitlines()[-1]
@@ -45,5 +45,5 @@ def test_no_permission_to_create_roles_exits_3_and_leaves_nothing_half_made(ws):
 
     cleanup = ws("cleanup", "--yes")
     assert cleanup.returncode == 0, cleanup.stderr
-    left = deployed_resources(ws)
+    left = deployed_resources(aws)
     assert left == {k: [] for k in left}, left

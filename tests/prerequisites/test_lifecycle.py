@@ -7,10 +7,19 @@ from __future__ import annotations
 import json
 import re
 
-from prq_support import ACCOUNT, BASIC_TOKEN, PASSWORD, REGION, deployed_resources
+import pytest
+
+from tests.support import ACCOUNT, BASIC_TOKEN, PASSWORD, REGION, deployed_resources
 
 from workshop import scenario
 from workshop.steps import iam
+
+
+@pytest.fixture(scope="module")
+def first_run(ws):
+    """`workshop run prerequisites` on an empty sandbox."""
+    ws.ok("sandbox", "reset")
+    return ws("run", "prerequisites", "--yes")
 
 
 def test_first_run_creates_and_passes(first_run):
@@ -20,8 +29,8 @@ def test_first_run_creates_and_passes(first_run):
     assert "✗" not in first_run.stderr
 
 
-def test_state_machine_is_the_reference_one(ws, first_run):
-    sfn = ws.client("stepfunctions")
+def test_state_machine_is_the_reference_one(ws, first_run, aws):
+    sfn = aws("stepfunctions")
     arn = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:OrderProcessing"
     described = sfn.describe_state_machine(stateMachineArn=arn)
     assert described["type"] == "STANDARD"
@@ -32,12 +41,12 @@ def test_state_machine_is_the_reference_one(ws, first_run):
     assert task["Resource"] == "arn:aws:states:::events:putEvents"
     assert task["Parameters"]["Entries"] == [{"EventBusName": "Orders", "Source": "com.aws.orders", "DetailType": "Order Processed",
                                                "Detail": {"OrderId": "new_id", "OrderDetails.$": "$.detail"}}]
-    role = ws.client("iam").get_role(RoleName=described["roleArn"].rsplit("/", 1)[-1])["Role"]
+    role = aws("iam").get_role(RoleName=described["roleArn"].rsplit("/", 1)[-1])["Role"]
     assert [s["Principal"] for s in role["AssumeRolePolicyDocument"]["Statement"]] == [{"Service": "states.amazonaws.com"}]
 
 
-def test_orders_queue_topic_and_subscription(ws, first_run):
-    sqs, sns = ws.client("sqs"), ws.client("sns")
+def test_orders_queue_topic_and_subscription(ws, first_run, aws):
+    sqs, sns = aws("sqs"), aws("sns")
     url = sqs.get_queue_url(QueueName="Orders")["QueueUrl"]
     policy = json.loads(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"])
     (statement,) = policy["Statement"]
@@ -52,8 +61,8 @@ def test_orders_queue_topic_and_subscription(ws, first_run):
         assert sqs.get_queue_url(QueueName=name)["QueueUrl"].endswith("/" + name)
 
 
-def test_inventory_function_and_bus(ws, first_run):
-    lam, events = ws.client("lambda"), ws.client("events")
+def test_inventory_function_and_bus(ws, first_run, aws):
+    lam, events = aws("lambda"), aws("events")
     config = lam.get_function_configuration(FunctionName="InventoryFunction")
     assert config["Runtime"] >= "python3.12" and config["State"] == "Active"
     invoke = lam.get_function_event_invoke_config(FunctionName="InventoryFunction")
@@ -64,8 +73,8 @@ def test_inventory_function_and_bus(ws, first_run):
     assert target["Arn"].endswith(":log-group:/aws/events/inventory")
 
 
-def test_rest_api_is_the_reference_one(ws, first_run):
-    apigw = ws.client("apigateway")
+def test_rest_api_is_the_reference_one(ws, first_run, aws):
+    apigw = aws("apigateway")
     (api,) = [a for a in apigw.get_rest_apis()["items"] if a["name"] == "eventbridge-api-destination"]
     assert api["endpointConfiguration"]["types"] == ["REGIONAL"]
     (authorizer,) = apigw.get_authorizers(restApiId=api["id"])["items"]
@@ -77,7 +86,7 @@ def test_rest_api_is_the_reference_one(ws, first_run):
     assert method["methodIntegration"]["type"] == "MOCK"
     settings = apigw.get_stage(restApiId=api["id"], stageName="Prod")["methodSettings"]["*/*"]
     assert (settings["loggingLevel"], settings["dataTraceEnabled"]) == ("INFO", True)
-    policy = json.loads(ws.client("lambda").get_policy(FunctionName="eventbridge-api-authorizer")["Policy"])
+    policy = json.loads(aws("lambda").get_policy(FunctionName="eventbridge-api-authorizer")["Policy"])
     (statement,) = policy["Statement"]
     assert statement["Principal"] == {"Service": "apigateway.amazonaws.com"}
     assert statement["Condition"]["ArnLike"]["AWS:SourceArn"] == \
@@ -88,16 +97,16 @@ def test_rest_api_is_the_reference_one(ws, first_run):
     assert ("log_group", "/aws/lambda/eventbridge-api-authorizer") in keys
 
 
-def test_deployed_policies_are_the_linted_ones(ws, first_run):
+def test_deployed_policies_are_the_linted_ones(ws, first_run, aws):
     """What test_policies checks offline is exactly what the planner put on the roles."""
     module = scenario.load().module("prerequisites")
     roles = [s.args for s in module.steps if s.kind == "iam_role"]
     assert len(roles) == 3
     for args in roles:
         for name, document in iam.inline_documents(args, REGION, ACCOUNT).items():
-            deployed = ws.client("iam").get_role_policy(RoleName=args.name, PolicyName=name)["PolicyDocument"]
+            deployed = aws("iam").get_role_policy(RoleName=args.name, PolicyName=name)["PolicyDocument"]
             assert iam.same_document(deployed, document), (args.name, name)
-        trust = ws.client("iam").get_role(RoleName=args.name)["Role"]["AssumeRolePolicyDocument"]
+        trust = aws("iam").get_role(RoleName=args.name)["Role"]["AssumeRolePolicyDocument"]
         assert iam.same_document(trust, iam.trust_policy(args.service, ACCOUNT))
 
 
@@ -122,13 +131,13 @@ def test_second_run_changes_nothing(ws, first_run):
     assert "is already in place" in again.stderr
 
 
-def test_dry_run_shows_placeholders_and_masks_packages(ws, first_run):
+def test_dry_run_shows_placeholders_and_masks_packages(ws, first_run, aws):
     ws.ok("sandbox", "reset")  # an empty world: every call is planned
     dry = ws("run", "prerequisites", "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert "<id of the new REST API>" in dry.stderr
     assert re.search(r'"ZipFile": "<zip \d+ bytes, CodeSha256 [A-Za-z0-9+/=]+>"', dry.stderr)
-    assert ws.client("lambda").list_functions()["Functions"] == []  # nothing was created
+    assert aws("lambda").list_functions()["Functions"] == []  # nothing was created
     assert ws.ledger() == []
     rerun = ws("run", "prerequisites", "--yes")  # and back to a deployed world for what follows
     assert rerun.returncode == 0, rerun.stderr
@@ -144,7 +153,7 @@ def test_state_machine_succeeds_once_orders_exists(ws, first_run):
     assert checks["InventoryFunction returns the order and fails on force-error"]["passed"]
 
 
-def test_password_never_leaks(ws, first_run):
+def test_password_never_leaks(ws, first_run, aws):
     ws.ok("status")
     ws("run", "prerequisites", "--dry-run")
     for text in ws.transcript:
@@ -153,7 +162,7 @@ def test_password_never_leaks(ws, first_run):
         if path.is_file():
             data = path.read_bytes()
             assert PASSWORD.encode() not in data and BASIC_TOKEN.encode() not in data, path
-    logs = ws.client("logs")
+    logs = aws("logs")
     groups = [g["logGroupName"] for g in logs.describe_log_groups()["logGroups"]]
     assert any(g.startswith("API-Gateway-Execution-Logs_") for g in groups)  # the API's own logs are looked at too
     for group in groups:
@@ -161,12 +170,12 @@ def test_password_never_leaks(ws, first_run):
             assert PASSWORD not in event["message"] and BASIC_TOKEN not in event["message"], group
 
 
-def test_cleanup_removes_everything(ws, first_run):
+def test_cleanup_removes_everything(ws, first_run, aws):
     result = ws("cleanup", "--yes")
     assert result.returncode == 0, result.stderr
-    left = deployed_resources(ws)
+    left = deployed_resources(aws)
     assert left == {k: [] for k in left}, left
-    assert not ws.client("apigateway").get_account().get("cloudwatchRoleArn")  # restored: there was none
+    assert not aws("apigateway").get_account().get("cloudwatchRoleArn")  # restored: there was none
     assert ws.ledger() == []
     again = ws("cleanup", "--yes")
     assert again.returncode == 0 and "Nothing to clean up" in again.stderr

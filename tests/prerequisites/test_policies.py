@@ -18,7 +18,7 @@ import re
 
 import pytest
 from parliament import analyze_policy_string
-from prq_support import ACCOUNT, REGION
+from tests.support import ACCOUNT, REGION
 
 from workshop import assets, scenario
 from workshop.steps import iam, logs, messaging, rest_api

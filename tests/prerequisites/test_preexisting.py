@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 
-from prq_support import ACCOUNT, REGION, deployed_resources
+from tests.support import ACCOUNT, REGION, deployed_resources
 
 
-def test_existing_queue_and_logging_role_are_used_and_left_alone(ws):
+def test_existing_queue_and_logging_role_are_used_and_left_alone(ws, aws):
     ws.ok("sandbox", "reset")
-    sqs, iam, apigw = ws.client("sqs"), ws.client("iam"), ws.client("apigateway")
+    sqs, iam, apigw = aws("sqs"), aws("iam"), aws("apigateway")
     theirs = {"Version": "2012-10-17", "Statement": [{
         "Sid": "SomeoneElses", "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
         "Resource": f"arn:aws:sqs:{REGION}:{ACCOUNT}:Orders",
@@ -34,7 +34,7 @@ def test_existing_queue_and_logging_role_are_used_and_left_alone(ws):
 
     cleanup = ws("cleanup", "--yes")
     assert cleanup.returncode == 0, cleanup.stderr
-    left = deployed_resources(ws)
+    left = deployed_resources(aws)
     assert left["queues"] == ["Orders"] and left["roles"] == ["their-apigateway-logs"]
     assert {k: v for k, v in left.items() if k not in ("queues", "roles")} == {k: [] for k in left if k not in ("queues", "roles")}
     assert json.loads(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"]) == theirs

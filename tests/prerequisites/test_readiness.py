@@ -13,18 +13,18 @@ from types import SimpleNamespace
 import boto3
 import botocore.exceptions
 import pytest
-from prq_support import ACCOUNT, REGION
+from tests.support import ACCOUNT, REGION
 
 from workshop import assets
 from workshop.steps.iam import retry_while_propagating
-from workshop.steps.lambda_function import _role_not_ready
+from workshop.steps.lambda_function import role_not_ready
 
 TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
                                                  "Action": "sts:AssumeRole"}]}
 
 
-def fresh_client(ws, service):
-    return boto3.client(service, endpoint_url=ws.endpoint_url, region_name=REGION,
+def fresh_client(sandbox, service):
+    return boto3.client(service, endpoint_url=sandbox.endpoint_url, region_name=REGION,
                         aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
@@ -33,9 +33,9 @@ def waiting_ctx():
     return SimpleNamespace(ui=SimpleNamespace(step_note=lambda summary, kind="done": notes.append(summary))), notes
 
 
-def test_create_function_waits_until_the_role_exists(ws):
+def test_create_function_waits_until_the_role_exists(sandbox):
     """The role appears only once the first attempt was refused (as IAM propagation would end)."""
-    lam, iam = fresh_client(ws, "lambda"), fresh_client(ws, "iam")
+    lam, iam = fresh_client(sandbox, "lambda"), fresh_client(sandbox, "iam")
     role, function = f"late-{uuid.uuid4().hex[:8]}", f"fn-{uuid.uuid4().hex[:8]}"
     notes: list[str] = []
 
@@ -44,7 +44,7 @@ def test_create_function_waits_until_the_role_exists(ws):
         threading.Timer(1.0, lambda: iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(TRUST))).start()
 
     ctx = SimpleNamespace(ui=SimpleNamespace(step_note=step_note))
-    retry_while_propagating(ctx, lam, ["CreateFunction"], _role_not_ready, "Waiting for the role", limit_s=20)
+    retry_while_propagating(ctx, lam, ["CreateFunction"], role_not_ready, "Waiting for the role", limit_s=20)
     started = time.monotonic()
     created = lam.create_function(FunctionName=function, Runtime="python3.12", Handler="app.handler",
                                   Role=f"arn:aws:iam::{ACCOUNT}:role/{role}", Code={"ZipFile": assets.lambda_package("inventory", None)})
@@ -55,10 +55,10 @@ def test_create_function_waits_until_the_role_exists(ws):
     iam.delete_role(RoleName=role)
 
 
-def test_it_gives_up_after_its_limit(ws):
-    lam = fresh_client(ws, "lambda")
+def test_it_gives_up_after_its_limit(sandbox):
+    lam = fresh_client(sandbox, "lambda")
     ctx, notes = waiting_ctx()
-    retry_while_propagating(ctx, lam, ["CreateFunction"], _role_not_ready, "Waiting for the role", limit_s=1.5)
+    retry_while_propagating(ctx, lam, ["CreateFunction"], role_not_ready, "Waiting for the role", limit_s=1.5)
     started = time.monotonic()
     with pytest.raises(botocore.exceptions.ClientError) as raised:
         lam.create_function(FunctionName=f"fn-{uuid.uuid4().hex[:8]}", Runtime="python3.12", Handler="app.handler",
@@ -69,15 +69,15 @@ def test_it_gives_up_after_its_limit(ws):
     assert len(notes) == 1
 
 
-def test_other_errors_are_not_retried(ws):
-    lam, iam = fresh_client(ws, "lambda"), fresh_client(ws, "iam")
+def test_other_errors_are_not_retried(sandbox):
+    lam, iam = fresh_client(sandbox, "lambda"), fresh_client(sandbox, "iam")
     role, function = f"r-{uuid.uuid4().hex[:8]}", f"fn-{uuid.uuid4().hex[:8]}"
     arn = iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
     params = dict(FunctionName=function, Runtime="python3.12", Handler="app.handler", Role=arn,
                   Code={"ZipFile": assets.lambda_package("inventory", None)})
     lam.create_function(**params)
     ctx, notes = waiting_ctx()
-    retry_while_propagating(ctx, lam, ["CreateFunction"], _role_not_ready, "Waiting for the role", limit_s=20)
+    retry_while_propagating(ctx, lam, ["CreateFunction"], role_not_ready, "Waiting for the role", limit_s=20)
     started = time.monotonic()
     with pytest.raises(botocore.exceptions.ClientError) as raised:
         lam.create_function(**params)  # it exists: a conflict, not propagation

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from .conftest import ACCOUNT, REGION, drain, make_bus, make_queue, put, rule_to, unique
+from tests.support import ACCOUNT, REGION, drain, make_bus, make_queue, put, rule_to, unique
 
 
 class FlakyEndpoint:

@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 
 from workshop.errors import BackendError
 
-from .conftest import drain, make_bus, make_queue, unique
+from tests.support import drain, make_bus, make_queue, unique
 
 
 def test_faults_can_target_one_operation(sb):

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from .conftest import ACCOUNT, REGION, drain, make_bus, make_queue, poll, put, rule_to, unique, zip_source
+from tests.support import ACCOUNT, REGION, drain, make_bus, make_queue, poll, put, rule_to, unique, zip_source
 
 INVENTORY = '''
 import json

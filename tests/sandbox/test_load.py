@@ -8,7 +8,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from .conftest import log_messages, make_bus, make_log_group, make_queue, rule_to
+from tests.support import log_messages, make_bus, make_log_group, make_queue, rule_to
 
 CALLS = int(os.environ.get("SANDBOX_LOAD_CALLS", "1000"))  # override to explore, e.g. 200
 ENTRIES, THREADS = 10, 4

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import drain, log_messages, make_log_group, make_queue, put, unique
+from tests.support import drain, log_messages, make_log_group, make_queue, put, unique
 
 
 def clock(sb) -> datetime:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from .conftest import (ACCOUNT, REGION, drain, events_may_send, make_bus, make_log_group, make_queue, poll, put,
-                       rule_to, unique, wait_log_messages)
+from tests.support import (ACCOUNT, REGION, drain, events_may_send, make_bus, make_log_group, make_queue, poll, put,
+                           rule_to, unique, wait_log_messages)
 
 
 def _topic_with_queue(sb, raw: bool, allow_events: bool = True) -> tuple[str, str]:

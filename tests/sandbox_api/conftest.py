@@ -1,4 +1,4 @@
-"""A real sandbox over loopback for the API destination and API Gateway stand-in tests."""
+"""For the API destination and API Gateway stand-in tests: an HTTP receiver on loopback, unique names, bounded waits."""
 
 from __future__ import annotations
 
@@ -9,39 +9,6 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
-REGION = "us-east-1"
-
-
-@pytest.fixture(scope="session")
-def sandbox(tmp_path_factory):
-    from workshop import paths
-    from workshop.sandbox import control
-
-    state = tmp_path_factory.mktemp("sandbox-state")
-    paths.set_state_dir(state)
-    try:
-        info, _ = control.start()
-        yield info
-    finally:
-        paths.set_state_dir(state)  # another directory's fixture may have pointed it elsewhere meanwhile
-        control.stop()
-        paths.set_state_dir(None)
-
-
-@pytest.fixture(scope="session")
-def aws(sandbox):
-    import boto3
-
-    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
-    cache: dict[str, object] = {}
-
-    def client(service: str):
-        if service not in cache:
-            cache[service] = session.client(service, endpoint_url=sandbox.endpoint_url)
-        return cache[service]
-
-    return client
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ import json
 import time
 import urllib.request
 
-from workshop.sandbox import control
-
 ROLE = "arn:aws:iam::123456789012:role/invoke-api-destination"
 SECRET = "s3cr3t-Pa55"
 
@@ -49,7 +47,7 @@ def publish(aws, bus, count=1, detail=None):
 
 
 def stats(sandbox):
-    return control.request(sandbox.endpoint_url, "/_workshop/stats")
+    return sandbox.stats()
 
 
 def test_basic_auth_post_carries_event_headers_query_and_path(aws, sandbox, receiver, unique):
@@ -210,13 +208,11 @@ def test_exhausted_retries_go_to_the_dead_letter_queue(aws, receiver, unique, wa
 
 
 def test_secrets_never_reach_the_sandbox_log(aws, sandbox, receiver, unique):
-    from workshop.sandbox.control import log_path
-
     receiver.routes["/denied"] = (403, {"message": "no"})
     bus = wire(aws, unique, receiver.url + "/denied")
     publish(aws, bus)
     receiver.wait_for("/denied", 1)
-    control.request(sandbox.endpoint_url, "/_workshop/wait-idle", {"timeout": 10})
-    text = log_path().read_text(errors="replace")
+    sandbox.wait_idle(timeout=10)
+    text = sandbox.log_path.read_text(errors="replace")
     assert "/denied" in text  # the failure is logged ...
     assert SECRET not in text and base64.b64encode(f"alice:{SECRET}".encode()).decode() not in text  # ... not the secret

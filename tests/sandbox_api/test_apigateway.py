@@ -11,9 +11,8 @@ import zipfile
 
 import pytest
 
-from workshop.sandbox import control
+from tests.support import REGION
 
-REGION = "us-east-1"
 ROLE = "arn:aws:iam::123456789012:role/apigateway-cloudwatch"
 GOOD = "Basic " + base64.b64encode(b"myUsername:myPassword").decode()
 BAD = "Basic " + base64.b64encode(b"myUsername:wrong").decode()
@@ -118,7 +117,7 @@ def test_host_header_reaches_the_api(aws, sandbox, unique):
 
 def test_status_lists_local_urls(aws, sandbox, unique):
     api_id = make_api(aws, unique, logging=None)
-    apis = control.request(sandbox.endpoint_url, "/_workshop/apis")
+    apis = sandbox.call("/_workshop/apis")
     [entry] = [a for a in apis if a["id"] == api_id]
     assert entry["name"] == f"eventbridge-api-destination-{unique}" and entry["stage"] == "Prod"
     assert entry["local_url"] == local_url(sandbox, api_id)
@@ -355,6 +354,6 @@ def test_lambda_proxy_integration(aws, sandbox, unique):
 
 def test_credentials_never_reach_the_sandbox_log(sandbox):
     # Last in this file: every request above carried Basic credentials through the sandbox.
-    text = control.log_path().read_text(errors="replace")
+    text = sandbox.log_path.read_text(errors="replace")
     for secret in (GOOD.split()[1], BAD.split()[1], "myPassword", "s3cr3t-Pa55", "client-secret-1"):
         assert secret not in text

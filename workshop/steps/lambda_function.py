@@ -89,7 +89,7 @@ def wait_until_ready(ctx, name: str, limit_s: float = ACTIVE_LIMIT_S) -> dict:
         delay = min(delay * 2, 5.0)
 
 
-def _role_not_ready(code: str, message: str) -> bool:
+def role_not_ready(code: str, message: str) -> bool:
     return code == "InvalidParameterValueException" and "cannot be assumed" in message
 
 
@@ -102,7 +102,7 @@ def plan(ctx, args: LambdaFunctionArgs):
     wanted = {"Runtime": args.runtime, "Handler": args.handler, "Role": role, "Timeout": args.timeout,
               "MemorySize": args.memory, "Description": args.description}
     label = f"Lambda function {args.name}"
-    retry_while_propagating(ctx, lam, ["CreateFunction", "UpdateFunctionConfiguration"], _role_not_ready,
+    retry_while_propagating(ctx, lam, ["CreateFunction", "UpdateFunctionConfiguration"], role_not_ready,
                             f"Waiting for IAM role {args.role} to become assumable by Lambda")
     existing = ctx.found(lambda: lam.get_function(FunctionName=args.name))
     instructions: list = []

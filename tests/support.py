@@ -1,51 +1,110 @@
-"""A real sandbox over loopback, shared by every test in this directory.
+"""What the tests share: the real CLI in a subprocess, the sandbox it talks to over loopback, and
+small helpers that create resources on it and wait with deadlines (never by a single look).
 
-One sandbox process per session (starting it costs a second or two); tests isolate themselves
-with unique resource names, and the helpers below wait with deadlines, never by a single look.
+A plain module, imported as `tests.support`; the fixtures that hand these out live in conftest.py.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 import time
 import urllib.request
 import uuid
 import zipfile
-
-import boto3
-import pytest
-from botocore.config import Config
-
-from workshop import paths
-from workshop.sandbox import control
+from pathlib import Path
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
+PASSWORD = "myPassword"
+BASIC_TOKEN = "bXlVc2VybmFtZTpteVBhc3N3b3Jk"  # base64("myUsername:myPassword")
+
+CLI_TIMEOUT_S = 300
 
 
-@pytest.fixture(scope="session")
-def sandbox(tmp_path_factory):
-    state = tmp_path_factory.mktemp("sandbox-state")
-    paths.set_state_dir(state)
-    info, _ = control.start()
-    try:
-        yield Sandbox(info.endpoint_url, info.pid)
-    finally:
-        paths.set_state_dir(state)  # another directory's fixture may have pointed it elsewhere meanwhile
-        control.stop()
-        paths.set_state_dir(None)
+def clean_env(state_dir: Path, **extra: str) -> dict:
+    """No AWS configuration leaks in from the machine; never a metadata-service lookup."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("AWS_", "WORKSHOP_")) and k not in ("NO_COLOR", "FORCE_COLOR")}
+    env.update({
+        "WORKSHOP_STATE_DIR": str(state_dir),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_CONFIG_FILE": str(state_dir / "no-aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(state_dir / "no-aws-credentials"),
+        "NO_COLOR": "1",
+        "COLUMNS": "200",
+        "WORKSHOP_VERIFY_TIMEOUT": "8",
+    })
+    env.update(extra)
+    return env
+
+
+def default_sigint() -> None:
+    """For a child that a test will Ctrl-C: a shell that started us in the background (as a CI
+    runner may) leaves SIGINT ignored, and Python then never raises KeyboardInterrupt."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+class Cli:
+    """The `workshop` CLI in a subprocess with one state directory; remembers everything it printed."""
+
+    def __init__(self, state_dir: Path, env: dict | None = None, transcript: list[str] | None = None):
+        self.state_dir = state_dir
+        self.env = env or clean_env(state_dir)
+        self.transcript = [] if transcript is None else transcript
+
+    def with_env(self, **extra: str) -> Cli:
+        """The same state directory (and transcript) with some variables changed."""
+        return Cli(self.state_dir, {**self.env, **extra}, self.transcript)
+
+    def __call__(self, *args: str, input: str | None = None, env: dict | None = None,
+                 timeout: float = CLI_TIMEOUT_S) -> subprocess.CompletedProcess:
+        result = subprocess.run([sys.executable, "-m", "workshop.cli", *args], capture_output=True, text=True,
+                                input=input, env=env or self.env, timeout=timeout)
+        self.transcript += [result.stdout, result.stderr]
+        return result
+
+    def ok(self, *args: str, **kwargs) -> subprocess.CompletedProcess:
+        result = self(*args, **kwargs)
+        assert result.returncode == 0, f"workshop {' '.join(args)} exited {result.returncode}\n{result.stdout}\n{result.stderr}"
+        return result
+
+    def json(self, *args: str, expect: int | None = 0, **kwargs):
+        result = self(*args, "--json", **kwargs)
+        if expect is not None:
+            assert result.returncode == expect, f"exit {result.returncode}\nstdout:{result.stdout}\nstderr:{result.stderr}"
+        return json.loads(result.stdout)
+
+    def ledger(self) -> list[dict]:
+        resources = []
+        for file in (self.state_dir / "ledger").glob("sandbox-*.json"):
+            resources += json.loads(file.read_text()).get("resources", [])
+        return resources
+
+    def ledger_keys(self) -> set[tuple[str, str]]:
+        return {(r["kind"], r["name"]) for r in self.ledger()}
 
 
 class Sandbox:
-    def __init__(self, endpoint_url: str, pid: int):
+    """A running sandbox: boto3 clients for it and its own /_workshop endpoints, over HTTP."""
+
+    def __init__(self, endpoint_url: str, pid: int, state_dir: Path):
         self.endpoint_url = endpoint_url
         self.pid = pid
+        self.state_dir = state_dir
         self._clients: dict[str, object] = {}
 
     def client(self, service: str, retries: int = 3):
         key = f"{service}/{retries}"
         if key not in self._clients:
+            import boto3
+            from botocore.config import Config
+
             self._clients[key] = boto3.session.Session().client(
                 service, region_name=REGION, endpoint_url=self.endpoint_url,
                 aws_access_key_id="testing", aws_secret_access_key="testing",
@@ -53,7 +112,13 @@ class Sandbox:
         return self._clients[key]
 
     def call(self, path: str, body: dict | None = None, timeout: float = 60.0) -> dict:
+        """One of the sandbox's own /_workshop endpoints; a refusal raises BackendError."""
+        from workshop.sandbox import control
+
         return control.request(self.endpoint_url, path, body, timeout=timeout)
+
+    def faults(self, **body) -> dict:
+        return self.call("/_workshop/faults", body)
 
     def wait_idle(self, timeout: float = 30.0) -> dict:
         answer = self.call("/_workshop/wait-idle", {"timeout": timeout}, timeout=timeout + 5)
@@ -69,12 +134,9 @@ class Sandbox:
     def failures_for(self, target_arn: str) -> list[dict]:
         return [f for f in self.stats()["failures"] if f["target"] == target_arn]
 
-
-@pytest.fixture
-def sb(sandbox):
-    """The sandbox, with faults switched off again after each test."""
-    yield sandbox
-    sandbox.call("/_workshop/faults", {"throttle": 0.0, "error": 0.0, "operations": []})
+    @property
+    def log_path(self) -> Path:
+        return self.state_dir / "sandbox.log"
 
 
 def unique(prefix: str) -> str:
@@ -200,3 +262,19 @@ def zip_source(source: str, filename: str = "app.py") -> bytes:
 def post_raw(url: str, body: bytes = b"", headers: dict | None = None, method: str = "POST"):
     request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     return urllib.request.urlopen(request, timeout=30)
+
+
+def deployed_resources(aws) -> dict[str, list[str]]:
+    """What exists on the sandbox, by kind, for "nothing is left" assertions."""
+    return {
+        "functions": [f["FunctionName"] for f in aws("lambda").list_functions()["Functions"]],
+        "queues": [u.rsplit("/", 1)[-1] for u in aws("sqs").list_queues().get("QueueUrls", [])],
+        "topics": [t["TopicArn"] for t in aws("sns").list_topics()["Topics"]],
+        "subscriptions": [s["SubscriptionArn"] for s in aws("sns").list_subscriptions()["Subscriptions"]],
+        "roles": [r["RoleName"] for r in aws("iam").list_roles()["Roles"]],
+        "apis": [a["name"] for a in aws("apigateway").get_rest_apis()["items"]],
+        "state_machines": [s["name"] for s in aws("stepfunctions").list_state_machines()["stateMachines"]],
+        "buses": [b["Name"] for b in aws("events").list_event_buses()["EventBuses"] if b["Name"] != "default"],
+        "log_groups": [g["logGroupName"] for g in aws("logs").describe_log_groups()["logGroups"]],
+        "logs_resource_policies": [p["policyName"] for p in aws("logs").describe_resource_policies()["resourcePolicies"]],
+    }
