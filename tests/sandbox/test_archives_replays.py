@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import botocore.exceptions
 import pytest
 
-from .conftest import drain, make_bus, make_queue, poll, put, rule_to, unique
+from tests.support import drain, make_bus, make_queue, poll, put, rule_to, unique
 
 REPLAYED = {"replay-name": [{"exists": True}], "source": ["demo"]}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from .conftest import ACCOUNT, REGION, drain, make_bus, make_queue, rule_to, unique
+from tests.support import ACCOUNT, REGION, drain, make_bus, make_queue, rule_to, unique
 
 TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "scheduler.amazonaws.com"},
                                                  "Action": "sts:AssumeRole"}]}

@@ -15,7 +15,7 @@ import pytest
 
 from workshop.sns_filters import Attribute, matches
 
-from .conftest import drain, make_queue, unique
+from tests.support import drain, make_queue, unique
 
 S, N, A = "String", "Number", "String.Array"
 MOTO_DEVIATION = pytest.mark.xfail(strict=True, reason="moto 5.2.5 differs from SNS here")
