@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from .ledger import Resource
 from .steps import resources as kinds
-from .steps.plan import Custom, masked, reveal
+from .aws.secrets import masked, reveal
+from .steps.plan import Custom
 
 
 @dataclass

@@ -404,6 +404,26 @@ def publish(
         typer.echo(event_id)
 
 
+@app.command()
+def trace(
+    event_id: str = typer.Argument(..., metavar="EVENT_ID", help="An event id printed by publish, run or verify."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
+):
+    """The event's journey: every rule on its bus (matched or not, and why), each delivery and its evidence.
+
+    \b
+    Example:  workshop trace $(workshop publish --sample lab-supplies-eu-west)
+    """
+    from .trace import Tracer
+
+    ui = _ui(json_out)
+    document = Tracer(_backend(ui)).trace(event_id)
+    if json_out:
+        ui.emit_json(document)
+    else:
+        ui.print_trace(document)
+
+
 def _parse_since(value: str) -> int:
     import re
 
@@ -432,6 +452,8 @@ def logs(
 
     import botocore.exceptions
 
+    from .aws.errors import is_not_found
+
     if follow and json_out:
         raise BadInput("--json prints one document, so it cannot be combined with --follow.")
     ui = _ui(json_out)
@@ -447,7 +469,7 @@ def logs(
             for page in client.get_paginator("filter_log_events").paginate(logGroupName=log_group, startTime=from_ms):
                 events.extend(page.get("events", []))
         except botocore.exceptions.ClientError as exc:
-            if exc.response["Error"]["Code"] == "ResourceNotFoundException":
+            if is_not_found(exc):
                 raise BadInput(f"There is no log group {log_group} in {backend.describe()}.") from None
             raise
         return sorted(events, key=lambda e: (e.get("timestamp", 0), e.get("eventId", "")))

@@ -6,11 +6,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from .aws import errors
 from .steps.plan import Note
-
-NOT_FOUND_CODES = {"ResourceNotFoundException", "ResourceNotFound", "NotFoundException", "NoSuchEntity",
-                   "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist", "StateMachineDoesNotExist",
-                   "NotFound"}
 
 
 @dataclass
@@ -40,14 +37,7 @@ class Context:
 
     def found(self, call: Callable[[], dict]) -> dict | None:
         """The call's answer, or None when AWS says the thing does not exist."""
-        import botocore.exceptions
-
-        try:
-            return call()
-        except botocore.exceptions.ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in NOT_FOUND_CODES:
-                return None
-            raise
+        return errors.found(call)
 
     def existing_note(self, kind: str, name: str, label: str) -> Note:
         if self.backend.ledger.has(kind, name):

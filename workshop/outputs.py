@@ -13,6 +13,8 @@ import urllib.error
 import urllib.request
 from typing import Callable
 
+from .aws.lookups import api_url, find_api
+
 API_NAME = "eventbridge-api-destination"
 STAGE = "Prod"
 
@@ -33,17 +35,14 @@ def compute(backend) -> dict[str, str]:
     outputs: dict[str, str] = {}
 
     def api() -> str | None:
-        apigw = client("apigateway")
-        for page in apigw.get_paginator("get_rest_apis").paginate():
-            for item in page.get("items", []):
-                if item.get("name") == API_NAME:
-                    apigw.get_stage(restApiId=item["id"], stageName=STAGE)
-                    return item["id"]
-        return None
+        found = find_api(backend, API_NAME)
+        if found:
+            client("apigateway").get_stage(restApiId=found["id"], stageName=STAGE)
+        return found and found["id"]
 
     api_id = _quiet(api)
     if api_id:
-        outputs["ApiUrl"] = f"https://{api_id}.execute-api.{region}.amazonaws.com/{STAGE}/"
+        outputs["ApiUrl"] = api_url(api_id, region, STAGE)
         local = local_api_url(backend.endpoint_url, api_id, STAGE)
         if local and local != outputs["ApiUrl"]:
             outputs["ApiUrlLocal"] = local

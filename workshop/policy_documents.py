@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import urllib.parse
 
 
 def allows(document, *, service: str, action: str, resource: str, context: dict[str, str] | None = None) -> bool:
@@ -84,3 +85,26 @@ def as_list(value) -> list:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
+
+
+def parse_document(value) -> dict:
+    """IAM returns documents URL-encoded JSON (boto3 usually decodes them already)."""
+    if isinstance(value, dict):
+        return value
+    return json.loads(urllib.parse.unquote(value))
+
+
+def same_document(a, b) -> bool:
+    return _normal(parse_document(a)) == _normal(parse_document(b))
+
+
+def _normal(value):
+    """Compare policies as IAM means them: one-element lists equal their element, order-free lists."""
+    if isinstance(value, dict):
+        return {k: _normal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [_normal(v) for v in value]
+        if len(items) == 1:
+            return items[0]
+        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
+    return value

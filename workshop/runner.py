@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from . import steps, verify
 from .context import Context
+from .errors import WorkshopError
 from .scenario import Check, Module, Step
 from .steps.plan import DisplayOnlyExecutor, Executor
 
@@ -85,7 +86,25 @@ class Runner:
             elif not self.ctx.dry_run:
                 self.ctx.patterns[challenge_id] = solve(self.ctx, challenge)
         plan = steps.KINDS[step.kind].plan(self.ctx, step.args)
-        return self.executor.run(plan)
+        actions = self.executor.run(plan)
+        if step.kind == "publish" and not self.ctx.dry_run:
+            self.show_journey(self.ctx.published.get(step.args.sample, [])[-1:])
+        return actions
+
+    def show_journey(self, event_ids: list[str]) -> None:
+        """The compact trace of what was just published: which rules took it, and where it went."""
+        if self.ui.quiet or not event_ids:
+            return
+        from .trace import Tracer
+
+        tracer = Tracer(self.ctx.backend, evidence=False)
+        for event_id in event_ids:
+            try:
+                self.ui.print_trace(tracer.trace(event_id), compact=True, to_stdout=False)
+            except Exception as exc:  # a view only: an unreadable hop never fails the run
+                if not isinstance(exc, WorkshopError) and not type(exc).__module__.startswith("botocore"):
+                    raise
+                self.ui.say(f"  [dim](could not trace {event_id}: {exc})[/]")
 
     def deploy(self, module: Module, *, include_publish: bool = True) -> list[str]:
         self.ctx.module_id = module.id

@@ -42,7 +42,7 @@ class Credentials:
         return f"Credentials(username={self.username!r}, password='****')"
 
     def pair(self):
-        from .steps.plan import Secret
+        from .aws.secrets import Secret
 
         return self.username, Secret(self.password)
 

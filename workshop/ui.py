@@ -38,9 +38,18 @@ class UI:
         force = bool(os.environ.get("FORCE_COLOR")) and not os.environ.get("NO_COLOR")
         self.err = Console(stderr=True, color_system=_color_system(), force_terminal=force or None, highlight=False)
         self.out = Console(color_system=_color_system(), force_terminal=force or None, highlight=False, soft_wrap=True)
+        # Tables and trees: wrapped on a terminal; never cut (one long line) when piped or redirected.
+        self.out_wide = self._wide(self.out)
+        self.err_wide = self._wide(self.err)
         self.json_mode = json_mode
         self.assume_yes = assume_yes
         self.quiet = quiet
+
+    @staticmethod
+    def _wide(console: Console) -> Console:
+        if console.is_terminal:
+            return Console(stderr=console.stderr, color_system=_color_system(), force_terminal=True, highlight=False)
+        return Console(stderr=console.stderr, color_system=None, width=100_000, highlight=False)
 
     @property
     def interactive(self) -> bool:
@@ -119,7 +128,20 @@ class UI:
             table.add_column(column)
         for row in rows:
             table.add_row(*[str(c) for c in row])
-        (self.out if to_stdout else self.err).print(table)
+        (self.out_wide if to_stdout else self.err_wide).print(table)
+
+    def value_limit(self, console=None) -> int:
+        """How many characters of a JSON value fit: none are cut when the output is not a terminal."""
+        console = console or self.out
+        return max(60, console.width - 12) if console.is_terminal else 0
+
+    def print_trace(self, document: dict, compact: bool = False, to_stdout: bool = True) -> None:
+        from .render import trace_tree
+
+        console = self.out_wide if to_stdout else self.err_wide
+        if compact and self.quiet:
+            return
+        console.print(trace_tree(document, compact=compact, limit=self.value_limit(console)))
 
     # prompts (TTY only) ----------------------------------------------------------------------
     def confirm(self, question: str, default: bool = False) -> bool:

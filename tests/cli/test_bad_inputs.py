@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.conftest import clean_env
+from tests.support import clean_env
 
 BOUND_S = 60  # a bound, not a speed assertion: an input that hangs fails here instead of forever
 USAGE, BAD, BACKEND, FAILED = 2, 2, 3, 1
@@ -219,7 +219,7 @@ def test_ctrl_c_at_startup_exits_130_without_traceback(script, json_out, tmp_pat
     import subprocess
     import sys
 
-    from tests.conftest import default_sigint
+    from tests.support import default_sigint
 
     args = ["modules"] + (["--json"] if json_out else [])
     result = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True,

@@ -12,7 +12,7 @@ import pytest
 from tests.support import BASIC_TOKEN, PASSWORD
 
 from workshop import assets, scenario
-from workshop.steps.plan import Secret, masked
+from workshop.aws.secrets import Secret, masked
 
 CREDENTIALS = scenario.load().require_credentials().pair()  # the built-in workshop's, as the steps use them
 

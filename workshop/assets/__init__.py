@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..steps.plan import Secret
+    from ..aws.secrets import Secret
 
 ROOT = Path(__file__).parent
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
@@ -131,7 +131,7 @@ def lambda_package(name: str, credentials: tuple[str, Any] | None = None) -> Zip
 # credentials ---------------------------------------------------------------------------------
 def basic_authorization(username: str, password) -> "Secret":
     """The Authorization header value for Basic credentials, masked."""
-    from ..steps.plan import Secret, reveal
+    from ..aws.secrets import Secret, reveal
 
     token = base64.b64encode(f"{username}:{reveal(password)}".encode()).decode()
     return Secret(f"Basic {token}")
@@ -139,7 +139,7 @@ def basic_authorization(username: str, password) -> "Secret":
 
 def basic_auth_digest(username: str, password) -> str:
     """What the authorizer compares against: a salted SHA-256 of the expected header value."""
-    from ..steps.plan import reveal
+    from ..aws.secrets import reveal
 
     header = reveal(basic_authorization(username, password))
     return hashlib.sha256(AUTHORIZER_SALT + header.encode()).hexdigest()

@@ -195,6 +195,7 @@ class Delivery:
             log.exception("delivery of %s to %s failed", job.event.get("id"), job.target.get("Arn"))
             self._fail(job, DeliveryError("INTERNAL_ERROR", str(exc)), at)
             return
+        self.plane.journal.delivered(job)
         self.count("delivered")
 
     def _fail(self, job: Job, error: DeliveryError, at: datetime) -> None:
@@ -224,6 +225,7 @@ class Delivery:
                     job.rule_name, job.target.get("Arn"), job.attempt, error.code, error)
         self.record_failure({"event_id": job.event.get("id"), "rule": job.rule_name, "target": job.target.get("Arn"),
                              "error_code": error.code, "error_message": str(error), "attempts": job.attempt})
+        self.plane.journal.failed(job, error.code, str(error))
 
     def record_failure(self, entry: dict) -> None:
         """Keep the most recent failures for /_workshop/stats."""

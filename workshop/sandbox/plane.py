@@ -14,6 +14,7 @@ from .clock import Clock
 from .delivery import Delivery, Job
 from .events_api import EventsApi, envelope
 from .front import Request, Response
+from .journal import Journal
 from .router import BusRoutes, Router
 from .faults import Faults
 from .lambda_service import LambdaService
@@ -29,6 +30,7 @@ _READ_PREFIXES = ("Describe", "List", "Get", "Test")
 class DataPlane:
     def __init__(self):
         self.clock = Clock()
+        self.journal = Journal(self.clock)  # every event accepted, delivered or failed, for `workshop trace`
         self.events_api = EventsApi(self)
         self.interceptors = [self.events_api.handle]  # more target kinds register their own here
         self.regions: set[str] = {os.environ.get("AWS_DEFAULT_REGION", "us-east-1")}
@@ -128,6 +130,7 @@ class DataPlane:
     # data plane ------------------------------------------------------------------------------
     def publish(self, region: str, bus: BusRoutes, event: dict) -> None:
         """Route an accepted event to every enabled matching rule's targets, asynchronously."""
+        self.journal.accepted(region, bus.name, event)
         for route in self.router.matching(region, bus, event):
             for target in route.targets:
                 self.delivery.submit(Job(region, event, route.rule_name, route.rule_arn, target))
@@ -185,6 +188,7 @@ class DataPlane:
                         continue
                     event = envelope(source="aws.events", detail_type="Scheduled Event", detail={},
                                      account=bus.account, region=region, resources=[route.rule_arn], time=minute)
+                    self.journal.accepted(region, bus.name, event)
                     for target in route.targets:
                         self.delivery.submit(Job(region, event, route.rule_name, route.rule_arn, target))
                     fired += 1
@@ -207,6 +211,8 @@ class DataPlane:
             return Response.of_json({"ok": True, "pid": os.getpid(), "clock": self.clock.now().isoformat()})
         if path == "/stats":
             return Response.of_json({"stats": self.delivery.snapshot(), "failures": self.delivery.failures[-20:]})
+        if path == "/journal":
+            return Response.of_json(self.journal.query(str(body.get("event_id", ""))))
         if path == "/wait-idle":
             idle = self.delivery.wait_idle(float(body.get("timeout", 10)))
             return Response.of_json({"idle": idle, "stats": self.delivery.snapshot()})
@@ -234,6 +240,7 @@ class DataPlane:
             self._first_seen.clear()
             self._rule_created.clear()
             self.delivery.reset()
+            self.journal.clear()
             self.faults.clear()
             self.lambdas.reset()
             self.sns_target.invalidate()

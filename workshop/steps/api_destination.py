@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..aws.lookups import api_url, find_api
 from ..ledger import Resource
 from . import step_kind
 from .plan import ApiCall
@@ -44,18 +45,11 @@ class ApiDestinationArgs:
     rate_limit_per_second: int | None = None
 
 
-def rest_api_url(ctx, name: str, stage: str) -> str | None:
-    for page in ctx.client("apigateway").get_paginator("get_rest_apis").paginate():
-        for api in page.get("items", []):
-            if api.get("name") == name:
-                return f"https://{api['id']}.execute-api.{ctx.region}.amazonaws.com/{stage}/"
-    return None
-
-
 @step_kind("api_destination", ApiDestinationArgs)
 def plan_api_destination(ctx, args: ApiDestinationArgs):
     events = ctx.client("events")
-    url = rest_api_url(ctx, args.rest_api, args.stage)
+    api = find_api(ctx, args.rest_api)
+    url = api_url(api["id"], ctx.region, args.stage) if api else None
     if url is None:
         if not ctx.dry_run:
             from ..errors import WorkshopError

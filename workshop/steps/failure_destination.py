@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..aws.lookups import destination
 from ..ledger import Resource
 from . import resources, step_kind
 from .messaging import queue_arn
@@ -23,15 +24,11 @@ class FailureDestinationArgs:
     queue: str
 
 
-def on_failure(config: dict | None) -> str | None:
-    return (((config or {}).get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
-
-
 @step_kind("lambda_failure_destination", FailureDestinationArgs)
 def plan(ctx, args: FailureDestinationArgs):
     wanted = queue_arn(ctx, args.queue)
     config = ctx.found(lambda: ctx.client("lambda").get_function_event_invoke_config(FunctionName=args.function))
-    current = on_failure(config)
+    current = destination(config, "OnFailure")
     label = f"{args.function}'s on-failure destination"
     if current == wanted:
         return [ctx.existing_note("lambda_failure_destination", args.function, label)]
@@ -53,7 +50,7 @@ def _remove(resource: Resource) -> list[Custom]:
         lam = client("lambda")
         config = lam.get_function_event_invoke_config(FunctionName=function)
         destinations = dict(config.get("DestinationConfig") or {})
-        if on_failure(config):
+        if destination(config, "OnFailure"):
             destinations["OnFailure"] = {}
             destinations.setdefault("OnSuccess", {})
             lam.update_function_event_invoke_config(FunctionName=function, DestinationConfig=destinations)

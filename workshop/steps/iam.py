@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.parse
 from dataclasses import dataclass, field
 from typing import Callable
 
 from .. import assets
 from ..ledger import Resource
+from ..policy_documents import same_document
 from . import step_kind
 from .plan import ApiCall, Note
 from .resources import Kind, register
@@ -63,29 +63,6 @@ def inline_documents(args: IamRoleArgs, region: str, account: str) -> dict[str, 
     if args.function_name:
         values["FunctionName"] = args.function_name
     return {name: assets.policy(name, **values) for name in args.policies}
-
-
-def parse_document(value) -> dict:
-    """IAM returns documents URL-encoded JSON (boto3 usually decodes them already)."""
-    if isinstance(value, dict):
-        return value
-    return json.loads(urllib.parse.unquote(value))
-
-
-def same_document(a, b) -> bool:
-    return _normal(parse_document(a)) == _normal(parse_document(b))
-
-
-def _normal(value):
-    """Compare policies as IAM means them: one-element lists equal their element, order-free lists."""
-    if isinstance(value, dict):
-        return {k: _normal(v) for k, v in value.items()}
-    if isinstance(value, list):
-        items = [_normal(v) for v in value]
-        if len(items) == 1:
-            return items[0]
-        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
-    return value
 
 
 def plan_role(ctx, args: IamRoleArgs, inline: dict[str, dict] | None = None) -> list:
@@ -196,9 +173,9 @@ def remember(ctx, kind: str, name: str, attrs: dict) -> None:
 # deletion ------------------------------------------------------------------------------------
 register("iam_role_policy", Kind(30, "inline role policy", lambda r: [ApiCall(
     "iam", "delete_role_policy", {"RoleName": r.attrs["role"], "PolicyName": r.attrs["policy"]},
-    f"Delete inline policy {r.attrs['policy']} of IAM role {r.attrs['role']}")], gone_codes=("NoSuchEntity",)))
+    f"Delete inline policy {r.attrs['policy']} of IAM role {r.attrs['role']}")]))
 register("iam_role_policy_attachment", Kind(30, "managed policy attachment", lambda r: [ApiCall(
     "iam", "detach_role_policy", {"RoleName": r.attrs["role"], "PolicyArn": r.attrs["arn"]},
-    f"Detach {r.attrs['arn'].rsplit('/', 1)[-1]} from IAM role {r.attrs['role']}")], gone_codes=("NoSuchEntity",)))
+    f"Detach {r.attrs['arn'].rsplit('/', 1)[-1]} from IAM role {r.attrs['role']}")]))
 register("iam_role", Kind(31, "IAM role", lambda r: [ApiCall(
-    "iam", "delete_role", {"RoleName": r.attrs["name"]}, f"Delete IAM role {r.attrs['name']}")], gone_codes=("NoSuchEntity",)))
+    "iam", "delete_role", {"RoleName": r.attrs["name"]}, f"Delete IAM role {r.attrs['name']}")]))

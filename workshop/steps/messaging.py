@@ -16,15 +16,13 @@ import json
 from dataclasses import dataclass
 
 from .. import assets
+from ..aws.lookups import find_subscription, queue_url
 from ..ledger import Resource
 from . import rule as rule_kind
 from . import step_kind
 from .iam import remember, same_document
 from .plan import ApiCall, Note
 from .resources import Kind, register
-
-QUEUE_GONE = ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
-
 
 def queue_arn(ctx, name: str) -> str:
     return f"arn:aws:sqs:{ctx.region}:{ctx.account}:{name}"
@@ -47,11 +45,6 @@ def queue_policy(queue: str, topic: str) -> dict:
             "Condition": {"ArnEquals": {"aws:SourceArn": topic}},
         }],
     }
-
-
-def queue_url(ctx, name: str) -> str | None:
-    found = ctx.found(lambda: ctx.client("sqs").get_queue_url(QueueName=name))
-    return found["QueueUrl"] if found else None
 
 
 # queues --------------------------------------------------------------------------------------
@@ -117,23 +110,6 @@ class SnsSubscriptionArgs:
     raw_message_delivery: bool = False
 
 
-def find_subscription(ctx, topic: str, queue: str) -> dict | None:
-    import botocore.exceptions
-
-    sns = ctx.client("sns")
-    endpoint = queue_arn(ctx, queue)
-    try:
-        for page in sns.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=topic_arn(ctx, topic)):
-            for sub in page.get("Subscriptions", []):
-                if sub.get("Protocol") == "sqs" and sub.get("Endpoint") == endpoint and sub["SubscriptionArn"].startswith("arn:"):
-                    return sub
-    except botocore.exceptions.ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("NotFound", "NotFoundException"):
-            return None
-        raise
-    return None
-
-
 @step_kind("sns_subscription", SnsSubscriptionArgs)
 def plan_subscription(ctx, args: SnsSubscriptionArgs):
     sns = ctx.client("sns")
@@ -185,7 +161,7 @@ def _delete_queue(r: Resource) -> list[ApiCall]:
     return [ApiCall("sqs", "delete_queue", {"QueueUrl": r.attrs["url"]}, f"Delete SQS queue {r.attrs['name']}")]
 
 
-register("sns_subscription", Kind(26, "SNS subscription", _delete_subscription, gone_codes=("NotFound", "NotFoundException")))
+register("sns_subscription", Kind(26, "SNS subscription", _delete_subscription))
 register("sns_topic", Kind(27, "SNS topic", lambda r: [ApiCall(
-    "sns", "delete_topic", {"TopicArn": r.attrs["arn"]}, f"Delete SNS topic {r.attrs['name']}")], gone_codes=("NotFound",)))
-register("sqs_queue", Kind(28, "SQS queue", _delete_queue, gone_codes=QUEUE_GONE))
+    "sns", "delete_topic", {"TopicArn": r.attrs["arn"]}, f"Delete SNS topic {r.attrs['name']}")]))
+register("sqs_queue", Kind(28, "SQS queue", _delete_queue))

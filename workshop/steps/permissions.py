@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from ..aws.lookups import destination
 from ..ledger import Resource
 from . import resources, step_kind
 from .plan import ApiCall, Custom, Note
@@ -82,7 +83,7 @@ class DestinationArgs:
 def plan_destination(ctx, args: DestinationArgs):
     bus_arn = f"arn:aws:events:{ctx.region}:{ctx.account}:event-bus/{args.on_success_bus}"
     config = ctx.found(lambda: ctx.client("lambda").get_function_event_invoke_config(FunctionName=args.function)) or {}
-    current = ((config.get("DestinationConfig") or {}).get("OnSuccess") or {}).get("Destination")
+    current = destination(config, "OnSuccess")
     if current == bus_arn:
         return [ctx.existing_note("lambda_destination", args.function, f"{args.function}'s on-success destination")]
     if current:
@@ -110,8 +111,7 @@ def _remove_statement(resource: Resource) -> list[Custom]:
     return [Custom("sns", f"Remove statement {sid} from the policy of {topic_arn.rsplit(':', 1)[-1]}", run)]
 
 
-resources.register("topic_policy_statement", resources.Kind(15, "topic policy statement", _remove_statement,
-                                                            gone_codes=("NotFound", "NotFoundException")))
+resources.register("topic_policy_statement", resources.Kind(15, "topic policy statement", _remove_statement))
 
 
 resources.register("lambda_permission", resources.Kind(15, "Lambda permission", lambda r: [ApiCall(

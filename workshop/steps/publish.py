@@ -21,6 +21,9 @@ def put_events_call(ctx, sample_name: str, *, bus: str, source: str, detail_type
         if "EventId" not in entry:
             raise WorkshopError(f"EventBridge refused the event: {entry.get('ErrorCode')}: {entry.get('ErrorMessage')}")
         ctx.published.setdefault(sample_name, []).append(entry["EventId"])
+        from .. import published  # so `workshop trace` knows the event and its bus on any backend
+
+        published.record(ctx.backend.scope, entry["EventId"], bus, source, detail_type, detail, sample_name)
 
     entry = {"EventBusName": bus, "Source": source, "DetailType": detail_type, "Detail": json.dumps(detail)}
     summary = f"Publish {sample_name} to bus {bus}: {json.dumps(detail)}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from ..aws.errors import NOT_FOUND_CODES
 from ..ledger import Resource
 from .plan import ApiCall
 
@@ -18,7 +19,7 @@ class Kind:
     order: int  # lower is deleted first
     label: str
     delete: Callable[[Resource], list[ApiCall]]
-    gone_codes: tuple[str, ...] = ("ResourceNotFoundException",)
+    gone_codes: frozenset[str] = NOT_FOUND_CODES  # a deletion that meets one has nothing left to do
 
 
 def _call(service, operation, params, summary):

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import assets
+from ..aws.lookups import execution_log_group, find_api, root_resource_id
 from ..ledger import Resource
 from . import step_kind
 from .iam import IamRoleArgs, plan_role, remember, retry_while_propagating, role_arn
@@ -43,33 +44,6 @@ class RestApiArgs:
     stage: str = "Prod"
     authorizer_name: str = "BasicAuthorizer"
     description: str = ""
-
-
-def api_url(api_id: str, region: str, stage: str = "Prod") -> str:
-    return f"https://{api_id}.execute-api.{region}.amazonaws.com/{stage}/"
-
-
-def execution_log_group(api_id: str, stage: str = "Prod") -> str:
-    return f"API-Gateway-Execution-Logs_{api_id}/{stage}"
-
-
-def find_api(ctx, name: str) -> dict | None:
-    apigw = ctx.client("apigateway")
-    for page in apigw.get_paginator("get_rest_apis").paginate():
-        for item in page.get("items", []):
-            if item.get("name") == name:
-                return item
-    return None
-
-
-def root_resource_id(ctx, api: dict) -> str:
-    if api.get("rootResourceId"):
-        return api["rootResourceId"]
-    for page in ctx.client("apigateway").get_paginator("get_resources").paginate(restApiId=api["id"]):
-        for item in page.get("items", []):
-            if item.get("path") == "/":
-                return item["id"]
-    raise LookupError(f"REST API {api['id']} has no root resource")
 
 
 class Fill:
@@ -280,7 +254,6 @@ def _restore_account(r: Resource) -> list:
 # deletion ------------------------------------------------------------------------------------
 register("rest_api", Kind(24, "REST API", lambda r: [ApiCall(
     "apigateway", "delete_rest_api", {"restApiId": r.attrs["id"]},
-    f"Delete REST API {r.attrs['name']} ({r.attrs['id']}), its stages and deployments")] if r.attrs.get("id") else [],
-    gone_codes=("NotFoundException",)))
+    f"Delete REST API {r.attrs['name']} ({r.attrs['id']}), its stages and deployments")] if r.attrs.get("id") else []))
 # Before the roles (order 30/31): API Gateway must never point at a role that no longer exists.
-register("apigateway_account", Kind(29, "API Gateway account setting", _restore_account, gone_codes=("NotFoundException",)))
+register("apigateway_account", Kind(29, "API Gateway account setting", _restore_account))

@@ -74,5 +74,4 @@ def plan(ctx, args: StateMachineArgs):
 
 
 register("state_machine", Kind(25, "state machine", lambda r: [ApiCall(
-    "stepfunctions", "delete_state_machine", {"stateMachineArn": r.attrs["arn"]}, f"Delete state machine {r.attrs['name']}")],
-    gone_codes=("StateMachineDoesNotExist", "ResourceNotFound")))
+    "stepfunctions", "delete_state_machine", {"stateMachineArn": r.attrs["arn"]}, f"Delete state machine {r.attrs['name']}")]))

@@ -12,8 +12,8 @@ import json
 import time
 from dataclasses import dataclass
 
-from ..steps.failure_destination import on_failure
-from ..steps.messaging import queue_arn
+from ..aws import arns
+from ..aws.lookups import destination
 from . import Outcome, check_kind, poll, published
 from .logs import events_in
 from .sqs import SETTLE_S, drain
@@ -28,8 +28,8 @@ class FailureDestinationArgs:
 @check_kind("lambda_failure_destination", FailureDestinationArgs)
 def lambda_failure_destination(ctx, args: FailureDestinationArgs) -> Outcome:
     config = ctx.found(lambda: ctx.client("lambda").get_function_event_invoke_config(FunctionName=args.function))
-    current = on_failure(config)
-    if current == queue_arn(ctx, args.queue):
+    current = destination(config, "OnFailure")
+    if current == arns.queue(ctx, args.queue):
         return Outcome(True, f"{args.function} sends failed invocations to the queue {args.queue}")
     return Outcome(False, f"{args.function}'s on-failure destination is {current or 'not set'}, expected the queue {args.queue}")
 

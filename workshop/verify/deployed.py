@@ -6,7 +6,8 @@ import json
 from dataclasses import dataclass
 
 from .. import policy_documents
-from ..steps.permissions import rule_arn
+from ..aws import arns
+from ..aws.lookups import destination
 from . import Outcome, check_kind, existence
 
 
@@ -79,7 +80,7 @@ def lambda_permission(ctx, args: LambdaPermissionArgs) -> Outcome:
     policy = ctx.found(lambda: ctx.client("lambda").get_policy(FunctionName=args.function))
     function_arn = f"arn:aws:lambda:{ctx.region}:{ctx.account}:function:{args.function}"
     if policy and policy_documents.allows(policy["Policy"], service="events.amazonaws.com", action="lambda:InvokeFunction",
-                                          resource=function_arn, context={"aws:SourceArn": rule_arn(ctx, args.rule, args.bus)}):
+                                          resource=function_arn, context={"aws:SourceArn": arns.rule(ctx, args.rule, args.bus)}):
         return Outcome(True, f"{args.function} may be invoked by EventBridge for rule {args.rule}")
     return Outcome(False, f"{args.function}'s resource policy does not let events.amazonaws.com invoke it for rule {args.rule}")
 
@@ -93,11 +94,10 @@ class DestinationArgs:
 @check_kind("lambda_destination", DestinationArgs)
 def lambda_destination(ctx, args: DestinationArgs) -> Outcome:
     config = ctx.found(lambda: ctx.client("lambda").get_function_event_invoke_config(FunctionName=args.function)) or {}
-    destination = ((config.get("DestinationConfig") or {}).get("OnSuccess") or {}).get("Destination")
-    wanted = f"arn:aws:events:{ctx.region}:{ctx.account}:event-bus/{args.on_success_bus}"
-    if destination == wanted:
+    current = destination(config, "OnSuccess")
+    if current == arns.event_bus(ctx, args.on_success_bus):
         return Outcome(True, f"{args.function} sends successful results to the {args.on_success_bus} bus")
-    return Outcome(False, f"{args.function}'s on-success destination is {destination or 'not set'}, expected the {args.on_success_bus} bus")
+    return Outcome(False, f"{args.function}'s on-success destination is {current or 'not set'}, expected the {args.on_success_bus} bus")
 
 
 @dataclass
@@ -114,7 +114,7 @@ def topic_allows_events(ctx, args: TopicArgs) -> Outcome:
     if not attributes:
         return Outcome(False, f"there is no SNS topic {args.topic}")
     if policy_documents.allows(attributes["Attributes"].get("Policy") or "{}", service="events.amazonaws.com",
-                               action="sns:Publish", resource=arn, context={"aws:SourceArn": rule_arn(ctx, args.rule, args.bus)}):
+                               action="sns:Publish", resource=arn, context={"aws:SourceArn": arns.rule(ctx, args.rule, args.bus)}):
         return Outcome(True, f"topic {args.topic}'s policy lets EventBridge publish for rule {args.rule}")
     return Outcome(False, f"topic {args.topic}'s policy does not let events.amazonaws.com call sns:Publish for rule {args.rule} "
                           "(the console adds this silently)")

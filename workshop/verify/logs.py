@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from ..aws.errors import is_not_found
 from . import Outcome, check_kind, poll, published
 
 
@@ -25,7 +26,7 @@ def events_in(ctx, group: str, since_ms: int = 0, limit: int = 10_000) -> list[d
             if len(found) >= limit:
                 break
     except botocore.exceptions.ClientError as exc:
-        if exc.response["Error"]["Code"] == "ResourceNotFoundException":
+        if is_not_found(exc):
             return []
         raise
     return found

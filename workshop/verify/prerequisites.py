@@ -38,7 +38,7 @@ class RoleArgs:
 
 @check_kind("iam_role_exists", RoleArgs)
 def iam_role_exists(ctx, args: RoleArgs) -> Outcome:
-    from ..steps.iam import parse_document
+    from ..policy_documents import parse_document
 
     role = ctx.found(lambda: ctx.client("iam").get_role(RoleName=args.name))
     if not role:
@@ -81,7 +81,7 @@ class SubscriptionArgs:
 
 @check_kind("queue_subscribed", SubscriptionArgs)
 def queue_subscribed(ctx, args: SubscriptionArgs) -> Outcome:
-    from ..steps.messaging import find_subscription
+    from ..aws.lookups import find_subscription
 
     sub = find_subscription(ctx, args.topic, args.queue)
     if not sub:
@@ -121,14 +121,14 @@ class ApiArgs:
 
 
 def _api(ctx, name: str) -> dict | None:
-    from ..steps.rest_api import find_api
+    from ..aws.lookups import find_api
 
     return find_api(ctx, name)
 
 
 @check_kind("rest_api_deployed", ApiArgs)
 def rest_api_deployed(ctx, args: ApiArgs) -> Outcome:
-    from ..steps.rest_api import root_resource_id
+    from ..aws.lookups import root_resource_id
 
     apigw = ctx.client("apigateway")
     api = _api(ctx, args.name)
@@ -259,8 +259,8 @@ def api_authorizes(ctx, args: ApiArgs) -> Outcome:
     credentials, 403 with wrong ones."""
     from .. import assets
     from ..outputs import local_api_url
-    from ..steps.plan import Secret
-    from ..steps.rest_api import api_url
+    from ..aws.secrets import Secret
+    from ..aws.lookups import api_url
 
     api = _api(ctx, args.name)
     if not api:
@@ -282,7 +282,7 @@ def api_authorizes(ctx, args: ApiArgs) -> Outcome:
 
 
 def _post(url: str, authorization) -> str | int:
-    from ..steps.plan import reveal
+    from ..aws.secrets import reveal
 
     request = urllib.request.Request(url, data=b'{"source": "workshop verify"}', method="POST",
                                      headers={"Content-Type": "application/json", "Authorization": reveal(authorization)})
