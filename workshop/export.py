@@ -21,7 +21,7 @@ from typing import Any
 
 PASSWORD_PARAMETER = "ConnectionPassword"
 DIGEST_PARAMETER = "BasicAuthDigest"
-PASSWORD_PLACEHOLDER = "<the API destination connection's password>"
+PASSWORD_PLACEHOLDER = "<password of the API destination connection>"
 _SECRET = "__WORKSHOP_SECRET_PARAMETER__"  # where a parameter goes, until the template is written
 
 
@@ -78,6 +78,14 @@ def _link(pieces: list[Piece]) -> None:
                     piece.depends_on.add(owner)
 
 
+def _refs(value) -> set[str]:
+    if isinstance(value, dict):
+        return ({value["Ref"]} if isinstance(value.get("Ref"), str) else set()) | {r for v in value.values() for r in _refs(v)}
+    if isinstance(value, list):
+        return {r for v in value for r in _refs(v)}
+    return set()
+
+
 def _strings(value) -> list[str]:
     if isinstance(value, str):
         return [value]
@@ -95,6 +103,7 @@ def cloudformation(export: Export) -> dict:
     present = {p.logical_id for p in export.pieces}
     for piece in export.pieces:
         piece.depends_on &= present  # a resource that was there before the workshop is not in the template
+        piece.depends_on -= _refs(piece.properties)  # a Ref orders them already
         body: dict[str, Any] = {"Type": piece.cfn_type,
                                 "Properties": _portable(piece.properties, export.account, export.region, used_secrets)}
         if piece.depends_on:
@@ -159,7 +168,7 @@ def cli(export: Export) -> str:
 def _placeholders(value):
     if isinstance(value, dict):
         if set(value) == {_SECRET}:
-            return PASSWORD_PLACEHOLDER if value[_SECRET] == PASSWORD_PARAMETER else "<the authorizer's credential digest>"
+            return PASSWORD_PLACEHOLDER if value[_SECRET] == PASSWORD_PARAMETER else "<credential digest of the API authorizer>"
         return {k: _placeholders(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_placeholders(v) for v in value]

@@ -31,6 +31,13 @@ def _document(value):
     return json.loads(value) if isinstance(value, str) else value
 
 
+def _current(document: dict) -> dict:
+    """SNS writes topic policies with the 2008 policy language: the same statements, in today's version."""
+    if document.get("Version") == "2008-10-17" and "${" not in json.dumps(document):
+        return {**document, "Version": "2012-10-17"}
+    return document
+
+
 # EventBridge ------------------------------------------------------------------------------------
 @exporter("event_bus")
 def _bus(ctx, r, notes):
@@ -87,8 +94,8 @@ def _archive(ctx, r, notes):
     request = {"ArchiveName": archive["ArchiveName"], "EventSourceArn": archive["EventSourceArn"],
                "RetentionDays": props["RetentionDays"]}
     if archive.get("EventPattern"):
-        props["EventPattern"] = json.loads(archive["EventPattern"])
-        request["EventPattern"] = archive["EventPattern"]
+        # JSON text, which CloudFormation also takes for a Json property (moto's Archive takes only text)
+        props["EventPattern"] = request["EventPattern"] = archive["EventPattern"]
     if archive.get("Description"):
         props["Description"] = request["Description"] = archive["Description"]
     return [Piece(logical_id(archive["ArchiveName"]), "AWS::Events::Archive", props, [("events", "create-archive", request)],
@@ -186,8 +193,7 @@ def _queue(ctx, r, notes):
     if policy:
         pieces.append(Piece(logical_id(name, "QueuePolicy"), "AWS::SQS::QueuePolicy",
                             {"Queues": [{"Ref": queue_id}], "PolicyDocument": json.loads(policy)},
-                            [("sqs", "set-queue-attributes", {"QueueUrl": found["QueueUrl"], "Attributes": {"Policy": policy}})],
-                            depends_on={queue_id}))
+                            [("sqs", "set-queue-attributes", {"QueueUrl": found["QueueUrl"], "Attributes": {"Policy": policy}})]))
     return pieces
 
 
@@ -203,7 +209,7 @@ def _topic(ctx, r, notes):
     policy = attributes["Attributes"].get("Policy")
     if policy and json.loads(policy).get("Statement"):
         pieces.append(Piece(logical_id(name, "TopicPolicy"), "AWS::SNS::TopicPolicy",
-                            {"Topics": [arn], "PolicyDocument": json.loads(policy)},
+                            {"Topics": [arn], "PolicyDocument": _current(json.loads(policy))},
                             [("sns", "set-topic-attributes", {"TopicArn": arn, "AttributeName": "Policy", "AttributeValue": policy})],
                             depends_on={topic_id}))
     return pieces

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -57,8 +55,10 @@ def test_the_template_keeps_no_secret_and_no_account(exported):
 
 
 def test_the_template_is_clean_under_cfn_lint(exported):
-    result = subprocess.run([sys.executable, "-m", "cfnlint", str(exported["path"])], capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout + result.stderr
+    from cfnlint.api import lint_file
+
+    findings = lint_file(exported["path"])
+    assert findings == [], "\n".join(str(f) for f in findings)
 
 
 def test_the_cli_form_is_the_same_requests_with_placeholders(exported):
@@ -67,7 +67,7 @@ def test_the_cli_form_is_the_same_requests_with_placeholders(exported):
     assert any(line.startswith("aws events create-archive ") for line in lines)
     assert any(line.startswith("aws scheduler create-schedule ") for line in lines)
     connection = next(line for line in lines if line.startswith("aws events create-connection "))
-    assert "<the API destination connection's password>" in connection
+    assert "<password of the API destination connection>" in connection
     for line in lines:
         request = line.split(" --cli-input-json ", 1)[1]
         assert request.startswith("'") and request.endswith("'")

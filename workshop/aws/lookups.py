@@ -63,6 +63,18 @@ def find_subscription(where, topic: str, queue: str) -> dict | None:
     return None
 
 
+def subscription_filter(where, topic: str, queue: str) -> tuple[dict | None, str]:
+    """The filter policy (None when there is none) and its scope of queue `queue`'s subscription to `topic`."""
+    import json
+
+    existing = find_subscription(where, topic, queue)
+    if existing is None:
+        return None, ""
+    attributes = where.client("sns").get_subscription_attributes(SubscriptionArn=existing["SubscriptionArn"]).get("Attributes", {})
+    policy = attributes.get("FilterPolicy")
+    return (json.loads(policy) if policy else None), attributes.get("FilterPolicyScope") or "MessageAttributes"
+
+
 def destination(invoke_config: dict | None, outcome: str) -> str | None:
     """The ARN a function's async invoke config sends `outcome` ("OnSuccess" / "OnFailure") to."""
     return (((invoke_config or {}).get("DestinationConfig") or {}).get(outcome) or {}).get("Destination")

@@ -45,12 +45,9 @@ def subscription_policy(ctx, args: FilteredSubscriptionArgs) -> dict:
 
 def deployed_policy(ctx, args: FilteredSubscriptionArgs) -> tuple[dict | None, str]:
     """The subscription's filter policy and scope as deployed (None when there is none)."""
-    existing = find_subscription(ctx, args.topic, args.queue)
-    if existing is None:
-        return None, ""
-    attributes = ctx.client("sns").get_subscription_attributes(SubscriptionArn=existing["SubscriptionArn"]).get("Attributes", {})
-    policy = attributes.get("FilterPolicy")
-    return (json.loads(policy) if policy else None), attributes.get("FilterPolicyScope") or "MessageAttributes"
+    from ..aws.lookups import subscription_filter
+
+    return subscription_filter(ctx, args.topic, args.queue)
 
 
 @step_kind("sns_filtered_subscription", FilteredSubscriptionArgs)

@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import policy_documents
-from ..steps.archive import bus_arn
-from ..steps.messaging import queue_arn
-from ..steps.permissions import rule_arn
+from ..aws import arns
 from . import Outcome, check_kind, poll, published
 from .sqs import SETTLE_S, drain
 
@@ -34,7 +32,7 @@ def archive_deployed(ctx, args: ArchiveArgs) -> Outcome:
     archive = ctx.found(lambda: ctx.client("events").describe_archive(ArchiveName=args.name))
     if not archive:
         return Outcome(False, f"there is no archive {args.name}")
-    if archive.get("EventSourceArn") != bus_arn(ctx, args.bus):
+    if archive.get("EventSourceArn") != arns.event_bus(ctx, args.bus):
         return Outcome(False, f"archive {args.name} keeps events of {archive.get('EventSourceArn')}, not bus {args.bus}")
     if archive.get("State") != "ENABLED":
         return Outcome(False, f"archive {args.name} is {archive.get('State')}")
@@ -61,8 +59,8 @@ def queue_allows_events(ctx, args: QueuePolicyArgs) -> Outcome:
         return Outcome(False, f"there is no SQS queue {args.queue}")
     policy = sqs.get_queue_attributes(QueueUrl=found["QueueUrl"], AttributeNames=["Policy"]).get("Attributes", {}).get("Policy")
     if policy and policy_documents.allows(policy, service="events.amazonaws.com", action="sqs:SendMessage",
-                                          resource=queue_arn(ctx, args.queue),
-                                          context={"aws:SourceArn": rule_arn(ctx, args.rule, args.bus)}):
+                                          resource=arns.queue(ctx, args.queue),
+                                          context={"aws:SourceArn": arns.rule(ctx, args.rule, args.bus)}):
         return Outcome(True, f"queue {args.queue}'s policy lets EventBridge send for rule {args.rule}")
     return Outcome(False, f"queue {args.queue}'s policy does not let events.amazonaws.com call sqs:SendMessage for rule "
                           f"{args.rule} (the console adds this silently)")

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ..scheduler_schedules import next_firing
-from ..steps.iam import role_arn
+from ..aws import arns
 from . import Outcome, check_kind, poll
 from .logs import events_in
 
@@ -63,7 +63,7 @@ def schedule_deployed(ctx, args: ScheduleArgs) -> Outcome:
         problems.append(f"it is {schedule.get('State')}")
     if target.get("Arn") != f"arn:aws:events:{ctx.region}:{ctx.account}:event-bus/{args.bus}":
         problems.append(f"its target is {target.get('Arn')}, not bus {args.bus}")
-    if target.get("RoleArn") != role_arn(ctx, args.role):
+    if target.get("RoleArn") != arns.role(ctx, args.role):
         problems.append(f"its role is {target.get('RoleArn')}, not {args.role}")
     if (parameters.get("Source"), parameters.get("DetailType")) != (args.source, args.detail_type):
         problems.append(f"it puts {parameters.get('DetailType')!r} from {parameters.get('Source')!r}, "

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..grading import grade
-from ..steps.sns_filtering import FilteredSubscriptionArgs, deployed_policy
+from ..aws.lookups import subscription_filter as deployed_filter
 from . import Outcome, check_kind, poll
 from .sqs import SETTLE_S
 
@@ -31,7 +31,7 @@ class SubscriptionFilterArgs:
 @check_kind("subscription_filter", SubscriptionFilterArgs)
 def subscription_filter(ctx, args: SubscriptionFilterArgs) -> Outcome:
     """The queue is subscribed with the given policy, or with one that passes the challenge."""
-    policy, scope = deployed_policy(ctx, FilteredSubscriptionArgs(args.topic, args.queue, args.policy, args.challenge, args.scope))
+    policy, scope = deployed_filter(ctx, args.topic, args.queue)
     if policy is None:
         return Outcome(False, f"queue {args.queue} has no subscription with a filter policy on topic {args.topic}")
     if scope != args.scope:
