@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 from typing import Callable
 
+from .aws import arns
 from .aws.lookups import api_url, find_api
 
 API_NAME = "eventbridge-api-destination"
@@ -31,7 +32,7 @@ def _quiet(call: Callable[[], str | None]) -> str | None:
 
 def compute(backend) -> dict[str, str]:
     region, client = backend.region, backend.client
-    account = backend.account
+    backend.account  # asked first: missing credentials stop here instead of emptying the outputs
     outputs: dict[str, str] = {}
 
     def api() -> str | None:
@@ -48,11 +49,11 @@ def compute(backend) -> dict[str, str]:
             outputs["ApiUrlLocal"] = local
 
     def state_machine() -> str:
-        arn = f"arn:aws:states:{region}:{account}:stateMachine:OrderProcessing"
+        arn = arns.state_machine(backend, "OrderProcessing")
         return client("stepfunctions").describe_state_machine(stateMachineArn=arn)["stateMachineArn"]
 
     def topic() -> str:
-        arn = f"arn:aws:sns:{region}:{account}:Orders"
+        arn = arns.topic(backend, "Orders")
         client("sns").get_topic_attributes(TopicArn=arn)
         return arn
 

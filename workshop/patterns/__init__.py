@@ -5,6 +5,13 @@ Pure Python, no AWS and no I/O. Patterns and events are dicts or JSON text.
     matcher = compile('{"source": ["com.aws.orders"]}')
     matcher.matches(event)            # reuse for many events
     explain(pattern, event).fields    # which condition failed, and why
+    index = RuleIndex(); index.add("r1", matcher); index.matching(event)  # many rules at once
+
+Limits (limits.py), checked before matching: patterns of 2048 characters, PutEvents entries of
+256 KB counted as AWS does (entry_size, event_entry_size), JSON nested at most 100 levels
+(nesting_depth; an engine guard, AWS documents none), no NaN/Infinity (load_json reads text
+that way, never raising RecursionError). Text events and explain() are checked in load_event;
+Matcher.matches(dict) trusts its caller (the sandbox checks at PutEvents), to stay fast.
 
 Semantics, and where they come from. The reference is AWS's documentation ("Content filtering
 in Amazon EventBridge event patterns", "Arrays in Amazon EventBridge event patterns") and the
@@ -37,17 +44,32 @@ ACFinder, ComparableNumber, CIDR, WildcardParser):
 - `cidr` covers IPv4 and IPv6 from the address as written to the top of its block, and refuses
   /32 (IPv4) and /128 (IPv6) as event-ruler does.
 
-Known differences from event-ruler, all in corners: a pattern key containing a dot is not
-treated as two nested keys; `exists: false` inside an array of objects is judged per element,
+- Fields are named by dotted paths, as event-ruler flattens events: the pattern key
+  "state.status" is the field status inside state, and so is an event key "state.status";
+  an event holding both spellings gives the field both values (eventpaths.py).
+
+Known differences from event-ruler, all in corners: `exists: false` inside an array of objects is judged per element,
 whereas event-ruler's answer there can depend on the alphabetical order of the field names.
 """
 
 from .errors import InvalidEventError, InvalidPatternError
 from .explanation import Branch, Explanation, FieldResult, explain
+from .index import RuleIndex
+from .jsonio import TooDeep, load_event
+from .jsonio import loads as load_json
+from .limits import (
+    MAX_ENTRY_BYTES,
+    MAX_NESTING_DEPTH,
+    entry_size,
+    event_entry_size,
+    nesting_depth,
+)
 from .matcher import Matcher, compile, matches
 from .syntax import MAX_PATTERN_LENGTH, parse
 
 __all__ = [
+    "MAX_ENTRY_BYTES",
+    "MAX_NESTING_DEPTH",
     "MAX_PATTERN_LENGTH",
     "Branch",
     "Explanation",
@@ -55,9 +77,16 @@ __all__ = [
     "InvalidEventError",
     "InvalidPatternError",
     "Matcher",
+    "RuleIndex",
+    "TooDeep",
     "compile",
+    "entry_size",
+    "event_entry_size",
     "explain",
+    "load_event",
+    "load_json",
     "matches",
+    "nesting_depth",
     "validate",
 ]
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from .conditions import is_number
 from .jsonio import load_event
-from .matcher import Matcher, objects, rule_test
+from .eventpaths import values_at
+from .matcher import Matcher, rule_test
 from .rules import Leaf, Path, SubRule
 
 _MAX_SHOWN = 80  # characters of an event value shown before it is cut short
@@ -75,22 +76,11 @@ def _branch(rule: SubRule, event: dict[str, Any]) -> Branch:
 
 def _field(path: Path, leaf: Leaf, event: dict[str, Any]) -> FieldResult:
     name = ".".join(path)
-    found = _values_at(event, path)
+    found = values_at(event, path)
     actual = ", ".join(_show(v) for v in found) if found else "(missing)"
     matched = rule_test(SubRule({path: leaf}))(event)
     reason = "" if matched else _reason(name, leaf, found, actual)
     return FieldResult(name, leaf.description, actual, matched, reason)
-
-
-def _values_at(node: Any, path: Path) -> list[Any]:
-    """Everything the event holds at path, looking through arrays of objects."""
-    if not path:
-        return [node]
-    if type(node) is dict:
-        return _values_at(node[path[0]], path[1:]) if path[0] in node else []
-    if type(node) is list:
-        return [v for element in objects(node) for v in _values_at(element, path)]
-    return []
 
 
 def _show(value: Any) -> str:

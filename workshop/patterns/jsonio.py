@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from .errors import InvalidEventError, InvalidPatternError
+from .limits import MAX_ENTRY_BYTES, MAX_NESTING_DEPTH, event_entry_size, too_deep
 
 
 def _merge_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -25,17 +26,41 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"Non-standard token '{name}'")
 
 
+class TooDeep(ValueError):
+    """JSON nested deeper than MAX_NESTING_DEPTH."""
+
+    def __init__(self) -> None:
+        super().__init__(f"nested more than {MAX_NESTING_DEPTH} levels deep")
+
+
+def loads(text: str | bytes | bytearray, **hooks: Any) -> Any:
+    """JSON text as Python values, refusing NaN/Infinity and nesting past the limit.
+
+    Raises ValueError, TooDeep for nesting (its message completes "The event is ..."); never
+    RecursionError, however deep the text goes.
+    """
+    try:
+        value = json.loads(text, parse_constant=_reject_constant, **hooks)
+    except RecursionError:
+        raise TooDeep() from None
+    if too_deep(value):
+        raise TooDeep()
+    return value
+
+
 def load_pattern(pattern: Any) -> tuple[Any, int]:
     """The pattern as Python values, and its length in characters as AWS would count it."""
     if isinstance(pattern, (str, bytes, bytearray)):
         text = pattern.decode() if isinstance(pattern, (bytes, bytearray)) else pattern
         try:
-            value = json.loads(
-                text, object_pairs_hook=_merge_duplicates, parse_constant=_reject_constant
-            )
+            value = loads(text, object_pairs_hook=_merge_duplicates)
+        except TooDeep as exc:
+            raise InvalidPatternError(f"Event pattern is {exc}") from None
         except ValueError as exc:
             raise InvalidPatternError(str(exc)) from None
         return value, len(text)
+    if too_deep(pattern):
+        raise InvalidPatternError(f"Event pattern is {TooDeep()}")
     try:
         text = json.dumps(pattern, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError):
@@ -46,14 +71,24 @@ def load_pattern(pattern: Any) -> tuple[Any, int]:
 
 
 def load_event(event: Any) -> dict[str, Any]:
-    """The event as a dict; text is parsed as JSON."""
+    """The event as a dict, within EventBridge's limits; text is parsed as JSON."""
     if isinstance(event, (str, bytes, bytearray)):
         try:
-            event = json.loads(event, parse_constant=_reject_constant)
+            event = loads(event)
+        except TooDeep as exc:
+            raise InvalidEventError(f"Event is {exc}") from None
         except ValueError as exc:
             raise InvalidEventError(f"Event is not valid JSON: {exc}") from None
+    elif too_deep(event):
+        raise InvalidEventError(f"Event is {TooDeep()}")
     if not isinstance(event, dict):
         raise InvalidEventError(
             f"Event must be a JSON object, not {type(event).__name__}"
+        )
+    size = event_entry_size(event)
+    if size > MAX_ENTRY_BYTES:
+        raise InvalidEventError(
+            f"Event is too large: as a PutEvents entry it is {size} bytes; "
+            f"the limit is {MAX_ENTRY_BYTES} (256 KB)"
         )
     return event

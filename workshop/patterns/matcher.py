@@ -8,38 +8,18 @@ satisfied by the same element (event-ruler's "array consistency", rulesForJSONEv
 from __future__ import annotations
 
 from types import MappingProxyType
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable
 
+from .eventpaths import MISSING, expand, objects, scalars
 from .jsonio import load_event
 from .rules import Leaf, Path, SubRule
 from .syntax import parse
 
-MISSING = object()
 # Stands for "no object here": every field below it is missing.
 NOTHING: Any = MappingProxyType({})
 
 ValueTest = Callable[[Any], bool]
 ObjectTest = Callable[[Any], bool]
-
-
-def scalars(values: list[Any]) -> Iterator[Any]:
-    """The leaf values of an event array, nested arrays flattened, objects skipped."""
-    for value in values:
-        if type(value) is list:
-            yield from scalars(value)
-        elif type(value) is not dict:
-            yield value
-
-
-def objects(values: list[Any]) -> list[dict[str, Any]]:
-    """The objects of an event array, nested arrays flattened."""
-    found: list[dict[str, Any]] = []
-    for value in values:
-        if type(value) is dict:
-            found.append(value)
-        elif type(value) is list:
-            found.extend(objects(value))
-    return found
 
 
 def _scalar_test(leaf: Leaf) -> ValueTest | None:
@@ -114,8 +94,30 @@ def _field_check(name: str, leaf: ValueTest | None, below: ObjectTest | None) ->
     return lambda obj: leaf(obj.get(name, MISSING)) and descend(obj.get(name, MISSING))
 
 
+def _dotted_keys(paths: Iterable[Path]) -> tuple[str, ...]:
+    """The dotted event keys that spell a path, or its start: ("a", "b", "c") gives "a.b", "a.b.c"."""
+    return tuple(
+        sorted({".".join(path[:end]) for path in paths for end in range(2, len(path) + 1)})
+    )
+
+
+def _all_pass(checks: tuple[ObjectTest, ...], obj: Any) -> bool:
+    for check in checks:
+        if not check(obj):
+            return False
+    return True
+
+
 def _object_test(fields: dict[Path, Leaf]) -> ObjectTest:
-    """A test of one object against fields whose paths are relative to it."""
+    """A test of one object against fields whose paths are relative to it.
+
+    An event key such as "state.status" is the field state.status (event-ruler's paths), so
+    an object holding a dotted key the fields could reach is expanded first (eventpaths.expand).
+    Expanding only adds values, and more values never turn a pass into a failure unless the
+    pattern asks for absence; so the object is expanded only when a key that could change the
+    answer is there: after a failed check, a key reaching its fields; after a passed one, a
+    key reaching a field that must be absent. Events without such keys pay a lookup or two.
+    """
     leaves: dict[str, Leaf] = {}
     nested: dict[str, dict[Path, Leaf]] = {}
     for path, leaf in fields.items():
@@ -123,24 +125,56 @@ def _object_test(fields: dict[Path, Leaf]) -> ObjectTest:
             leaves[path[0]] = leaf
         else:
             nested.setdefault(path[0], {})[path[1:]] = leaf
+    names = list(dict.fromkeys([*leaves, *nested]))
     checks = tuple(
         _field_check(
             name,
             leaf_test(leaves[name]) if name in leaves else None,
             _object_test(nested[name]) if name in nested else None,
         )
-        for name in dict.fromkeys([*leaves, *nested])
+        for name in names
     )
-    if len(checks) == 1:
-        return checks[0]
+    reaching = tuple(_dotted_keys(p for p in fields if p[0] == name) for name in names)
+    if not any(reaching):
+        if len(checks) == 1:
+            return checks[0]
 
-    def test(obj: Any) -> bool:
+        def test(obj: Any) -> bool:
+            for check in checks:
+                if not check(obj):
+                    return False
+            return True
+
+        return test
+
+    # Only a key reaching a field that must be absent can turn a pass into a failure.
+    flipping = tuple(
+        _dotted_keys(p for p, leaf in fields.items() if p[0] == name and _wants_absence(leaf))
+        for name in names
+    )
+    keys_if_failed = dict(zip(checks, reaching))
+    keys_if_passed = tuple(key for keys in flipping for key in keys)
+
+    def test_dotted(obj: Any) -> bool:
         for check in checks:
             if not check(obj):
-                return False
-        return True
+                passed, keys = False, keys_if_failed[check]
+                break
+        else:
+            if not keys_if_passed:
+                return True
+            passed, keys = True, keys_if_passed
+        if type(obj) is dict:
+            for key in keys:
+                if key in obj:
+                    return _all_pass(checks, expand(obj))
+        return passed
 
-    return test
+    return test_dotted
+
+
+def _wants_absence(leaf: Leaf) -> bool:
+    return any(cond.exists is False for cond in leaf.conditions)
 
 
 def rule_test(rule: SubRule) -> ObjectTest:

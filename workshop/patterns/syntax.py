@@ -68,8 +68,10 @@ def _object(obj: dict[str, Any], path: Path, rules: list[SubRule], inside_or: bo
             continue
         if inside_or and name in RESERVED_IN_OR:
             fail(f"{name} is Ruler reserved fieldName which cannot be used inside {OR}.")
+        # event-ruler names fields by dotted paths: "a.b" is the field b inside a.
+        here = (*path, *name.split("."))
         if isinstance(value, dict):
-            _object(value, (*path, name), rules, inside_or)
+            _object(value, here, rules, inside_or)
         elif isinstance(value, list):
             leaf = Leaf(tuple(_match_value(item) for item in value))
             if not leaf.conditions:
@@ -77,7 +79,7 @@ def _object(obj: dict[str, Any], path: Path, rules: list[SubRule], inside_or: bo
             if not rules:
                 rules.append(SubRule())
             for rule in rules:
-                rule.fields[(*path, name)] = leaf
+                rule.fields[here] = leaf
         else:
             fail(f'"{name}" must be an object or an array')
 

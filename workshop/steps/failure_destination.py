@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..aws.arns import queue as queue_arn
 from ..aws.lookups import destination
 from ..ledger import Resource
 from . import resources, step_kind
-from .messaging import queue_arn
 from .plan import ApiCall, Custom, Note
 
 

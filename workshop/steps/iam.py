@@ -45,10 +45,6 @@ class IamRoleArgs:
                 raise ValueError(f"there is no policy template '{name}' (have: {', '.join(assets.policy_names())})")
 
 
-def role_arn(ctx, name: str) -> str:
-    return f"arn:aws:iam::{ctx.account}:role/{name}"
-
-
 def trust_policy(service: str, account: str | None = None) -> dict:
     """Only `service` may assume the role; Step Functions also gets the documented confused-deputy guard."""
     statement = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}

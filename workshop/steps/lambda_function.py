@@ -17,10 +17,11 @@ import time
 from dataclasses import dataclass
 
 from .. import assets
+from ..aws.arns import role as role_arn
 from ..errors import WorkshopError
 from ..ledger import Resource
 from . import step_kind
-from .iam import remember, retry_while_propagating, role_arn
+from .iam import remember, retry_while_propagating
 from .plan import ApiCall, Note
 from .resources import Kind, register
 
@@ -55,10 +56,6 @@ class LambdaFunctionArgs:
             raise ValueError("async-invoke max-retries must be 0, 1 or 2")
         if self.async_invoke and not 60 <= self.async_invoke.max_event_age_seconds <= 21600:
             raise ValueError("async-invoke max-event-age-seconds must be between 60 and 21600")
-
-
-def function_arn(ctx, name: str) -> str:
-    return f"arn:aws:lambda:{ctx.region}:{ctx.account}:function:{name}"
 
 
 def log_group_name(name: str) -> str:
@@ -169,33 +166,6 @@ def _plan_async(ctx, args: LambdaFunctionArgs, function_exists: bool) -> list:
 def _log_group_exists(ctx, name: str) -> bool:
     groups = ctx.client("logs").describe_log_groups(logGroupNamePrefix=name).get("logGroups", [])
     return any(g["logGroupName"] == name for g in groups)
-
-
-# permissions ---------------------------------------------------------------------------------
-def permission_call(ctx, function: str, sid: str, principal: str, source_arn: str, summary: str) -> list:
-    """lambda:InvokeFunction for one service principal from one source ARN (looked up first)."""
-    import json
-
-    lam = ctx.client("lambda")
-    policy = ctx.found(lambda: lam.get_policy(FunctionName=function))
-    if policy:
-        for statement in json.loads(policy["Policy"]).get("Statement", []):
-            if statement.get("Sid") == sid:
-                condition = statement.get("Condition", {}).get("ArnLike", {})
-                current = condition.get("AWS:SourceArn") or condition.get("aws:SourceArn")
-                if current == source_arn:
-                    return [ctx.existing_note("lambda_permission", f"{function}/{sid}", f"Permission {sid} on {function}")]
-                return [ApiCall("lambda", "remove_permission", {"FunctionName": function, "StatementId": sid},
-                                f"Remove the outdated permission {sid} from {function}"),
-                        _add_permission(function, sid, principal, source_arn, summary)]
-    return [_add_permission(function, sid, principal, source_arn, summary)]
-
-
-def _add_permission(function: str, sid: str, principal: str, source_arn: str, summary: str) -> ApiCall:
-    return ApiCall("lambda", "add_permission",
-                   {"FunctionName": function, "StatementId": sid, "Action": "lambda:InvokeFunction",
-                    "Principal": principal, "SourceArn": source_arn},
-                   summary, records=Resource("lambda_permission", f"{function}/{sid}", {"function": function, "statement_id": sid}))
 
 
 # deletion ------------------------------------------------------------------------------------

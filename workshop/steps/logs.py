@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 
 from .. import policy_documents
+from ..aws import arns
 from ..ledger import Resource
 from . import step_kind
 from .plan import ApiCall, Note
@@ -67,8 +68,8 @@ def allows(document: dict, group_arn: str) -> bool:
 @step_kind("logs_resource_policy", LogsResourcePolicyArgs)
 def plan_resource_policy(ctx, args: LogsResourcePolicyArgs):
     logs = ctx.client("logs")
-    resource = f"arn:aws:logs:{ctx.region}:{ctx.account}:log-group:{args.log_group_pattern}:*"
-    probe = f"arn:aws:logs:{ctx.region}:{ctx.account}:log-group:{args.log_group_pattern.replace('*', 'x')}"
+    resource = arns.log_group(ctx, args.log_group_pattern) + ":*"
+    probe = arns.log_group(ctx, args.log_group_pattern.replace("*", "x"))
     existing = logs.describe_resource_policies().get("resourcePolicies", [])
     for policy in existing:
         if allows(json.loads(policy["policyDocument"]), probe):

@@ -1,35 +1,25 @@
-"""Step kinds `sqs_queue`, `sns_topic`, `sns_subscription` and `account_rule`.
+"""Step kinds `sqs_queue`, `sns_topic` and `sns_subscription`.
 
 The Orders queue is subscribed to the Orders topic with raw delivery off (each SQS body is the SNS
 envelope) and its policy lets exactly that topic send (aws:SourceArn). A queue, topic or
 subscription that existed before the tool ran is used as it is: the tool says so, warns when it
 does not look like what the workshop expects, never changes its policy, and cleanup leaves it.
-
-`account_rule` is the `rule` kind with `${Account}` / `${Region}` filled into its pattern, for
-InventoryDevRule's `{"account": ["<this account id>"]}`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from dataclasses import dataclass
 
-from .. import assets
+from ..aws.arns import queue as queue_arn
+from ..aws.arns import topic as topic_arn
 from ..aws.lookups import find_subscription, queue_url
 from ..ledger import Resource
-from . import rule as rule_kind
+from ..policy_documents import same_document
 from . import step_kind
-from .iam import remember, same_document
+from .iam import remember
 from .plan import ApiCall, Note
 from .resources import Kind, register
-
-def queue_arn(ctx, name: str) -> str:
-    return f"arn:aws:sqs:{ctx.region}:{ctx.account}:{name}"
-
-
-def topic_arn(ctx, name: str) -> str:
-    return f"arn:aws:sns:{ctx.region}:{ctx.account}:{name}"
 
 
 def queue_policy(queue: str, topic: str) -> dict:
@@ -138,13 +128,6 @@ def plan_subscription(ctx, args: SnsSubscriptionArgs):
                         f"Update {label.lower()}: raw message delivery {'on' if args.raw_message_delivery else 'off'}")]
     return [note, Note(f"{label} is not workshop's and has raw message delivery {'on' if current == 'true' else 'off'}: "
                        "used as it is, not changed", "warn")]
-
-
-# a rule whose pattern names this account -----------------------------------------------------
-@step_kind("account_rule", rule_kind.RuleArgs)
-def plan_account_rule(ctx, args):
-    values = {"Account": ctx.account, "Region": ctx.region}
-    return rule_kind.plan(ctx, dataclasses.replace(args, pattern=assets.render(args.pattern, values)))
 
 
 # deletion ------------------------------------------------------------------------------------

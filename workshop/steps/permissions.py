@@ -10,14 +10,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from ..aws import arns
 from ..aws.lookups import destination
 from ..ledger import Resource
 from . import resources, step_kind
 from .plan import ApiCall, Custom, Note
-
-
-def rule_arn(ctx, rule: str, bus: str) -> str:
-    return f"arn:aws:events:{ctx.region}:{ctx.account}:rule/{bus + '/' if bus != 'default' else ''}{rule}"
 
 
 @dataclass
@@ -27,21 +24,31 @@ class LambdaPermissionArgs:
     bus: str = "default"
 
 
+def invoke_permission(ctx, function: str, sid: str, principal: str, source_arn: str, summary: str, label: str) -> list:
+    """lambda:InvokeFunction for one service principal from one source ARN. A statement that already
+    grants that source (whatever its Sid) is used as it is; our own Sid granting another source is
+    replaced."""
+    policy = ctx.found(lambda: ctx.client("lambda").get_policy(FunctionName=function))
+    statements = json.loads(policy["Policy"]).get("Statement", []) if policy else []
+    for statement in statements:
+        condition = (statement.get("Condition") or {}).get("ArnLike") or {}
+        if (condition.get("AWS:SourceArn") or condition.get("aws:SourceArn")) == source_arn:
+            return [ctx.existing_note("lambda_permission", f"{function}/{statement['Sid']}", label)]
+    add = ApiCall("lambda", "add_permission",
+                  {"FunctionName": function, "StatementId": sid, "Action": "lambda:InvokeFunction",
+                   "Principal": principal, "SourceArn": source_arn},
+                  summary, records=Resource("lambda_permission", f"{function}/{sid}", {"function": function, "statement_id": sid}))
+    if any(statement.get("Sid") == sid for statement in statements):
+        return [ApiCall("lambda", "remove_permission", {"FunctionName": function, "StatementId": sid},
+                        f"Remove the outdated permission {sid} from {function}"), add]
+    return [add]
+
+
 @step_kind("lambda_permission", LambdaPermissionArgs)
 def plan_lambda_permission(ctx, args: LambdaPermissionArgs):
-    source = rule_arn(ctx, args.rule, args.bus)
-    statement_id = f"workshop-{args.rule}"
-    policy = ctx.found(lambda: ctx.client("lambda").get_policy(FunctionName=args.function))
-    for statement in json.loads(policy["Policy"]).get("Statement", []) if policy else []:
-        if ((statement.get("Condition") or {}).get("ArnLike") or {}).get("AWS:SourceArn") == source:
-            return [ctx.existing_note("lambda_permission", f"{args.function}/{statement['Sid']}",
-                                      f"Permission for {args.rule} to invoke {args.function}")]
-    return [ApiCall("lambda", "add_permission",
-                    {"FunctionName": args.function, "StatementId": statement_id, "Action": "lambda:InvokeFunction",
-                     "Principal": "events.amazonaws.com", "SourceArn": source},
-                    f"Let rule {args.rule} invoke {args.function}",
-                    records=Resource("lambda_permission", f"{args.function}/{statement_id}",
-                                     {"function": args.function, "statement_id": statement_id}))]
+    return invoke_permission(ctx, args.function, f"workshop-{args.rule}", "events.amazonaws.com",
+                             arns.rule(ctx, args.rule, args.bus), f"Let rule {args.rule} invoke {args.function}",
+                             f"Permission for {args.rule} to invoke {args.function}")
 
 
 @dataclass
@@ -59,14 +66,14 @@ def _topic_policy(ctx, topic_arn: str) -> dict:
 @step_kind("topic_policy_for_events", TopicPolicyArgs)
 def plan_topic_policy(ctx, args: TopicPolicyArgs):
     """The console silently adds this statement when a rule targets a topic; here it is explicit."""
-    topic_arn = f"arn:aws:sns:{ctx.region}:{ctx.account}:{args.topic}"
+    topic_arn = arns.topic(ctx, args.topic)
     sid = f"workshop-{args.rule}"
     policy = _topic_policy(ctx, topic_arn)
     if any(s.get("Sid") == sid for s in policy.get("Statement", [])):
         return [ctx.existing_note("topic_policy_statement", f"{args.topic}/{sid}", f"Topic {args.topic}'s statement for {args.rule}")]
     policy.setdefault("Statement", []).append({
         "Sid": sid, "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sns:Publish",
-        "Resource": topic_arn, "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn(ctx, args.rule, args.bus)}},
+        "Resource": topic_arn, "Condition": {"ArnEquals": {"aws:SourceArn": arns.rule(ctx, args.rule, args.bus)}},
     })
     return [ApiCall("sns", "set_topic_attributes", {"TopicArn": topic_arn, "AttributeName": "Policy", "AttributeValue": json.dumps(policy)},
                     f"Let rule {args.rule} publish to topic {args.topic} (topic policy statement {sid})",
@@ -81,7 +88,7 @@ class DestinationArgs:
 
 @step_kind("lambda_destination", DestinationArgs)
 def plan_destination(ctx, args: DestinationArgs):
-    bus_arn = f"arn:aws:events:{ctx.region}:{ctx.account}:event-bus/{args.on_success_bus}"
+    bus_arn = arns.event_bus(ctx, args.on_success_bus)
     config = ctx.found(lambda: ctx.client("lambda").get_function_event_invoke_config(FunctionName=args.function)) or {}
     current = destination(config, "OnSuccess")
     if current == bus_arn:

@@ -21,11 +21,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import assets
+from ..aws import arns
 from ..aws.lookups import execution_log_group, find_api, root_resource_id
 from ..ledger import Resource
 from . import step_kind
-from .iam import IamRoleArgs, plan_role, remember, retry_while_propagating, role_arn
-from .lambda_function import function_arn, permission_call
+from .iam import IamRoleArgs, plan_role, remember, retry_while_propagating
+from .permissions import invoke_permission
 from .plan import ApiCall, Custom, Note
 from .resources import Kind, register
 
@@ -108,8 +109,7 @@ def plan(ctx, args: RestApiArgs):
         instructions.append(Note(f"{label} ({api_id}) is already in place", "exists"))
 
     # the authorizer --------------------------------------------------------------------------
-    uri = (f"arn:aws:apigateway:{ctx.region}:lambda:path/2015-03-31/functions/"
-           f"{function_arn(ctx, args.authorizer_function)}/invocations")
+    uri = arns.lambda_integration_uri(ctx, arns.function(ctx, args.authorizer_function))
     wanted = {"type": "REQUEST", "authorizerUri": uri, "identitySource": "method.request.header.Authorization",
               "authorizerResultTtlInSeconds": 0}
     current = None
@@ -138,9 +138,10 @@ def plan(ctx, args: RestApiArgs):
         else:
             instructions.append(Note(f"Authorizer {args.authorizer_name} is already in place", "exists"))
 
-    source = f"arn:aws:execute-api:{ctx.region}:{ctx.account}:{api_id}/authorizers/{authorizer_id}"
-    instructions += permission_call(ctx, args.authorizer_function, "workshop-apigateway-authorizer", "apigateway.amazonaws.com",
-                                    source, f"Let API Gateway invoke {args.authorizer_function} as the authorizer of {label} only")
+    source = arns.execute_api(ctx, api_id, f"authorizers/{authorizer_id}")
+    instructions += invoke_permission(ctx, args.authorizer_function, "workshop-apigateway-authorizer", "apigateway.amazonaws.com",
+                                      source, f"Let API Gateway invoke {args.authorizer_function} as the authorizer of {label} only",
+                                      f"Permission workshop-apigateway-authorizer on {args.authorizer_function}")
 
     # POST / with a mock integration ----------------------------------------------------------
     method = ctx.found(lambda: apigw.get_method(restApiId=api_id, resourceId=root, httpMethod="POST")) if api else None
@@ -206,7 +207,7 @@ def _role_not_ready(code: str, message: str) -> bool:
 def plan_cloudwatch_role(ctx, args: CloudWatchRoleArgs):
     apigw = ctx.client("apigateway")
     current = apigw.get_account().get("cloudwatchRoleArn") or ""
-    mine = role_arn(ctx, args.role)
+    mine = arns.role(ctx, args.role)
     if current:
         if current == mine and ctx.backend.ledger.has("apigateway_account", "cloudwatchRoleArn"):
             return [Note(f"API Gateway's CloudWatch Logs role in {ctx.region} is workshop's {args.role}: already in place", "exists")]

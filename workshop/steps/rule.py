@@ -1,4 +1,4 @@
-"""Step kind `rule`: a rule on a bus (pattern or schedule) and its targets.
+"""Step kinds `rule` (a rule on a bus, pattern or schedule, and its targets) and `account_rule`.
 
 A rule and each of its targets are separate ledger entries: if the rule existed before the tool
 ran, cleanup removes only the targets the tool added to it.
@@ -6,10 +6,13 @@ ran, cleanup removes only the targets the tool added to it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import assets
+from ..aws import arns
 from ..ledger import Resource
 from . import step_kind
 from .plan import ApiCall
@@ -66,20 +69,10 @@ class RuleArgs:
 
 
 def target_arn(ctx, spec: TargetSpec) -> str:
-    r, a = ctx.region, ctx.account
-    kind = spec.kind
-    if kind == "log_group":
-        return f"arn:aws:logs:{r}:{a}:log-group:{spec.log_group}"
-    if kind == "sqs_queue":
-        return f"arn:aws:sqs:{r}:{a}:{spec.sqs_queue}"
-    if kind == "sns_topic":
-        return f"arn:aws:sns:{r}:{a}:{spec.sns_topic}"
-    if kind == "state_machine":
-        return f"arn:aws:states:{r}:{a}:stateMachine:{spec.state_machine}"
-    if kind == "lambda_function":
-        return f"arn:aws:lambda:{r}:{a}:function:{spec.lambda_function}"
-    if kind == "event_bus":
-        return f"arn:aws:events:{r}:{a}:event-bus/{spec.event_bus}"
+    built = {"log_group": arns.log_group, "sqs_queue": arns.queue, "sns_topic": arns.topic,
+             "state_machine": arns.state_machine, "lambda_function": arns.function, "event_bus": arns.event_bus}
+    if spec.kind in built:
+        return built[spec.kind](ctx, getattr(spec, spec.kind))
     try:
         return ctx.client("events").describe_api_destination(Name=spec.api_destination)["ApiDestinationArn"]
     except Exception:
@@ -91,7 +84,7 @@ def target_arn(ctx, spec: TargetSpec) -> str:
 def target_params(ctx, spec: TargetSpec) -> dict:
     params: dict[str, Any] = {"Id": spec.id, "Arn": target_arn(ctx, spec)}
     if spec.role:
-        params["RoleArn"] = f"arn:aws:iam::{ctx.account}:role/{spec.role}"
+        params["RoleArn"] = arns.role(ctx, spec.role)
     if spec.input is not None:
         params["Input"] = spec.input if isinstance(spec.input, str) else json.dumps(spec.input)
     if spec.input_path:
@@ -159,3 +152,11 @@ def _raise_failed_targets(result: dict) -> None:
         from ..errors import WorkshopError
 
         raise WorkshopError(f"EventBridge refused target {failed.get('TargetId')}: {failed.get('ErrorMessage')}")
+
+
+@step_kind("account_rule", RuleArgs)
+def plan_account_rule(ctx, args: RuleArgs):
+    """The `rule` kind with `${Account}` / `${Region}` filled into its pattern, for InventoryDevRule's
+    `{"account": ["<this account id>"]}`."""
+    values = {"Account": ctx.account, "Region": ctx.region}
+    return plan(ctx, dataclasses.replace(args, pattern=assets.render(args.pattern, values)))

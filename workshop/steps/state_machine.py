@@ -13,9 +13,10 @@ import json
 from dataclasses import dataclass
 
 from .. import assets
+from ..aws import arns
 from ..ledger import Resource
 from . import step_kind
-from .iam import retry_while_propagating, role_arn
+from .iam import retry_while_propagating
 from .plan import ApiCall, Note
 from .resources import Kind, register
 
@@ -34,10 +35,6 @@ class StateMachineArgs:
             raise ValueError(f"there is no definition '{self.definition}' under workshop/assets/state_machines")
 
 
-def state_machine_arn(ctx, name: str) -> str:
-    return f"arn:aws:states:{ctx.region}:{ctx.account}:stateMachine:{name}"
-
-
 def definition_for(ctx, args: StateMachineArgs) -> dict:
     return assets.state_machine_definition(args.definition, Region=ctx.region, Account=ctx.account)
 
@@ -49,9 +46,9 @@ def _role_not_ready(code: str, message: str) -> bool:
 @step_kind("state_machine", StateMachineArgs)
 def plan(ctx, args: StateMachineArgs):
     sfn = ctx.client("stepfunctions")
-    arn = state_machine_arn(ctx, args.name)
+    arn = arns.state_machine(ctx, args.name)
     definition = definition_for(ctx, args)
-    role = role_arn(ctx, args.role)
+    role = arns.role(ctx, args.role)
     label = f"State machine {args.name}"
     retry_while_propagating(ctx, sfn, ["CreateStateMachine", "UpdateStateMachine"], _role_not_ready,
                             f"Waiting for IAM role {args.role} to become assumable by Step Functions")

@@ -78,7 +78,7 @@ class LambdaPermissionArgs:
 @check_kind("lambda_permission", LambdaPermissionArgs)
 def lambda_permission(ctx, args: LambdaPermissionArgs) -> Outcome:
     policy = ctx.found(lambda: ctx.client("lambda").get_policy(FunctionName=args.function))
-    function_arn = f"arn:aws:lambda:{ctx.region}:{ctx.account}:function:{args.function}"
+    function_arn = arns.function(ctx, args.function)
     if policy and policy_documents.allows(policy["Policy"], service="events.amazonaws.com", action="lambda:InvokeFunction",
                                           resource=function_arn, context={"aws:SourceArn": arns.rule(ctx, args.rule, args.bus)}):
         return Outcome(True, f"{args.function} may be invoked by EventBridge for rule {args.rule}")
@@ -109,7 +109,7 @@ class TopicArgs:
 
 @check_kind("topic_allows_events", TopicArgs)
 def topic_allows_events(ctx, args: TopicArgs) -> Outcome:
-    arn = f"arn:aws:sns:{ctx.region}:{ctx.account}:{args.topic}"
+    arn = arns.topic(ctx, args.topic)
     attributes = ctx.found(lambda: ctx.client("sns").get_topic_attributes(TopicArn=arn))
     if not attributes:
         return Outcome(False, f"there is no SNS topic {args.topic}")

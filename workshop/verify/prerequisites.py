@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from ..aws import arns
 from ..policy_documents import as_list
 from . import Outcome, check_kind, existence, poll
 
@@ -67,7 +68,7 @@ def sqs_queue_exists(ctx, args: NameArgs) -> Outcome:
 
 @check_kind("sns_topic_exists", NameArgs)
 def sns_topic_exists(ctx, args: NameArgs) -> Outcome:
-    arn = f"arn:aws:sns:{ctx.region}:{ctx.account}:{args.name}"
+    arn = arns.topic(ctx, args.name)
     return existence(ctx.found(lambda: ctx.client("sns").get_topic_attributes(TopicArn=arn)),
                      f"SNS topic {args.name} exists", f"there is no SNS topic {args.name}")
 
@@ -96,7 +97,7 @@ def queue_subscribed(ctx, args: SubscriptionArgs) -> Outcome:
 
 @check_kind("state_machine_exists", NameArgs)
 def state_machine_exists(ctx, args: NameArgs) -> Outcome:
-    arn = f"arn:aws:states:{ctx.region}:{ctx.account}:stateMachine:{args.name}"
+    arn = arns.state_machine(ctx, args.name)
     found = ctx.found(lambda: ctx.client("stepfunctions").describe_state_machine(stateMachineArn=arn))
     if not found:
         return Outcome(False, f"there is no state machine {args.name}")
@@ -180,7 +181,7 @@ def state_machine_succeeds(ctx, args: ExecutionArgs) -> Outcome:
     is missing, which still proves the definition and the role's permission.
     """
     sfn = ctx.client("stepfunctions")
-    arn = f"arn:aws:states:{ctx.region}:{ctx.account}:stateMachine:{args.name}"
+    arn = arns.state_machine(ctx, args.name)
     if not ctx.found(lambda: sfn.describe_state_machine(stateMachineArn=arn)):
         return Outcome(False, f"there is no state machine {args.name}")
     event = _event(ctx, "Order Notification", dict(ctx.sample(args.sample).detail))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from ..aws import arns
 from . import Outcome, check_kind, poll, published
 
 
@@ -17,7 +18,7 @@ class ExecutionArgs:
 def executions_for(ctx, state_machine: str, event_ids: list[str]) -> list[dict]:
     """Recent executions whose input is one of these events (the target gets the whole event)."""
     sfn = ctx.client("stepfunctions")
-    arn = f"arn:aws:states:{ctx.region}:{ctx.account}:stateMachine:{state_machine}"
+    arn = arns.state_machine(ctx, state_machine)
     found = []
     listed = sfn.list_executions(stateMachineArn=arn, maxResults=100).get("executions", [])
     for item in listed:
