@@ -19,8 +19,9 @@ from typing import Any
 from ..errors import WorkshopError
 from ..ledger import Resource
 from . import resources, step_kind
-from .messaging import queue_arn, queue_url
-from .permissions import rule_arn
+from ..aws.arns import queue as queue_arn
+from ..aws.arns import rule as rule_arn
+from ..aws.lookups import queue_url
 from .plan import ApiCall, Custom, Note
 
 REPLAY_LIMIT_S = 120.0

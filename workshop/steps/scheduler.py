@@ -17,7 +17,7 @@ from typing import Any
 from ..ledger import Resource
 from ..scheduler_schedules import next_firing
 from . import resources, step_kind
-from .iam import role_arn
+from ..aws.arns import role as role_arn
 from .plan import ApiCall, Note
 
 _UPDATABLE = ("ScheduleExpression", "ScheduleExpressionTimezone", "FlexibleTimeWindow", "Target", "State",

@@ -19,7 +19,9 @@ from ..ledger import Resource
 from ..sns_filters import SCOPES
 from . import step_kind
 from .iam import remember
-from .messaging import find_subscription, queue_arn, topic_arn
+from ..aws.arns import queue as queue_arn
+from ..aws.arns import topic as topic_arn
+from ..aws.lookups import find_subscription
 from .plan import ApiCall, Note
 
 
