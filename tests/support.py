@@ -36,7 +36,9 @@ def clean_env(state_dir: Path, **extra: str) -> dict:
         "AWS_SHARED_CREDENTIALS_FILE": str(state_dir / "no-aws-credentials"),
         "NO_COLOR": "1",
         "COLUMNS": "200",
-        "WORKSHOP_VERIFY_TIMEOUT": "8",
+        # Generous: a loaded 2-core machine (parallel workers) can take several seconds to start an
+        # execution; only checks that are meant to fail wait this long.
+        "WORKSHOP_VERIFY_TIMEOUT": "20",
     })
     env.update(extra)
     return env

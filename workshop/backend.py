@@ -53,6 +53,23 @@ def choose(backend: str | None, endpoint_url: str | None, profile: str | None, r
     return BackendChoice(backend or "sandbox", None, profile, region)
 
 
+def start_sandbox(on_wait: Callable[[str], None] | None = None):
+    """The running sandbox, or a new one: one per state dir, started under its lock, and a new one
+    starts with an empty sandbox ledger (a new sandbox is an empty world). Returns (info, started_now)."""
+    from . import sandbox, state_lock
+
+    info = sandbox.status()
+    if info.running:
+        return info, False
+    with state_lock.held("start the sandbox", on_wait=on_wait):
+        info, started = sandbox.start()  # checks again: another command may have started it meanwhile
+        if started:
+            from .ledger import clear_backend
+
+            clear_backend("sandbox")
+        return info, started
+
+
 class Backend:
     """Lazily built boto3 session and clients; `on_sandbox_start` lets the UI say it started one."""
 
@@ -65,13 +82,8 @@ class Backend:
     @cached_property
     def endpoint_url(self) -> str | None:
         if self.choice.is_sandbox:
-            from . import sandbox
-
-            info, started = sandbox.ensure_running()
+            info, started = start_sandbox()
             if started:
-                from .ledger import clear_backend
-
-                clear_backend("sandbox")  # a new sandbox is an empty world: nothing of ours is left
                 self.sandbox_started = True
                 if self._on_sandbox_start:
                     self._on_sandbox_start(info.endpoint_url)

@@ -133,10 +133,25 @@ def _context(backend, ui, scenario, dry_run: bool = False):
     return Context(backend=backend, ui=ui, scenario=scenario, dry_run=dry_run, deadline_s=deadline)
 
 
-def _progress(backend):
+def _progress(backend, ui=None):
     from .progress import Progress
 
-    return Progress(backend.scope)
+    return Progress(backend.scope, on_problem=(lambda m: ui.step_note(m, "warn")) if ui else None)
+
+
+def _one_writer(ui, command: str):
+    """Commands that change what the state dir records hold its lock (see state_lock.py)."""
+    from . import state_lock
+
+    return state_lock.held(command, on_wait=lambda message: ui.step_note(message, "info"))
+
+
+def _settle_intents(backend, ui) -> None:
+    """Creates an interrupted run wrote ahead but never saw answered: recorded if they happened."""
+    from .intents import resolve
+
+    for sentence in resolve(backend):
+        ui.step_note(sentence, "info")
 
 
 def _confirm_real_aws(backend, ui, what: str) -> None:
@@ -171,7 +186,11 @@ def modules(json_out: bool = typer.Option(False, "--json", help="Print one JSON 
 
             region = G.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
             states = Progress(Scope("sandbox", "123456789012", region)).all()
-    except WorkshopError:
+    except WorkshopError as exc:
+        from .paths import DamagedStateFile
+
+        if isinstance(exc, DamagedStateFile):
+            ui.step_note(str(exc), "warn")
         states = {}
     rows = []
     for module in scenario.modules:
@@ -196,6 +215,7 @@ def run(
     yes: bool = typer.Option(False, "--yes", "-y", help="Non-interactive: no prompts, reference solutions for challenges."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan (API calls, secrets masked); change nothing."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
+    adopt: bool = typer.Option(False, "--adopt", help="Take over same-name resources workshop did not create (cleanup restores them)."),
 ):
     """Create a module's resources, publish its events, and verify delivery.
 
@@ -219,16 +239,21 @@ def run(
         raise BadInput("Name a module to run (see `workshop modules`), or use --all.")
     for module_id in wanted:
         scenario.module(module_id)  # unknown ids fail before anything is created
-    backend = _backend(ui)
-    ui.say(f"Backend: {backend.describe()}")
-    if not dry_run:
-        _confirm_real_aws(backend, ui, "create workshop resources (billable)")
-    ctx = _context(backend, ui, scenario, dry_run)
-    runner = Runner(ctx, None if dry_run else _progress(backend))
-    results = []
-    started = time.monotonic()
-    for module in runner.with_requirements(wanted):
-        results.append(runner.run(module, requested=module.id in wanted))
+    from contextlib import nullcontext
+
+    with nullcontext() if dry_run else _one_writer(ui, "run " + " ".join(wanted)):
+        backend = _backend(ui)
+        ui.say(f"Backend: {backend.describe()}")
+        if not dry_run:
+            _confirm_real_aws(backend, ui, "create workshop resources (billable)")
+            _settle_intents(backend, ui)
+        ctx = _context(backend, ui, scenario, dry_run)
+        ctx.adopt = adopt
+        runner = Runner(ctx, None if dry_run else _progress(backend, ui))
+        results = []
+        started = time.monotonic()
+        for module in runner.with_requirements(wanted):
+            results.append(runner.run(module, requested=module.id in wanted))
     requested = [r for r in results if r.module in wanted]
     passed = all(r.passed for r in requested)
     if json_out:
@@ -293,7 +318,16 @@ def cleanup(
     from . import cleanup as sweeper
 
     ui = _ui(json_out, yes)
+    from contextlib import nullcontext
+
+    with nullcontext() if dry_run else _one_writer(ui, "cleanup"):
+        _cleanup(ui, json_out, dry_run, sweeper)
+
+
+def _cleanup(ui, json_out: bool, dry_run: bool, sweeper) -> None:
     backend = _backend(ui)
+    if not dry_run:
+        _settle_intents(backend, ui)
     deletions = sweeper.planned(backend.ledger)
     if not deletions:
         if json_out:
@@ -311,7 +345,7 @@ def cleanup(
             if not ui.confirm(f"Delete these {len(deletions)} resources?", default=False):
                 raise typer.Exit(1)
     done = sweeper.execute(backend, ui, deletions, dry_run=dry_run)
-    if not dry_run:
+    if not dry_run and not backend.ledger.resources():
         _progress(backend).clear()
     failed = [d for d in done if d.status == "failed"]
     if json_out:
@@ -331,10 +365,25 @@ def status(json_out: bool = typer.Option(False, "--json", help="Print one JSON d
     """
     from . import outputs as stack_outputs
 
+    from . import state_lock
+    from .paths import DamagedStateFile
+
     ui = _ui(json_out)
     backend = _backend(ui)
-    resources = backend.ledger.resources()
-    progress = _progress(backend).all()
+    problems = []
+    try:
+        with state_lock.held("status", wait_s=0):  # settle interrupted creates, unless a run is busy now
+            _settle_intents(backend, ui)
+    except WorkshopError:
+        pass
+    try:
+        resources = backend.ledger.resources()
+    except DamagedStateFile as exc:
+        resources, problems = [], problems + [str(exc)]
+    try:
+        progress = _progress(backend).all()
+    except DamagedStateFile as exc:
+        progress, problems = {}, problems + [str(exc)]
     # what a learner needs, ApiUrl first: described only once the prerequisites module has run here
     ran = any(r.module == "prerequisites" for r in resources) or "prerequisites" in progress
     outputs = stack_outputs.compute(backend) if ran else {}
@@ -345,6 +394,12 @@ def status(json_out: bool = typer.Option(False, "--json", help="Print one JSON d
         "modules": progress,
         "resources": [{"kind": r.kind, "name": r.name, "module": r.module} for r in resources],
     }
+    if any(r.is_intent for r in resources):
+        document["intents"] = [{"kind": r.kind, "name": r.name, "module": r.module} for r in resources if r.is_intent]
+    if problems:
+        document["problems"] = problems
+    for problem in problems:
+        ui.step_note(problem, "warn")
     if json_out:
         ui.emit_json(document)
         return
@@ -354,7 +409,8 @@ def status(json_out: bool = typer.Option(False, "--json", help="Print one JSON d
     if not resources:
         ui.say("workshop has created nothing here yet. Start with `workshop run event-bus`.")
         return
-    ui.table("Created by workshop", ["kind", "name", "module"], [[r.kind, r.name, r.module] for r in resources])
+    ui.table("Created by workshop", ["kind", "name", "module"],
+             [[r.kind, r.name + (" (being created, or interrupted)" if r.is_intent else ""), r.module] for r in resources])
 
 
 @app.command("export")
@@ -612,13 +668,11 @@ def pattern_explain(
 def sandbox_start(json_out: bool = typer.Option(False, "--json")):
     """Start the sandbox (does nothing if one is running).  Example: workshop sandbox start"""
     from . import sandbox
-    from .ledger import clear_backend
+    from .backend import start_sandbox
 
     ui = _ui(json_out)
     before = sandbox.status()
-    info, started = sandbox.start()
-    if started:
-        clear_backend("sandbox")
+    info, started = start_sandbox(on_wait=lambda message: ui.step_note(message, "info"))
     if json_out:
         ui.emit_json(info.as_json())
     else:
@@ -669,10 +723,11 @@ def sandbox_reset(json_out: bool = typer.Option(False, "--json")):
     from .paths import state_dir
 
     ui = _ui(json_out)
-    info = sandbox.reset()
-    clear_backend("sandbox")
-    for path in (state_dir() / "progress").glob("sandbox-*.json"):
-        path.unlink(missing_ok=True)
+    with _one_writer(ui, "sandbox reset"):
+        info = sandbox.reset()
+        clear_backend("sandbox")
+        for path in (state_dir() / "progress").glob("sandbox-*.json"):
+            path.unlink(missing_ok=True)
     if json_out:
         ui.emit_json(info.as_json())
     else:

@@ -16,6 +16,7 @@ class Context:
     ui: object
     scenario: object
     dry_run: bool = False
+    adopt: bool = False  # --adopt: take over same-name resources workshop did not create
     module_id: str = ""
     deadline_s: float = 15.0
     published: dict[str, list[str]] = field(default_factory=dict)  # sample name -> event ids

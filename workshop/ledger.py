@@ -1,32 +1,46 @@
-"""What this tool created, per backend, account and region.
+"""What this tool created, per backend, account and region: the write-ahead record cleanup works from.
 
-Each create is recorded right after its API call returns and the file is replaced atomically, so an
-interrupt at any moment loses at most the resource whose call was in flight (and that one is found
-again by name, since every step checks what exists before creating). Cleanup deletes exactly what is
-recorded here: a resource that existed before the tool ran is never recorded, so never deleted.
+Write-ahead: the executor records an *intent* ("creating X for module M") before each create call
+and completes it (state `created`, with what AWS answered) when the call returns. Whatever stops a
+run in between (Ctrl-C, kill -9, a crashed backend), the intent is on disk, and the next run,
+status or cleanup resolves it (see `intents.py`): the resource exists and is ours → recorded;
+it does not → forgotten. Cleanup deletes exactly what is recorded here: a resource that existed
+before the tool ran is never recorded, so never deleted.
+
+Every change is a read-modify-write of one JSON file under an exclusive flock on a lock file beside
+it, and the file is replaced atomically, so two processes writing at once lose nothing and a
+reader never sees half a file.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
-from .paths import read_json, state_dir, write_json_atomic
+from .paths import DamagedStateFile, exclusive, read_json, state_dir, write_json_atomic
+
+CREATED, INTENT = "created", "intent"
 
 
 @dataclass(frozen=True)
 class Resource:
     kind: str  # a key of steps.resources.KINDS (event_bus, rule, target, log_group, ...)
     name: str  # unique within its kind and scope, e.g. "Orders/OrdersDevRule"
-    attrs: dict = field(default_factory=dict, compare=False)  # what deleting it needs
+    attrs: dict = field(default_factory=dict, compare=False)  # what deleting it (or finding it again) needs
     module: str = field(default="", compare=False)
     created_at: float = field(default=0.0, compare=False)
+    state: str = field(default=CREATED, compare=False)  # intent: the create call may or may not have happened
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.kind, self.name)
+
+    @property
+    def is_intent(self) -> bool:
+        return self.state == INTENT
 
 
 @dataclass(frozen=True)
@@ -44,14 +58,37 @@ class Scope:
         return re.sub(r"[^A-Za-z0-9_.-]+", "_", raw)
 
 
+def _advice(path: Path) -> str:
+    return (f"workshop changes nothing on this backend until it can read what it created; restore the file from a copy, "
+            f"or move it aside (mv {path} {path}.damaged) and delete what it recorded by hand (see "
+            "`workshop status` for the backend)")
+
+
+def _parse(path: Path, data: dict) -> list[Resource]:
+    items = data.get("resources", [])
+    if not isinstance(items, list):
+        raise DamagedStateFile(path, "its resources are not a list", _advice(path))
+    resources = []
+    for item in items:
+        try:
+            resource = Resource(**item)
+        except TypeError:
+            raise DamagedStateFile(path, f"an entry is not a resource record: {str(item)[:60]}", _advice(path)) from None
+        if not (isinstance(resource.kind, str) and isinstance(resource.name, str) and isinstance(resource.attrs, dict)
+                and resource.state in (CREATED, INTENT)):
+            raise DamagedStateFile(path, f"an entry has fields of the wrong type: {str(item)[:60]}", _advice(path))
+        resources.append(resource)
+    return resources
+
+
 class Ledger:
     def __init__(self, scope: Scope, directory: Path | None = None):
         self.scope = scope
         self.path = (directory or state_dir() / "ledger") / f"{scope.slug}.json"
 
+    # reading ---------------------------------------------------------------------------------
     def resources(self) -> list[Resource]:
-        data = read_json(self.path, {"resources": []})
-        return [Resource(**item) for item in data.get("resources", [])]
+        return _parse(self.path, read_json(self.path, {"resources": []}, shape=dict, advice=_advice(self.path)))
 
     def has(self, kind: str, name: str) -> bool:
         return any(r.key == (kind, name) for r in self.resources())
@@ -59,24 +96,49 @@ class Ledger:
     def get(self, kind: str, name: str) -> Resource | None:
         return next((r for r in self.resources() if r.key == (kind, name)), None)
 
+    def open_intents(self) -> list[Resource]:
+        return [r for r in self.resources() if r.is_intent]
+
+    # writing (each one read-modify-write under the ledger's flock) ----------------------------
+    def intend(self, resource: Resource) -> None:
+        """Before the create call: the resource may exist from now on. An entry already complete stays so."""
+        def change(items: list[Resource]) -> list[Resource]:
+            if any(r.key == resource.key and not r.is_intent for r in items):
+                return items
+            return [r for r in items if r.key != resource.key] + [replace(resource, state=INTENT, created_at=time.time())]
+
+        self._mutate(change)
+
     def record(self, resource: Resource) -> None:
-        items = [r for r in self.resources() if r.key != resource.key]
-        if not resource.created_at:
-            resource = Resource(resource.kind, resource.name, resource.attrs, resource.module, time.time())
-        items.append(resource)
-        self._write(items)
+        """After the call: the resource exists and is ours (attrs merged over what the intent held)."""
+        def change(items: list[Resource]) -> list[Resource]:
+            before = next((r for r in items if r.key == resource.key), None)
+            attrs = {**(before.attrs if before else {}), **resource.attrs}
+            created = resource.created_at or (before.created_at if before else 0.0) or time.time()
+            module = resource.module or (before.module if before else "")
+            done = replace(resource, attrs=attrs, created_at=created, module=module, state=CREATED)
+            return [r for r in items if r.key != resource.key] + [done]
+
+        self._mutate(change)
+
+    def drop_intent(self, resource: Resource) -> None:
+        """The call was refused, or the resource was never made: forget the intent (never a created entry)."""
+        self._mutate(lambda items: [r for r in items if not (r.key == resource.key and r.is_intent)])
 
     def forget(self, resource: Resource) -> None:
-        self._write([r for r in self.resources() if r.key != resource.key])
+        self._mutate(lambda items: [r for r in items if r.key != resource.key])
 
     def clear(self) -> None:
-        self.path.unlink(missing_ok=True)
+        with exclusive(self.path):
+            self.path.unlink(missing_ok=True)
 
-    def _write(self, items: list[Resource]) -> None:
-        if not items:
-            self.clear()
-            return
-        write_json_atomic(self.path, {"scope": asdict(self.scope), "resources": [asdict(r) for r in items]})
+    def _mutate(self, change: Callable[[list[Resource]], list[Resource]]) -> None:
+        with exclusive(self.path):
+            items = change(self.resources())
+            if not items:
+                self.path.unlink(missing_ok=True)
+                return
+            write_json_atomic(self.path, {"scope": asdict(self.scope), "resources": [asdict(r) for r in items]})
 
 
 def clear_backend(backend: str, directory: Path | None = None) -> None:

@@ -1,13 +1,29 @@
-"""Where the tool keeps its state: the ledger and the sandbox's process record."""
+"""Where the tool keeps its state (the ledger, progress, the sandbox's process record), and how
+those files are read and written: atomically, and never trusted blindly when read back."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
+from .errors import BackendError, WorkshopError
+
 _override: Path | None = None
+
+
+class DamagedStateFile(WorkshopError):
+    """A state file that is not what workshop wrote (truncated, binary, edited into another shape).
+    Never discarded silently: the message names the file and what to do with it."""
+
+    exit_code = 3
+
+    def __init__(self, path: Path, problem: str, advice: str):
+        super().__init__(f"{path} is damaged ({problem}): {advice}")
+        self.path = path
 
 
 def set_state_dir(path: str | os.PathLike | None) -> None:
@@ -16,15 +32,44 @@ def set_state_dir(path: str | os.PathLike | None) -> None:
     _override = Path(path).expanduser() if path else None
 
 
-def state_dir() -> Path:
+def state_dir_path() -> Path:
+    """The state directory, without creating it."""
     if _override is not None:
-        base = _override
-    elif os.environ.get("WORKSHOP_STATE_DIR"):
-        base = Path(os.environ["WORKSHOP_STATE_DIR"]).expanduser()
-    else:
-        xdg = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-        base = Path(xdg) / "workshop"
-    base.mkdir(parents=True, exist_ok=True)
+        return _override
+    if os.environ.get("WORKSHOP_STATE_DIR"):
+        return Path(os.environ["WORKSHOP_STATE_DIR"]).expanduser()
+    xdg = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(xdg) / "workshop"
+
+
+def state_dir() -> Path:
+    base = state_dir_path()
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise BackendError(f"The state directory {base} is a file, not a directory: remove it, or choose another "
+                           "with --state-dir or WORKSHOP_STATE_DIR.") from None
+    except OSError as exc:
+        raise BackendError(f"Cannot create the state directory {base} ({exc.strerror}): choose another with "
+                           "--state-dir or WORKSHOP_STATE_DIR.") from None
+    return base
+
+
+def check_writable() -> Path:
+    """Before anything is created: the state dir must be a directory this process can write into,
+    or nothing that gets made could be recorded (and cleaned up) later."""
+    base = state_dir()
+    if not base.is_dir():
+        raise BackendError(f"The state directory {base} is not a directory: remove it, or choose another with "
+                           "--state-dir or WORKSHOP_STATE_DIR.")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".writable.", dir=base)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise BackendError(f"The state directory {base} is not writable ({exc.strerror}): workshop records there "
+                           "everything it creates, so it creates nothing until it can; fix its permissions or choose "
+                           "another with --state-dir or WORKSHOP_STATE_DIR.") from None
     return base
 
 
@@ -46,9 +91,44 @@ def write_json_atomic(path: Path, data) -> None:
         raise
 
 
-def read_json(path: Path, default=None):
+def read_json(path: Path, default=None, *, shape: type | None = None, advice: str = ""):
+    """The file's JSON, `default` when there is none; a file that is not JSON (or not of `shape`)
+    raises DamagedStateFile naming it, with `advice` saying what to do."""
+    advice = advice or f"move it aside (e.g. to {path.name}.damaged) and run the command again"
     try:
-        with open(path) as handle:
-            return json.load(handle)
+        with open(path, "rb") as handle:
+            raw = handle.read()
     except FileNotFoundError:
         return default
+    except IsADirectoryError:
+        raise DamagedStateFile(path, "a directory where a file belongs", advice) from None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise DamagedStateFile(path, "not text", advice) from None
+    except json.JSONDecodeError as exc:
+        problem = "empty" if not raw.strip() else f"not valid JSON at line {exc.lineno}, column {exc.colno}"
+        raise DamagedStateFile(path, problem, advice) from None
+    if shape is not None and not isinstance(data, shape):
+        raise DamagedStateFile(path, f"a JSON {type(data).__name__} where a {shape.__name__} belongs", advice)
+    return data
+
+
+@contextmanager
+def exclusive(path: Path):
+    """Hold an exclusive flock on `path`'s lock file for one short read-modify-write of `path`, so
+    two processes changing it at once lose nothing (the kernel releases it if the holder dies)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def keep_aside(path: Path) -> Path:
+    """Move a damaged state file out of the way, keeping it for a person to look at."""
+    aside = path.with_name(path.name + ".damaged")
+    os.replace(path, aside)
+    return aside

@@ -1,24 +1,42 @@
-"""Which modules ran and verified, per backend scope, for `workshop modules`."""
+"""Which modules ran and verified, per backend scope, for `workshop modules`.
+
+Progress is a convenience, not a record of what exists: a damaged progress file is kept aside (as
+`NAME.damaged`, said in one sentence) and progress starts afresh, instead of blocking a command.
+"""
 
 from __future__ import annotations
 
 import time
+from typing import Callable
 
 from .ledger import Scope
-from .paths import read_json, state_dir, write_json_atomic
+from .paths import DamagedStateFile, exclusive, keep_aside, read_json, state_dir, write_json_atomic
 
 
 class Progress:
-    def __init__(self, scope: Scope):
+    def __init__(self, scope: Scope, on_problem: Callable[[str], None] | None = None):
         self.path = state_dir() / "progress" / f"{scope.slug}.json"
+        self.on_problem = on_problem
 
     def all(self) -> dict[str, dict]:
-        return read_json(self.path, {})
+        """Raises DamagedStateFile when the file is not what workshop wrote."""
+        data = read_json(self.path, {}, shape=dict, advice="it is kept aside and started afresh at the next run or verify")
+        if not all(isinstance(v, dict) for v in data.values()):
+            raise DamagedStateFile(self.path, "its entries are not objects", "it is kept aside and started afresh at the next run")
+        return data
 
     def mark(self, module_id: str, **fields) -> None:
-        data = self.all()
-        data.setdefault(module_id, {}).update(fields, updated_at=time.time())
-        write_json_atomic(self.path, data)
+        with exclusive(self.path):
+            try:
+                data = self.all()
+            except DamagedStateFile as exc:
+                aside = keep_aside(self.path)
+                if self.on_problem:
+                    self.on_problem(f"{exc.path} was damaged: kept as {aside.name}, and progress starts afresh")
+                data = {}
+            data.setdefault(module_id, {}).update(fields, updated_at=time.time())
+            write_json_atomic(self.path, data)
 
     def clear(self) -> None:
-        self.path.unlink(missing_ok=True)
+        with exclusive(self.path):
+            self.path.unlink(missing_ok=True)

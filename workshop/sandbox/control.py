@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import BackendError
-from ..paths import read_json, state_dir
+from ..paths import DamagedStateFile, read_json, state_dir
 
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
@@ -75,7 +75,10 @@ def request(endpoint_url: str, path: str, body: dict | None = None, timeout: flo
 
 
 def status() -> SandboxInfo:
-    record = read_json(_record_path())
+    try:
+        record = read_json(_record_path(), shape=dict)
+    except DamagedStateFile as exc:
+        return SandboxInfo(False, problem=f"{exc}; `workshop sandbox start` keeps it aside and starts a new sandbox")
     if not record:
         return SandboxInfo(False)
     pid, endpoint = record.get("pid"), record.get("endpoint_url")
@@ -93,10 +96,24 @@ def status() -> SandboxInfo:
 
 
 def start() -> tuple[SandboxInfo, bool]:
-    """Start the sandbox unless one answers already; returns (info, started_now)."""
+    """Start the sandbox unless one answers already; returns (info, started_now).
+    One sandbox per state dir: starting happens under the state dir's lock."""
     current = status()
     if current.running:
         return current, False
+    from ..state_lock import held
+
+    with held("start the sandbox"):
+        return _start()
+
+
+def _start() -> tuple[SandboxInfo, bool]:
+    current = status()  # again, under the lock: another command may have started one meanwhile
+    if current.running:
+        return current, False
+    if current.pid is None and current.problem:
+        _record_path().replace(_record_path().with_name("sandbox.json.damaged"))  # kept for a person to read
+        sys.stderr.write(f"Note: {current.problem}.\n")
     if current.pid and current.problem and _alive(current.pid):
         _terminate(current.pid)  # alive but deaf: replace it rather than hang on it
     _record_path().unlink(missing_ok=True)
@@ -116,7 +133,7 @@ def start() -> tuple[SandboxInfo, bool]:
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise BackendError(f"The sandbox failed to start (exit {process.returncode}); see {log_path()}: {_log_tail()}")
-        record = read_json(_record_path())
+        record = read_json(_record_path(), shape=dict)
         if record and record.get("pid") == process.pid:
             info = status()
             if info.running:

@@ -15,6 +15,7 @@ from ..aws.arns import queue as queue_arn
 from ..aws.lookups import destination
 from ..ledger import Resource
 from . import resources, step_kind
+from .resources import answer
 from .plan import ApiCall, Custom, Note
 
 
@@ -40,7 +41,7 @@ def plan(ctx, args: FailureDestinationArgs):
     operation = "update_function_event_invoke_config" if config else "put_function_event_invoke_config"
     return [ApiCall("lambda", operation, {"FunctionName": args.function, "DestinationConfig": destinations},
                     f"Send {args.function}'s failed invocations to the queue {args.queue}",
-                    records=Resource("lambda_failure_destination", args.function, {"function": args.function}))]
+                    records=Resource("lambda_failure_destination", args.function, {"function": args.function, "destination": wanted}))]
 
 
 def _remove(resource: Resource) -> list[Custom]:
@@ -58,4 +59,10 @@ def _remove(resource: Resource) -> list[Custom]:
     return [Custom("lambda", f"Remove {function}'s on-failure destination", run)]
 
 
-resources.register("lambda_failure_destination", resources.Kind(15, "Lambda on-failure destination", _remove))
+def _find(backend, r: Resource) -> dict | None:
+    config = answer(lambda: backend.client("lambda").get_function_event_invoke_config(FunctionName=r.attrs["function"]))
+    current = on_failure(config)
+    return {} if current and current == r.attrs.get("destination") else None
+
+
+resources.register("lambda_failure_destination", resources.Kind(15, "Lambda on-failure destination", _remove, find=_find))

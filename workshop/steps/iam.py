@@ -18,12 +18,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .. import assets
+from .. import assets, ownership
 from ..ledger import Resource
 from ..policy_documents import same_document
 from . import step_kind
 from .plan import ApiCall, Note
-from .resources import Kind, register
+from .resources import Kind, answer, marked, register
 
 PROPAGATION_LIMIT_S = 60.0
 
@@ -69,7 +69,7 @@ def plan_role(ctx, args: IamRoleArgs, inline: dict[str, dict] | None = None) -> 
     existing = ctx.found(lambda: iam.get_role(RoleName=args.name))
     label = f"IAM role {args.name}"
     if not existing:
-        params = {"RoleName": args.name, "AssumeRolePolicyDocument": json.dumps(trust)}
+        params = {"RoleName": args.name, "AssumeRolePolicyDocument": json.dumps(trust), **ownership.tags_param("iam", ctx.module_id)}
         if args.description:
             params["Description"] = args.description
         calls: list = [ApiCall("iam", "create_role", params, f"Create {label} (only {args.service} may assume it)",
@@ -161,17 +161,31 @@ def retry_while_propagating(ctx, client, operations: list[str], matches: Callabl
                                     unique_id=f"workshop-propagation-{service}-{operation}")
 
 
-def remember(ctx, kind: str, name: str, attrs: dict) -> None:
-    """Record (or complete) a ledger entry from a call's result, e.g. an id AWS chose."""
-    ctx.backend.ledger.record(Resource(kind, name, attrs, ctx.module_id))
+# finding an interrupted create again ----------------------------------------------------------
+def _find_role(backend, r: Resource) -> dict | None:
+    iam = backend.client("iam")
+    return {} if marked(lambda: iam.list_role_tags(RoleName=r.attrs["name"]), "Tags") else None
+
+
+def _find_role_policy(backend, r: Resource) -> dict | None:
+    iam = backend.client("iam")
+    return {} if answer(lambda: iam.get_role_policy(RoleName=r.attrs["role"], PolicyName=r.attrs["policy"])) else None
+
+
+def _find_attachment(backend, r: Resource) -> dict | None:
+    attached = answer(lambda: backend.client("iam").list_attached_role_policies(RoleName=r.attrs["role"])) or {}
+    return {} if any(p["PolicyArn"] == r.attrs["arn"] for p in attached.get("AttachedPolicies", [])) else None
 
 
 # deletion ------------------------------------------------------------------------------------
 register("iam_role_policy", Kind(30, "inline role policy", lambda r: [ApiCall(
     "iam", "delete_role_policy", {"RoleName": r.attrs["role"], "PolicyName": r.attrs["policy"]},
-    f"Delete inline policy {r.attrs['policy']} of IAM role {r.attrs['role']}")]))
+    f"Delete inline policy {r.attrs['policy']} of IAM role {r.attrs['role']}")],
+    find=_find_role_policy))
 register("iam_role_policy_attachment", Kind(30, "managed policy attachment", lambda r: [ApiCall(
     "iam", "detach_role_policy", {"RoleName": r.attrs["role"], "PolicyArn": r.attrs["arn"]},
-    f"Detach {r.attrs['arn'].rsplit('/', 1)[-1]} from IAM role {r.attrs['role']}")]))
+    f"Detach {r.attrs['arn'].rsplit('/', 1)[-1]} from IAM role {r.attrs['role']}")],
+    find=_find_attachment))
 register("iam_role", Kind(31, "IAM role", lambda r: [ApiCall(
-    "iam", "delete_role", {"RoleName": r.attrs["name"]}, f"Delete IAM role {r.attrs['name']}")]))
+    "iam", "delete_role", {"RoleName": r.attrs["name"]}, f"Delete IAM role {r.attrs['name']}")],
+    find=_find_role))

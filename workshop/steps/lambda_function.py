@@ -16,14 +16,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from .. import assets
+from .. import assets, ownership
 from ..aws.arns import role as role_arn
 from ..errors import WorkshopError
 from ..ledger import Resource
 from . import step_kind
-from .iam import remember, retry_while_propagating
-from .plan import ApiCall, Note
-from .resources import Kind, register
+from .iam import retry_while_propagating
+from .plan import ApiCall, Note, Record
+from .resources import Kind, answer, register
 
 SUPPORTED_RUNTIMES = ("python3.12", "python3.13", "python3.14")
 ACTIVE_LIMIT_S = 120.0
@@ -104,19 +104,19 @@ def plan(ctx, args: LambdaFunctionArgs):
     existing = ctx.found(lambda: lam.get_function(FunctionName=args.name))
     instructions: list = []
     if existing is None:
-        logs_existed = _log_group_exists(ctx, log_group_name(args.name))
-
-        def created(result, logs_existed=logs_existed):
-            wait_until_ready(ctx, args.name)
-            if not logs_existed:
-                remember(ctx, "log_group", log_group_name(args.name), {"name": log_group_name(args.name)})
-
+        group = log_group_name(args.name)
+        if not _log_group_exists(ctx, group):
+            # Lambda makes this group on the first invocation; recorded first, so no interrupt loses it
+            instructions.append(Record(Resource("log_group", group, {"name": group}),
+                                       f"Record {group}: Lambda creates it for {args.name}, and cleanup removes it"))
         instructions.append(ApiCall(
             "lambda", "create_function",
-            {"FunctionName": args.name, **wanted, "Code": {"ZipFile": package}, "Publish": False, "PackageType": "Zip"},
+            {"FunctionName": args.name, **wanted, "Code": {"ZipFile": package}, "Publish": False, "PackageType": "Zip",
+             **ownership.tags_param("lambda", ctx.module_id)},
             f"Create {label} ({args.runtime}, code {args.code}, CodeSha256 {sha}; "
-            f"its logs go to {log_group_name(args.name)}, which cleanup removes too)",
-            records=Resource("lambda_function", args.name, {"name": args.name}), on_result=created))
+            f"its logs go to {group}, which cleanup removes too)",
+            records=Resource("lambda_function", args.name, {"name": args.name}),
+            on_result=lambda _: wait_until_ready(ctx, args.name)))
     else:
         config = existing["Configuration"]
         ours = ctx.backend.ledger.has("lambda_function", args.name)
@@ -170,8 +170,19 @@ def _log_group_exists(ctx, name: str) -> bool:
 
 # deletion ------------------------------------------------------------------------------------
 # "lambda_permission" entries ({function, statement_id}) are deleted by the kind steps/permissions.py registers.
+def _find_function(backend, r: Resource) -> dict | None:
+    found = answer(lambda: backend.client("lambda").get_function(FunctionName=r.attrs["name"]))
+    return {} if found and ownership.marked(found.get("Tags")) else None
+
+
+def _find_invoke_config(backend, r: Resource) -> dict | None:
+    lam = backend.client("lambda")
+    return {} if answer(lambda: lam.get_function_event_invoke_config(FunctionName=r.attrs["function"])) else None
+
+
 register("lambda_event_invoke_config", Kind(22, "async invoke config", lambda r: [ApiCall(
     "lambda", "delete_function_event_invoke_config", {"FunctionName": r.attrs["function"]},
-    f"Delete the asynchronous invocation settings of {r.attrs['function']}")]))
+    f"Delete the asynchronous invocation settings of {r.attrs['function']}")], find=_find_invoke_config))
 register("lambda_function", Kind(23, "Lambda function", lambda r: [ApiCall(
-    "lambda", "delete_function", {"FunctionName": r.attrs["name"]}, f"Delete Lambda function {r.attrs['name']}")]))
+    "lambda", "delete_function", {"FunctionName": r.attrs["name"]}, f"Delete Lambda function {r.attrs['name']}")],
+    find=_find_function))

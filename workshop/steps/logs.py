@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 
 from .. import policy_documents
+from .. import ownership
 from ..aws import arns
 from ..ledger import Resource
 from . import step_kind
@@ -32,7 +33,7 @@ def plan_log_group(ctx, args: LogGroupArgs):
     found = logs.describe_log_groups(logGroupNamePrefix=args.name).get("logGroups", [])
     if any(g["logGroupName"] == args.name for g in found):
         return [ctx.existing_note("log_group", args.name, f"Log group {args.name}")]
-    calls = [ApiCall("logs", "create_log_group", {"logGroupName": args.name}, f"Create log group {args.name}",
+    calls = [ApiCall("logs", "create_log_group", {"logGroupName": args.name, **ownership.tags_param("logs", ctx.module_id)}, f"Create log group {args.name}",
                      records=Resource("log_group", args.name, {"name": args.name}))]
     if args.retention_days:
         calls.append(ApiCall("logs", "put_retention_policy", {"logGroupName": args.name, "retentionInDays": args.retention_days},

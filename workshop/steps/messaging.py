@@ -11,15 +11,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from .. import assets, ownership
 from ..aws.arns import queue as queue_arn
 from ..aws.arns import topic as topic_arn
 from ..aws.lookups import find_subscription, queue_url
 from ..ledger import Resource
 from ..policy_documents import same_document
 from . import step_kind
-from .iam import remember
-from .plan import ApiCall, Note
-from .resources import Kind, register
+from .iam import same_document
+from .plan import ApiCall, Note, Output
+from .resources import Kind, answer, marked, register
 
 
 def queue_policy(queue: str, topic: str) -> dict:
@@ -52,14 +53,12 @@ def plan_queue(ctx, args: SqsQueueArgs):
     url = queue_url(ctx, args.name)
     label = f"SQS queue {args.name}"
     if url is None:
-        params = {"QueueName": args.name}
+        params = {"QueueName": args.name, **ownership.tags_param("sqs", ctx.module_id)}
         if wanted:
             params["Attributes"] = {"Policy": json.dumps(wanted)}
         summary = f"Create {label}" + (f" (only topic {args.allow_topic} may send to it)" if wanted else "")
         return [ApiCall("sqs", "create_queue", params, summary,
-                        records=Resource("sqs_queue", args.name, {"name": args.name}),
-                        on_result=lambda result: remember(ctx, "sqs_queue", args.name,
-                                                          {"name": args.name, "url": result["QueueUrl"]}))]
+                        records=Resource("sqs_queue", args.name, {"name": args.name, "url": Output("QueueUrl")}))]
     ours = ctx.backend.ledger.has("sqs_queue", args.name)
     instructions = [ctx.existing_note("sqs_queue", args.name, label)]
     if wanted is None:
@@ -88,7 +87,8 @@ def plan_topic(ctx, args: SnsTopicArgs):
     arn = topic_arn(ctx, args.name)
     if ctx.found(lambda: ctx.client("sns").get_topic_attributes(TopicArn=arn)):
         return [ctx.existing_note("sns_topic", args.name, f"SNS topic {args.name}")]
-    return [ApiCall("sns", "create_topic", {"Name": args.name}, f"Create SNS topic {args.name}",
+    return [ApiCall("sns", "create_topic", {"Name": args.name, **ownership.tags_param("sns", ctx.module_id)},
+                    f"Create SNS topic {args.name}",
                     records=Resource("sns_topic", args.name, {"name": args.name, "arn": arn}))]
 
 
@@ -112,10 +112,8 @@ def plan_subscription(ctx, args: SnsSubscriptionArgs):
                         {"TopicArn": topic_arn(ctx, args.topic), "Protocol": "sqs", "Endpoint": queue_arn(ctx, args.queue),
                          "Attributes": {"RawMessageDelivery": raw}, "ReturnSubscriptionArn": True},
                         f"Subscribe queue {args.queue} to topic {args.topic} (raw message delivery {'on' if args.raw_message_delivery else 'off'})",
-                        records=Resource("sns_subscription", name, {"topic": args.topic, "queue": args.queue}),
-                        on_result=lambda result: remember(ctx, "sns_subscription", name,
-                                                          {"topic": args.topic, "queue": args.queue,
-                                                           "arn": result["SubscriptionArn"]}))]
+                        records=Resource("sns_subscription", name, {"topic": args.topic, "queue": args.queue,
+                                                                     "arn": Output("SubscriptionArn")}))]
     arn = existing["SubscriptionArn"]
     attributes = sns.get_subscription_attributes(SubscriptionArn=arn).get("Attributes", {})
     current = attributes.get("RawMessageDelivery", "false")
@@ -144,7 +142,31 @@ def _delete_queue(r: Resource) -> list[ApiCall]:
     return [ApiCall("sqs", "delete_queue", {"QueueUrl": r.attrs["url"]}, f"Delete SQS queue {r.attrs['name']}")]
 
 
-register("sns_subscription", Kind(26, "SNS subscription", _delete_subscription))
+# finding an interrupted create again ----------------------------------------------------------
+def _find_subscription(backend, r: Resource) -> dict | None:
+    """Subscriptions take no tags: ours is the one to exactly our queue (the planner saw none before)."""
+    found = find_subscription(backend, r.attrs["topic"], r.attrs["queue"])
+    return {"arn": found["SubscriptionArn"]} if found else None
+
+
+def _find_topic(backend, r: Resource) -> dict | None:
+    sns = backend.client("sns")
+    if marked(lambda: sns.list_tags_for_resource(ResourceArn=r.attrs["arn"]), "Tags"):
+        return {}
+    return None
+
+
+def _find_queue(backend, r: Resource) -> dict | None:
+    sqs = backend.client("sqs")
+    found = answer(lambda: sqs.get_queue_url(QueueName=r.attrs["name"]))
+    if found and marked(lambda: sqs.list_queue_tags(QueueUrl=found["QueueUrl"]), "Tags"):
+        return {"url": found["QueueUrl"]}
+    return None
+
+
+register("sns_subscription", Kind(26, "SNS subscription", _delete_subscription,
+                                  find=_find_subscription))
 register("sns_topic", Kind(27, "SNS topic", lambda r: [ApiCall(
-    "sns", "delete_topic", {"TopicArn": r.attrs["arn"]}, f"Delete SNS topic {r.attrs['name']}")]))
-register("sqs_queue", Kind(28, "SQS queue", _delete_queue))
+    "sns", "delete_topic", {"TopicArn": r.attrs["arn"]}, f"Delete SNS topic {r.attrs['name']}")],
+    find=_find_topic))
+register("sqs_queue", Kind(28, "SQS queue", _delete_queue, find=_find_queue))

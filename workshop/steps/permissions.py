@@ -14,6 +14,7 @@ from ..aws import arns
 from ..aws.lookups import destination
 from ..ledger import Resource
 from . import resources, step_kind
+from .resources import answer
 from .plan import ApiCall, Custom, Note
 
 
@@ -101,7 +102,7 @@ def plan_destination(ctx, args: DestinationArgs):
     operation = "update_function_event_invoke_config" if config else "put_function_event_invoke_config"
     return [ApiCall("lambda", operation, {"FunctionName": args.function, "DestinationConfig": destinations},
                     f"Send {args.function}'s successful results to the {args.on_success_bus} bus",
-                    records=Resource("lambda_destination", args.function, {"function": args.function}))]
+                    records=Resource("lambda_destination", args.function, {"function": args.function, "destination": bus_arn}))]
 
 
 def _remove_statement(resource: Resource) -> list[Custom]:
@@ -118,16 +119,44 @@ def _remove_statement(resource: Resource) -> list[Custom]:
     return [Custom("sns", f"Remove statement {sid} from the policy of {topic_arn.rsplit(':', 1)[-1]}", run)]
 
 
-resources.register("topic_policy_statement", resources.Kind(15, "topic policy statement", _remove_statement))
+# finding an interrupted change again: none of these take tags, so ours is exactly what we asked for
+def _find_statement(backend, r: Resource) -> dict | None:
+    found = answer(lambda: backend.client("sns").get_topic_attributes(TopicArn=r.attrs["topic_arn"]))
+    policy = json.loads((found or {}).get("Attributes", {}).get("Policy") or "{}")
+    return {} if any(s.get("Sid") == r.attrs["sid"] for s in policy.get("Statement", [])) else None
+
+
+def _find_permission(backend, r: Resource) -> dict | None:
+    found = answer(lambda: backend.client("lambda").get_policy(FunctionName=r.attrs["function"]))
+    statements = json.loads(found["Policy"]).get("Statement", []) if found else []
+    return {} if any(s.get("Sid") == r.attrs["statement_id"] for s in statements) else None
+
+
+def _find_destination(backend, r: Resource) -> dict | None:
+    config = answer(lambda: backend.client("lambda").get_function_event_invoke_config(FunctionName=r.attrs["function"])) or {}
+    current = ((config.get("DestinationConfig") or {}).get("OnSuccess") or {}).get("Destination")
+    return {} if current and current == r.attrs.get("destination") else None
+
+
+def _find_named(operation: str):
+    def find(backend, r: Resource) -> dict | None:
+        return {} if answer(lambda: getattr(backend.client("events"), operation)(Name=r.attrs["name"])) else None
+
+    return find
+
+
+resources.register("topic_policy_statement", resources.Kind(15, "topic policy statement", _remove_statement, find=_find_statement))
 
 
 resources.register("lambda_permission", resources.Kind(15, "Lambda permission", lambda r: [ApiCall(
     "lambda", "remove_permission", {"FunctionName": r.attrs["function"], "StatementId": r.attrs["statement_id"]},
-    f"Remove permission {r.attrs['statement_id']} from {r.attrs['function']}")]))
+    f"Remove permission {r.attrs['statement_id']} from {r.attrs['function']}")], find=_find_permission))
 resources.register("lambda_destination", resources.Kind(15, "Lambda destination", lambda r: [ApiCall(
     "lambda", "update_function_event_invoke_config", {"FunctionName": r.attrs["function"], "DestinationConfig": {"OnSuccess": {}}},
-    f"Remove {r.attrs['function']}'s on-success destination")]))
+    f"Remove {r.attrs['function']}'s on-success destination")], find=_find_destination))
 resources.register("connection", resources.Kind(35, "connection", lambda r: [ApiCall(
-    "events", "delete_connection", {"Name": r.attrs["name"]}, f"Delete connection {r.attrs['name']}")]))
+    "events", "delete_connection", {"Name": r.attrs["name"]}, f"Delete connection {r.attrs['name']}")],
+    find=_find_named("describe_connection")))
 resources.register("api_destination", resources.Kind(30, "API destination", lambda r: [ApiCall(
-    "events", "delete_api_destination", {"Name": r.attrs["name"]}, f"Delete API destination {r.attrs['name']}")]))
+    "events", "delete_api_destination", {"Name": r.attrs["name"]}, f"Delete API destination {r.attrs['name']}")],
+    find=_find_named("describe_api_destination")))

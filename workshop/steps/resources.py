@@ -1,7 +1,10 @@
-"""How to delete each kind of resource the ledger can hold, and in which order.
+"""How to delete each kind of resource the ledger can hold, in which order, and how to find it again.
 
 Cleanup is the sweeper half of the plan/executor pair: it turns ledger entries into delete calls,
 dependents first (targets before rules before buses), and treats "already gone" as done.
+`find` settles an open intent (a create call that may or may not have happened): it answers the
+resource's attributes when it exists *and is ours* (it carries the ownership mark, or, where the
+service takes no tags, it is exactly what the workshop asked for), else None.
 """
 
 from __future__ import annotations
@@ -9,7 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from .. import ownership
+from ..aws import arns
 from ..aws.errors import NOT_FOUND_CODES
+from ..aws.errors import found as answer  # re-exported: the finders of every kind use it
 from ..ledger import Resource
 from .plan import ApiCall
 
@@ -20,6 +26,52 @@ class Kind:
     label: str
     delete: Callable[[Resource], list[ApiCall]]
     gone_codes: frozenset[str] = NOT_FOUND_CODES  # a deletion that meets one has nothing left to do
+    find: Callable[[object, Resource], dict | None] | None = None  # (backend, intent) -> attrs if it exists and is ours
+
+
+def marked(call: Callable[[], dict], key: str) -> bool:
+    """Do the tags this call returns (under `key`) carry the workshop's mark? False when it is gone."""
+    found = answer(call)
+    return bool(found) and ownership.marked(found.get(key))
+
+
+def _find_rule(backend, r: Resource) -> dict | None:
+    events = backend.client("events")
+    rule = answer(lambda: events.describe_rule(Name=r.attrs["name"], EventBusName=r.attrs["bus"]))
+    if rule and marked(lambda: events.list_tags_for_resource(ResourceARN=rule["Arn"]), "Tags"):
+        return {}
+    return None
+
+
+def _find_target(backend, r: Resource) -> dict | None:
+    events = backend.client("events")
+    targets = answer(lambda: events.list_targets_by_rule(Rule=r.attrs["rule"], EventBusName=r.attrs["bus"])) or {}
+    for target in targets.get("Targets", []):
+        if target["Id"] == r.attrs["id"] and target.get("Arn") == r.attrs.get("arn", target.get("Arn")):
+            return {}
+    return None
+
+
+def _find_bus(backend, r: Resource) -> dict | None:
+    events = backend.client("events")
+    if answer(lambda: events.describe_event_bus(Name=r.attrs["name"])) and marked(
+            lambda: events.list_tags_for_resource(ResourceARN=arns.event_bus(backend, r.attrs["name"])), "Tags"):
+        return {}
+    return None
+
+
+def _find_log_group(backend, r: Resource) -> dict | None:
+    logs = backend.client("logs")
+    groups = logs.describe_log_groups(logGroupNamePrefix=r.attrs["name"]).get("logGroups", [])
+    if any(g["logGroupName"] == r.attrs["name"] for g in groups) and marked(
+            lambda: logs.list_tags_log_group(logGroupName=r.attrs["name"]), "tags"):
+        return {}
+    return None
+
+
+def _find_logs_policy(backend, r: Resource) -> dict | None:
+    policies = backend.client("logs").describe_resource_policies().get("resourcePolicies", [])
+    return {} if any(p["policyName"] == r.attrs["name"] for p in policies) else None
 
 
 def _call(service, operation, params, summary):
@@ -29,16 +81,18 @@ def _call(service, operation, params, summary):
 KINDS: dict[str, Kind] = {
     "target": Kind(10, "target", lambda r: _call(
         "events", "remove_targets", {"Rule": r.attrs["rule"], "EventBusName": r.attrs["bus"], "Ids": [r.attrs["id"]], "Force": True},
-        f"Remove target {r.attrs['id']} from rule {r.attrs['rule']}")),
+        f"Remove target {r.attrs['id']} from rule {r.attrs['rule']}"), find=_find_target),
     "rule": Kind(20, "rule", lambda r: _call(
         "events", "delete_rule", {"Name": r.attrs["name"], "EventBusName": r.attrs["bus"], "Force": True},
-        f"Delete rule {r.attrs['name']} on bus {r.attrs['bus']}")),
+        f"Delete rule {r.attrs['name']} on bus {r.attrs['bus']}"), find=_find_rule),
     "event_bus": Kind(40, "event bus", lambda r: _call(
-        "events", "delete_event_bus", {"Name": r.attrs["name"]}, f"Delete event bus {r.attrs['name']}")),
+        "events", "delete_event_bus", {"Name": r.attrs["name"]}, f"Delete event bus {r.attrs['name']}"), find=_find_bus),
     "log_group": Kind(60, "log group", lambda r: _call(
-        "logs", "delete_log_group", {"logGroupName": r.attrs["name"]}, f"Delete log group {r.attrs['name']}")),
+        "logs", "delete_log_group", {"logGroupName": r.attrs["name"]}, f"Delete log group {r.attrs['name']}"),
+        find=_find_log_group),
     "logs_resource_policy": Kind(70, "logs resource policy", lambda r: _call(
-        "logs", "delete_resource_policy", {"policyName": r.attrs["name"]}, f"Delete logs resource policy {r.attrs['name']}")),
+        "logs", "delete_resource_policy", {"policyName": r.attrs["name"]}, f"Delete logs resource policy {r.attrs['name']}"),
+        find=_find_logs_policy),
 }
 
 

@@ -20,14 +20,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import assets
+from .. import assets, ownership
 from ..aws import arns
 from ..aws.lookups import execution_log_group, find_api, root_resource_id
 from ..ledger import Resource
 from . import step_kind
-from .iam import IamRoleArgs, plan_role, remember, retry_while_propagating
+from .iam import IamRoleArgs, plan_role, retry_while_propagating
 from .permissions import invoke_permission
-from .plan import ApiCall, Custom, Note
+from .plan import ApiCall, Custom, Note, Output, Record
 from .resources import Kind, register
 
 API_ID = "<id of the new REST API>"
@@ -55,6 +55,11 @@ class Fill:
 
     def __call__(self, values: dict[str, str]) -> None:
         for instruction in self.instructions:
+            if isinstance(instruction, Record):
+                r = instruction.resource
+                instruction.resource = Resource(r.kind, _replace(r.name, values), _replace(r.attrs, values), r.module)
+                instruction.summary = _replace(instruction.summary, values)
+                continue
             if not isinstance(instruction, ApiCall):
                 continue
             instruction.params = _replace(instruction.params, values)
@@ -94,17 +99,18 @@ def plan(ctx, args: RestApiArgs):
     if api is None:
         def created(result):
             fill({API_ID: result["id"], ROOT_ID: result.get("rootResourceId") or root_resource_id(ctx, result)})
-            remember(ctx, "rest_api", args.name, {"name": args.name, "id": result["id"]})
-            group = execution_log_group(result["id"], args.stage)
-            remember(ctx, "log_group", group, {"name": group})
 
         instructions.append(ApiCall(
             "apigateway", "create_rest_api",
             {"name": args.name, "description": args.description or "The workshop's API destination endpoint",
-             "endpointConfiguration": {"types": ["REGIONAL"]}},
+             "endpointConfiguration": {"types": ["REGIONAL"]}, **ownership.tags_param("apigateway", ctx.module_id)},
             f"Create {label} (REGIONAL; API Gateway writes its execution logs to "
             f"API-Gateway-Execution-Logs_<id>/{args.stage}, which cleanup removes too)",
-            records=Resource("rest_api", args.name, {"name": args.name}), on_result=created))
+            records=Resource("rest_api", args.name, {"name": args.name, "stage": args.stage, "id": Output("id")}),
+            on_result=created))
+        group = execution_log_group(API_ID, args.stage)
+        instructions.append(Record(Resource("log_group", group, {"name": group}),
+                                   f"Record {group}: API Gateway creates it, and cleanup removes it"))
     else:
         instructions.append(Note(f"{label} ({api_id}) is already in place", "exists"))
 
@@ -252,9 +258,26 @@ def _restore_account(r: Resource) -> list:
                                  "(unless it was changed since workshop set it)", run)]
 
 
+# finding an interrupted create again ----------------------------------------------------------
+def _find_rest_api(backend, r: Resource) -> dict | None:
+    """API names are not unique: ours is the one named so with the mark (and no other record)."""
+    for page in backend.client("apigateway").get_paginator("get_rest_apis").paginate():
+        for api in page.get("items", []):
+            if api.get("name") == r.attrs["name"] and ownership.marked(api.get("tags")):
+                return {"id": api["id"], "also": [Resource("log_group", execution_log_group(api["id"], r.attrs.get("stage", "Prod")),
+                                                           {"name": execution_log_group(api["id"], r.attrs.get("stage", "Prod"))})]}
+    return None
+
+
+def _find_account_setting(backend, r: Resource) -> dict | None:
+    current = backend.client("apigateway").get_account().get("cloudwatchRoleArn") or ""
+    return {} if current and current == r.attrs.get("set_to") else None
+
+
 # deletion ------------------------------------------------------------------------------------
 register("rest_api", Kind(24, "REST API", lambda r: [ApiCall(
     "apigateway", "delete_rest_api", {"restApiId": r.attrs["id"]},
-    f"Delete REST API {r.attrs['name']} ({r.attrs['id']}), its stages and deployments")] if r.attrs.get("id") else []))
+    f"Delete REST API {r.attrs['name']} ({r.attrs['id']}), its stages and deployments")] if r.attrs.get("id") else [], find=_find_rest_api))
 # Before the roles (order 30/31): API Gateway must never point at a role that no longer exists.
-register("apigateway_account", Kind(29, "API Gateway account setting", _restore_account))
+register("apigateway_account", Kind(29, "API Gateway account setting", _restore_account,
+                                    find=_find_account_setting))

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import assets
+from .. import assets, ownership
 from ..aws import arns
 from ..ledger import Resource
 from . import step_kind
@@ -119,7 +119,8 @@ def plan(ctx, args: RuleArgs):
     instructions = []
     existing = ctx.found(lambda: events.describe_rule(Name=args.name, EventBusName=args.bus))
     if not existing:
-        instructions.append(ApiCall("events", "put_rule", wanted, f"Create rule {args.name}{on}",
+        instructions.append(ApiCall("events", "put_rule", {**wanted, **ownership.tags_param("events", ctx.module_id)},
+                                    f"Create rule {args.name}{on}",
                                     records=Resource("rule", f"{args.bus}/{args.name}", {"name": args.name, "bus": args.bus})))
     elif (not _same_pattern(existing.get("EventPattern"), pattern) or existing.get("ScheduleExpression") != args.schedule
           or existing.get("State") != args.state or existing.get("Description", "") != args.description):
@@ -140,7 +141,8 @@ def plan(ctx, args: RuleArgs):
         instructions.append(ApiCall(
             "events", "put_targets", {"Rule": args.name, "EventBusName": args.bus, "Targets": [params]},
             f"{'Update' if current else 'Add'} target {spec.kind.replace('_', ' ')} {spec.ref} to rule {args.name}",
-            records=Resource("target", f"{args.bus}/{args.name}/{spec.id}", {"rule": args.name, "bus": args.bus, "id": spec.id}),
+            records=Resource("target", f"{args.bus}/{args.name}/{spec.id}",
+                             {"rule": args.name, "bus": args.bus, "id": spec.id, "arn": params["Arn"]}),
             on_result=_raise_failed_targets,
         ))
     return instructions

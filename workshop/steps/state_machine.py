@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from .. import assets
+from .. import assets, ownership
 from ..aws import arns
 from ..ledger import Resource
 from . import step_kind
 from .iam import retry_while_propagating
 from .plan import ApiCall, Note
-from .resources import Kind, register
+from .resources import Kind, marked, register
 
 
 @dataclass
@@ -55,7 +55,8 @@ def plan(ctx, args: StateMachineArgs):
     existing = ctx.found(lambda: sfn.describe_state_machine(stateMachineArn=arn))
     if existing is None:
         return [ApiCall("stepfunctions", "create_state_machine",
-                        {"name": args.name, "definition": json.dumps(definition, indent=2), "roleArn": role, "type": args.type},
+                        {"name": args.name, "definition": json.dumps(definition, indent=2), "roleArn": role, "type": args.type,
+                         **ownership.tags_param("stepfunctions", ctx.module_id)},
                         f"Create state machine {args.name} ({args.type}: a Pass state, then events:PutEvents of \"Order Processed\" on bus Orders)",
                         records=Resource("state_machine", args.name, {"name": args.name, "arn": arn}))]
     same = json.loads(existing["definition"]) == definition and existing.get("roleArn") == role
@@ -70,5 +71,10 @@ def plan(ctx, args: StateMachineArgs):
                     f"Update state machine {args.name}: definition and role as the workshop expects")]
 
 
+def _find_state_machine(backend, r: Resource) -> dict | None:
+    sfn = backend.client("stepfunctions")
+    return {} if marked(lambda: sfn.list_tags_for_resource(resourceArn=r.attrs["arn"]), "tags") else None
+
+
 register("state_machine", Kind(25, "state machine", lambda r: [ApiCall(
-    "stepfunctions", "delete_state_machine", {"stateMachineArn": r.attrs["arn"]}, f"Delete state machine {r.attrs['name']}")]))
+    "stepfunctions", "delete_state_machine", {"stateMachineArn": r.attrs["arn"]}, f"Delete state machine {r.attrs['name']}")], find=_find_state_machine))
