@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from ..errors import WorkshopError
-from ..ledger import Resource
-from . import resources, step_kind
 from ..aws.arns import queue as queue_arn
 from ..aws.arns import rule as rule_arn
 from ..aws.lookups import queue_url
+from ..errors import WorkshopError
+from ..ledger import Resource
+from . import resources, step_kind
 from .plan import ApiCall, Custom, Note
 
 REPLAY_LIMIT_S = 120.0

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from ..aws.arns import role as role_arn
 from ..ledger import Resource
 from ..scheduler_schedules import next_firing
 from . import resources, step_kind
-from ..aws.arns import role as role_arn
 from .plan import ApiCall, Note
 
 _UPDATABLE = ("ScheduleExpression", "ScheduleExpressionTimezone", "FlexibleTimeWindow", "Target", "State",

@@ -17,12 +17,11 @@ from typing import Any
 from ..errors import WorkshopError
 from ..ledger import Resource
 from ..sns_filters import SCOPES
-from . import step_kind
-from .iam import remember
 from ..aws.arns import queue as queue_arn
 from ..aws.arns import topic as topic_arn
 from ..aws.lookups import find_subscription
-from .plan import ApiCall, Note
+from . import step_kind
+from .plan import ApiCall, Note, Output
 
 
 @dataclass
@@ -65,10 +64,8 @@ def plan_filtered_subscription(ctx, args: FilteredSubscriptionArgs):
                         {"TopicArn": topic_arn(ctx, args.topic), "Protocol": "sqs", "Endpoint": queue_arn(ctx, args.queue),
                          "Attributes": wanted, "ReturnSubscriptionArn": True},
                         f"Subscribe queue {args.queue} to topic {args.topic}, filtering on the {where}: {json.dumps(policy)}",
-                        records=Resource("sns_subscription", name, {"topic": args.topic, "queue": args.queue}),
-                        on_result=lambda result: remember(ctx, "sns_subscription", name,
-                                                          {"topic": args.topic, "queue": args.queue,
-                                                           "arn": result["SubscriptionArn"]}))]
+                        records=Resource("sns_subscription", name, {"topic": args.topic, "queue": args.queue,
+                                                                     "arn": Output("SubscriptionArn")}))]
     arn = existing["SubscriptionArn"]
     current = ctx.client("sns").get_subscription_attributes(SubscriptionArn=arn).get("Attributes", {})
     changed = [k for k in ("FilterPolicyScope", "RawMessageDelivery") if (current.get(k) or
