@@ -384,9 +384,11 @@ def status(json_out: bool = typer.Option(False, "--json", help="Print one JSON d
         progress = _progress(backend).all()
     except DamagedStateFile as exc:
         progress, problems = {}, problems + [str(exc)]
-    # what a learner needs, ApiUrl first: described only once the prerequisites module has run here
-    ran = any(r.module == "prerequisites" for r in resources) or "prerequisites" in progress
-    outputs = stack_outputs.compute(backend) if ran else {}
+    # what a learner needs (ApiUrl first): the outputs of the modules that have run here
+    declared = {name: output for module in _scenario().modules
+                if module.outputs and (module.id in progress or any(r.module == module.id for r in resources))
+                for name, output in module.outputs.items()}
+    outputs = stack_outputs.compute(backend, declared) if declared else {}
     document = {
         "backend": backend.choice.kind, "endpoint_url": backend.endpoint_url, "region": backend.region,
         "account": backend.account, "where": backend.describe(),
@@ -443,9 +445,9 @@ def export_cmd(
 # publish / logs -----------------------------------------------------------------------------------
 @app.command()
 def publish(
-    bus: Optional[str] = typer.Option(None, "--bus", help="Event bus name (default: the sample's, else Orders)."),
-    source: Optional[str] = typer.Option(None, "--source", help="Event source (default com.aws.orders)."),
-    detail_type: Optional[str] = typer.Option(None, "--detail-type", help="Detail type (default 'Order Notification')."),
+    bus: Optional[str] = typer.Option(None, "--bus", help="Event bus name (default: the sample's, else the scenario's events bus)."),
+    source: Optional[str] = typer.Option(None, "--source", help="Event source (default: the sample's or the scenario's)."),
+    detail_type: Optional[str] = typer.Option(None, "--detail-type", help="Detail type (default: the sample's or the scenario's)."),
     detail: Optional[str] = typer.Option(None, "--detail", help="The detail: inline JSON, @file.json, or - for stdin."),
     sample: Optional[str] = typer.Option(None, "--sample", help="A sample event from the workshop (see scenarios)."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
@@ -475,7 +477,10 @@ def publish(
         body, name = read_json_arg(detail, "detail"), "event"
         if not isinstance(body, dict):
             raise BadInput("--detail must be a JSON object, as EventBridge requires.")
-    bus, source, detail_type = bus or "Orders", source or "com.aws.orders", detail_type or "Order Notification"
+    defaults = scenario.events
+    if defaults is None and not (bus and source and detail_type):
+        raise BadInput("The scenarios file names no default events: give --bus, --source and --detail-type.")
+    bus, source, detail_type = bus or defaults.bus, source or defaults.source, detail_type or defaults.detail_type
     backend = _backend(ui)
     ctx = _context(backend, ui, scenario)
     ui.quiet = json_out

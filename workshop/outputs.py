@@ -1,9 +1,10 @@
-"""What a learner needs from the prerequisites (the original stack's "Outputs"), found by describing
-the resources, with the same calls on every backend. ApiUrl comes first.
+"""A module's outputs (the original stack's "Outputs", declared in scenarios.yaml), found by
+describing the resources, with the same calls on every backend, in the file's order.
 
 On a backend with its own endpoint (the sandbox, an emulator), `local_api_url` asks the endpoint
-where it serves the API (the sandbox's API Gateway stand-in answers GET /_workshop/apis); the
-ApiUrl stays the AWS-shaped one, which is what the API destination module gives EventBridge.
+where it serves a REST API (the sandbox's API Gateway stand-in answers GET /_workshop/apis), shown
+as a second output NAMELocal; the AWS-shaped URL stays the output itself, which is what the API
+destination module gives EventBridge.
 """
 
 from __future__ import annotations
@@ -16,9 +17,6 @@ from typing import Callable
 from .aws import arns
 from .aws.lookups import api_url, find_api
 
-API_NAME = "eventbridge-api-destination"
-STAGE = "Prod"
-
 
 def _quiet(call: Callable[[], str | None]) -> str | None:
     """An output that cannot be described (missing, not allowed, service absent) is left out."""
@@ -30,53 +28,46 @@ def _quiet(call: Callable[[], str | None]) -> str | None:
         return None
 
 
-def compute(backend) -> dict[str, str]:
-    region, client = backend.region, backend.client
+def compute(backend, declared: dict) -> dict[str, str]:
+    """{output name: value} for the declared outputs (name -> scenario.Output) that exist here."""
+    client = backend.client
     backend.account  # asked first: missing credentials stop here instead of emptying the outputs
-    outputs: dict[str, str] = {}
 
-    def api() -> str | None:
-        found = find_api(backend, API_NAME)
+    def rest_api(name: str, stage: str) -> str | None:
+        found = find_api(backend, name)
         if found:
-            client("apigateway").get_stage(restApiId=found["id"], stageName=STAGE)
+            client("apigateway").get_stage(restApiId=found["id"], stageName=stage)
         return found and found["id"]
 
-    api_id = _quiet(api)
-    if api_id:
-        outputs["ApiUrl"] = api_url(api_id, region, STAGE)
-        local = local_api_url(backend.endpoint_url, api_id, STAGE)
-        if local and local != outputs["ApiUrl"]:
-            outputs["ApiUrlLocal"] = local
+    def topic(name: str) -> str:
+        client("sns").get_topic_attributes(TopicArn=arns.topic(backend, name))
+        return arns.topic(backend, name)
 
-    def state_machine() -> str:
-        arn = arns.state_machine(backend, "OrderProcessing")
-        return client("stepfunctions").describe_state_machine(stateMachineArn=arn)["stateMachineArn"]
-
-    def topic() -> str:
-        arn = arns.topic(backend, "Orders")
-        client("sns").get_topic_attributes(TopicArn=arn)
-        return arn
-
-    def queue(name: str) -> Callable[[], str]:
-        return lambda: client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
-
-    def function() -> str:
-        return client("lambda").get_function_configuration(FunctionName="InventoryFunction")["FunctionArn"]
-
-    def bus() -> str:
-        return client("events").describe_event_bus(Name="Inventory")["Arn"]
-
-    for name, call in (("OrderProcessingStateMachineArn", state_machine), ("OrdersTopicArn", topic),
-                       ("OrdersQueueUrl", queue("Orders")), ("InventoryFunctionArn", function),
-                       ("InventoryEventBusArn", bus), ("InventoryFunctionDLQUrl", queue("InventoryFunctionDLQ")),
-                       ("OrdersReplayQueueUrl", queue("OrdersReplayQueue"))):
-        value = _quiet(call)
+    describe: dict[str, Callable[[str], str]] = {
+        "state_machine": lambda name: client("stepfunctions").describe_state_machine(
+            stateMachineArn=arns.state_machine(backend, name))["stateMachineArn"],
+        "sns_topic": topic,
+        "sqs_queue": lambda name: client("sqs").get_queue_url(QueueName=name)["QueueUrl"],
+        "lambda_function": lambda name: client("lambda").get_function_configuration(FunctionName=name)["FunctionArn"],
+        "event_bus": lambda name: client("events").describe_event_bus(Name=name)["Arn"],
+    }
+    outputs: dict[str, str] = {}
+    for output_name, output in declared.items():
+        if output.kind == "rest_api":
+            api_id = _quiet(lambda: rest_api(output.rest_api, output.stage))
+            if api_id:
+                outputs[output_name] = api_url(api_id, backend.region, output.stage)
+                local = local_api_url(backend.endpoint_url, api_id, output.stage)
+                if local and local != outputs[output_name]:
+                    outputs[f"{output_name}Local"] = local
+            continue
+        value = _quiet(lambda: describe[output.kind](getattr(output, output.kind)))
         if value:
-            outputs[name] = value
+            outputs[output_name] = value
     return outputs
 
 
-def local_api_url(endpoint_url: str | None, api_id: str, stage: str = STAGE, timeout: float = 3.0) -> str | None:
+def local_api_url(endpoint_url: str | None, api_id: str, stage: str, timeout: float = 3.0) -> str | None:
     """Where an AWS-compatible endpoint serves this API's stage, if it says (GET /_workshop/apis)."""
     if not endpoint_url:
         return None

@@ -20,11 +20,21 @@ from .typed_yaml import TypedYamlError, compose, plain, read
 
 
 @dataclass
+class Events:
+    """Where the workshop's events go and what they say they are, unless a sample (or `workshop
+    publish`) says otherwise."""
+
+    bus: str
+    source: str
+    detail_type: str
+
+
+@dataclass
 class Sample:
     detail: dict
-    bus: str = "Orders"
-    source: str = "com.aws.orders"
-    detail_type: str = "Order Notification"
+    bus: str | None = None  # None: the file's `events` default (filled in when the file loads)
+    source: str | None = None
+    detail_type: str | None = None
     description: str = ""
     replay_name: str = ""  # the event as a replay delivers it (only for grading: PutEvents cannot set it)
     attributes: dict = field(default_factory=dict)  # as an SNS message: its message attributes (body: the detail)
@@ -80,6 +90,29 @@ class Challenge:
 
 
 @dataclass
+class Output:
+    """One of a module's outputs (as a CloudFormation stack's): the resource whose ARN or URL it shows."""
+
+    rest_api: str | None = None  # its stage's invoke URL
+    stage: str = "Prod"
+    state_machine: str | None = None
+    sns_topic: str | None = None
+    sqs_queue: str | None = None  # its URL
+    lambda_function: str | None = None
+    event_bus: str | None = None
+
+    KINDS = ("rest_api", "state_machine", "sns_topic", "sqs_queue", "lambda_function", "event_bus")
+
+    def __post_init_yaml__(self):
+        if sum(getattr(self, kind) is not None for kind in self.KINDS) != 1:
+            raise ValueError(f"an output names exactly one of {', '.join(self.KINDS)}")
+
+    @property
+    def kind(self) -> str:
+        return next(kind for kind in self.KINDS if getattr(self, kind) is not None)
+
+
+@dataclass
 class Module:
     id: str
     title: str
@@ -88,6 +121,7 @@ class Module:
     requires: list[str] = field(default_factory=list)
     reading: str = ""
     challenges: list[Challenge] = field(default_factory=list)
+    outputs: dict[str, Output] = field(default_factory=dict)
 
     @cached_property
     def checks(self) -> list[Check]:
@@ -100,6 +134,7 @@ class Scenario:
     samples: dict[str, Sample]
     modules: list[Module]
     credentials: Credentials | None = None
+    events: Events | None = None
 
     def require_credentials(self) -> Credentials:
         if self.credentials is None:
@@ -147,6 +182,7 @@ class _RawModule:
     requires: list[str] = field(default_factory=list)
     reading: str = ""
     challenges: list[Challenge] = field(default_factory=list)
+    outputs: dict[str, Output] = field(default_factory=dict)
 
 
 def default_path() -> Path:
@@ -177,11 +213,19 @@ def _mapping_items(node: yaml.Node, path: str, what: str):
 def _build(root: yaml.Node, path: str, step_kinds: dict, check_kinds: dict) -> Scenario:
     top = {key: (knode, vnode) for key, knode, vnode in _mapping_items(root, path, "the file")}
     for key, (knode, _) in top.items():
-        if key not in ("samples", "modules", "credentials"):
-            raise TypedYamlError(path, knode, f"unknown top-level key '{key}' (expected credentials, samples, modules)")
+        if key not in ("events", "samples", "modules", "credentials"):
+            raise TypedYamlError(path, knode, f"unknown top-level key '{key}' (expected credentials, events, samples, modules)")
     if "modules" not in top:
         raise TypedYamlError(path, root, "the file needs a 'modules' list")
+    events = read(top["events"][1], Events, path, "events") if "events" in top else None
     samples = read(top["samples"][1], dict[str, Sample], path, "samples") if "samples" in top else {}
+    for name, sample in samples.items():
+        for key in ("bus", "source", "detail_type"):
+            if getattr(sample, key) is None:
+                if events is None:
+                    raise TypedYamlError(path, top["samples"][1], f"sample {name} names no {key.replace('_', '-')}, "
+                                                                  "and the file has no 'events' default")
+                setattr(sample, key, getattr(events, key))
     credentials = read(top["credentials"][1], Credentials, path, "credentials") if "credentials" in top else None
     modules_node = top["modules"][1]
     if not isinstance(modules_node, yaml.SequenceNode):
@@ -196,9 +240,10 @@ def _build(root: yaml.Node, path: str, step_kinds: dict, check_kinds: dict) -> S
         built_steps = [_build_step(n, path, raw.id, step_kinds, check_kinds) for n in steps_node.value]
         if any(m.id == raw.id for m in modules):
             raise TypedYamlError(path, module_node, f"module id '{raw.id}' is used twice")
-        modules.append(Module(raw.id, raw.title, raw.summary, built_steps, raw.requires, raw.reading, raw.challenges))
+        modules.append(Module(raw.id, raw.title, raw.summary, built_steps, raw.requires, raw.reading, raw.challenges,
+                              raw.outputs))
 
-    scenario = Scenario(path, samples, modules, credentials)
+    scenario = Scenario(path, samples, modules, credentials, events)
     _cross_check(scenario, root, path)
     return scenario
 

@@ -31,6 +31,10 @@ BROKEN = [
     ("rule with two pattern sources", VALID_STEP.replace(
         "event_bus: {name: Orders}", "rule: {name: R, pattern: {source: [x]}, schedule: 'rate(1 minute)'}"), ":9", "exactly one of pattern"),
     ("unknown sample", VALID_STEP.replace("event_bus: {name: Orders}", "publish: {sample: nope}"), ":7", "unknown sample 'nope'"),
+    ("sample without a bus or a default", "samples:\n  s:\n    detail: {a: 1}\n" + VALID_STEP, ":2",
+     "sample s names no bus, and the file has no 'events' default"),
+    ("output naming two resources", VALID_STEP.replace("    summary: S\n", "    summary: S\n    outputs:\n      Url: {sqs_queue: Q, sns_topic: T}\n"),
+     ":7", "an output names exactly one of"),
 ]
 
 

@@ -96,14 +96,16 @@ class EventsApi:
         if sum(entry_size(e) for e in entries if isinstance(e, dict)) > MAX_REQUEST_BYTES:
             return Response.aws_json_error("ValidationException", "Total size of the entries in the request is over the limit.")
 
-        results, failed = [], 0
+        results, failed, accepted = [], 0, []
         for entry in entries:
-            outcome = self._accept(request.region, entry if isinstance(entry, dict) else {})
+            outcome = self._accept(request.region, entry if isinstance(entry, dict) else {}, accepted)
             failed += "ErrorCode" in outcome
             results.append(outcome)
+        # Routed and delivered after the answer, as on AWS, against the rules as they were now.
+        self.plane.publish_later(request.region, accepted)
         return Response.of_json({"FailedEntryCount": failed, "Entries": results}, content_type=JSON_11)
 
-    def _accept(self, region: str, entry: dict) -> dict:
+    def _accept(self, region: str, entry: dict, accepted: list) -> dict:
         problem = _entry_error(entry)
         if problem:
             return {"ErrorCode": problem[0], "ErrorMessage": problem[1]}
@@ -117,7 +119,7 @@ class EventsApi:
             account=bus.account, region=region, resources=entry.get("Resources"),
             time=_parse_time(entry.get("Time")) or self.plane.clock.now(),
         )
-        self.plane.publish(region, bus, event)
+        accepted.append((bus, event))
         return {"EventId": event["id"]}
 
     def test_event_pattern(self, request: Request) -> Response:

@@ -47,18 +47,23 @@ class DataPlane:
     def start(self, endpoint_url: str) -> None:
         self.endpoint_url = endpoint_url
         self.clients = SelfClients(endpoint_url, app=getattr(self, "local_app", None))
-        self.router = Router(self.clients)
+        from .moto_backends import bus_rules
+
+        self.router = Router(bus_rules)
         self.delivery = Delivery(self)
         self.logs_target = LogsTarget(self.clients)
-        self.sqs_target = SqsTarget(self.clients)
+        from .moto_backends import SqsBackend
+
+        self.sqs = SqsBackend()  # moto's queues, driven directly for per-message calls
+        self.interceptors.insert(0, self.sqs.intercept)
+        self.sqs_target = SqsTarget(self.sqs, self.faults)
         self.deliverers = {"logs": self.logs_target, "sqs": self.sqs_target, "events": EventBusTarget(self)}
         self.sns_target = SnsTarget(self.clients)
         self.lambdas = LambdaService(self)  # keeps function code, runs handlers, async invokes
         self.deliverers.update({"sns": self.sns_target, "states": StepFunctionsTarget(self.clients),
                                 "lambda": LambdaTarget(self)})
         self.interceptors.append(self.lambdas.intercept)
-        self.after_moto_hooks += [self.lambdas.after_moto, self.sns_target.observe, self.sqs_target.observe,
-                                  self._note_put_rule]
+        self.after_moto_hooks += [self.lambdas.after_moto, self.sns_target.observe, self._note_put_rule]
         from .api_destinations import ApiDestinations
         from .apigateway import ApiGateway
 
@@ -131,6 +136,17 @@ class DataPlane:
     def publish(self, region: str, bus: BusRoutes, event: dict) -> None:
         """Route an accepted event to every enabled matching rule's targets, asynchronously."""
         self.journal.accepted(region, bus.name, event)
+        self._route(region, bus, event)
+
+    def publish_later(self, region: str, accepted: list[tuple[BusRoutes, dict]]) -> None:
+        """Route (bus, event) pairs on a delivery worker: PutEvents answers without waiting for the
+        rules to be matched. Each bus is the snapshot of its rules taken when the event was accepted."""
+        for bus, event in accepted:
+            self.journal.accepted(region, bus.name, event)
+        if accepted:
+            self.delivery.run(lambda at: [self._route(region, bus, event) for bus, event in accepted])
+
+    def _route(self, region: str, bus: BusRoutes, event: dict) -> None:
         for route in self.router.matching(region, bus, event):
             for target in route.targets:
                 self.delivery.submit(Job(region, event, route.rule_name, route.rule_arn, target))
@@ -244,7 +260,6 @@ class DataPlane:
             self.faults.clear()
             self.lambdas.reset()
             self.sns_target.invalidate()
-            self.sqs_target.invalidate()
             self.archives.reset()
             self.scheduler.reset()
             return Response.of_json({"reset": True})

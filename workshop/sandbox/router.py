@@ -32,14 +32,42 @@ class BusRoutes:
     arn: str
     account: str
     routes: list[Route]
+    _index: object | None = field(default=None, repr=False)
+
+    def matching(self, event: dict) -> list[Route]:
+        """The enabled rules whose pattern matches, in the bus's order; with the pattern engine's
+        RuleIndex the cost hardly grows with the number of rules (only candidates are tested)."""
+        index = self._index
+        if index is None:
+            index = self._index = _index_of(self.routes)
+        if index is False:
+            return [r for r in self.routes if r.enabled and r.matcher is not None and r.matcher.matches(event)]
+        names = index.matching(event)
+        return [r for r in self.routes if r.rule_name in names] if names else []
+
+
+def _index_of(routes: list[Route]):
+    try:
+        from ..patterns.index import RuleIndex
+    except ImportError:  # an engine without the index: every rule is tested
+        return False
+    index = RuleIndex()
+    for route in routes:
+        if route.enabled and route.matcher is not None:
+            index.add(route.rule_name, route.matcher)
+    return index
 
 
 class Router:
-    def __init__(self, clients):
-        self.clients = clients
+    """Buses' rules by (region, name), read through `read_bus(region, name)` (moto_backends.bus_rules:
+    the bus ARN and each rule with its targets, or None) and kept until the next control-plane write."""
+
+    def __init__(self, read_bus):
+        self.read_bus = read_bus
         self._lock = threading.Lock()
         self._generation = 0
         self._cache: dict[tuple[str, str], BusRoutes | None] = {}
+        self._compiled: dict[str, object] = {}  # pattern text -> matcher: rereading a bus recompiles nothing
 
     def invalidate(self) -> None:
         with self._lock:
@@ -60,37 +88,30 @@ class Router:
         return loaded
 
     def matching(self, region: str, bus: BusRoutes, event: dict) -> list[Route]:
-        return [r for r in bus.routes if r.enabled and r.matcher is not None and r.matcher.matches(event)]
-
-    def all_buses(self, region: str) -> list[str]:
-        client = self.clients("events", region)
-        return [b["Name"] for b in client.list_event_buses().get("EventBuses", [])]
+        return bus.matching(event)
 
     def _load(self, region: str, name: str) -> BusRoutes | None:
-        import botocore.exceptions
-
-        client = self.clients("events", region)
-        try:
-            described = client.describe_event_bus(Name=name)
-        except botocore.exceptions.ClientError as exc:
-            if exc.response["Error"]["Code"] == "ResourceNotFoundException":
-                return None
-            raise
-        arn = described["Arn"]
-        routes = []
-        for page in client.get_paginator("list_rules").paginate(EventBusName=name):
-            for rule in page.get("Rules", []):
-                pattern = rule.get("EventPattern")
-                targets = []
-                for tpage in client.get_paginator("list_targets_by_rule").paginate(Rule=rule["Name"], EventBusName=name):
-                    targets.extend(tpage.get("Targets", []))
-                routes.append(Route(
-                    rule_name=rule["Name"],
-                    rule_arn=rule["Arn"],
-                    bus_name=name,
-                    enabled=rule.get("State") in ENABLED_STATES,
-                    matcher=patterns.compile(json.loads(pattern)) if pattern else None,
-                    schedule=rule.get("ScheduleExpression"),
-                    targets=targets,
-                ))
+        found = self.read_bus(region, name)
+        if found is None:
+            return None
+        arn, rules = found
+        routes = [Route(rule_name=rule["Name"], rule_arn=rule["Arn"], bus_name=name,
+                        enabled=rule.get("State") in ENABLED_STATES, matcher=self._matcher(rule.get("EventPattern")),
+                        schedule=rule.get("ScheduleExpression"), targets=targets)
+                  for rule, targets in rules]
         return BusRoutes(name, arn, arn.split(":")[4], routes)
+
+    def _matcher(self, pattern: str | None):
+        if not pattern:
+            return None
+        matcher = self._compiled.get(pattern)
+        if matcher is None:
+            matcher = patterns.compile(json.loads(pattern))
+            with self._lock:
+                if len(self._compiled) >= _MAX_COMPILED:
+                    self._compiled.clear()
+                self._compiled[pattern] = matcher
+        return matcher
+
+
+_MAX_COMPILED = 10_000

@@ -23,7 +23,7 @@ EVENTS_PRINCIPAL = "events.amazonaws.com"
 _THROTTLING = {"Throttling", "ThrottlingException", "ThrottledException", "TooManyRequestsException",
                "RequestThrottled", "RequestLimitExceeded"}
 _SNS_POLICY_CHANGES = {"CreateTopic", "DeleteTopic", "SetTopicAttributes", "AddPermission", "RemovePermission"}
-_SQS_POLICY_CHANGES = {"CreateQueue", "DeleteQueue", "SetQueueAttributes", "AddPermission", "RemovePermission"}
+_SQS_NOT_FOUND = {"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"}
 _DENIED = {"AccessDenied", "AccessDeniedException", "AuthorizationError", "AuthorizationErrorException"}
 
 
@@ -132,61 +132,53 @@ class LogsTarget:
 
 class SqsTarget:
     """SQS: AWS requires the queue policy to let events.amazonaws.com call sqs:SendMessage (for
-    the rule's ARN when the policy has an aws:SourceArn condition); without it delivery fails."""
+    the rule's ARN when the policy has an aws:SourceArn condition); without it delivery fails.
+    Messages go straight onto moto's queue (moto_backends.py), past the HTTP surface, except that
+    injected faults still apply to them as to any SendMessage."""
 
-    def __init__(self, clients):
-        self.clients = clients
-        self.api = local_api(clients)
-        self._urls: dict[str, str] = {}  # queue ARN -> URL; a queue's URL never changes
-        self._policies: dict[str, str] = {}  # queue ARN -> its policy ("" for none)
-        self._lock = threading.Lock()
-
-    def invalidate(self) -> None:
-        with self._lock:
-            self._policies.clear()
-
-    def observe(self, request) -> None:
-        """After each call moto answered: forget cached policies when a queue's may have changed."""
-        if request.service == "sqs" and operation_name(request) in _SQS_POLICY_CHANGES:
-            self.invalidate()
+    def __init__(self, queues, faults=None):
+        self.queues = queues  # moto_backends.SqsBackend
+        self.faults = faults
 
     def deliver(self, target: dict, payload: str, event: dict, context) -> None:
+        from .moto_backends import SqsError
+
         arn = target["Arn"]
         parts = arn_parts(arn)
-        sqs = self.clients("sqs", parts["region"])
-        try:
-            url = self._urls.get(arn)
-            if url is None:
-                url = sqs.get_queue_url(QueueName=parts["resource"], QueueOwnerAWSAccountId=parts["account"])["QueueUrl"]
-                self._urls[arn] = url
-            if not policy_documents.allows(self._policy(sqs, arn, url), service=EVENTS_PRINCIPAL, action="sqs:SendMessage",
-                                          resource=arn, context=policy_context(context)):
-                raise DeliveryError("NO_PERMISSIONS", f"The policy of SQS queue {arn} does not let {EVENTS_PRINCIPAL} "
-                                    "call sqs:SendMessage for this rule: add a statement allowing it (the console "
-                                    "adds one silently).", retryable=False)
-            params = {"QueueUrl": url, "MessageBody": payload}
-            group = (target.get("SqsParameters") or {}).get("MessageGroupId")
-            if group:
-                params["MessageGroupId"] = group
-                params["MessageDeduplicationId"] = event.get("id", context.delivery_id)
-            if self.api is not None:
-                self.api.call("sqs", parts["region"], "SendMessage", params)
-            else:
-                sqs.send_message(**params)
-        except botocore.exceptions.ClientError as exc:
-            self._urls.pop(arn, None)  # the queue may have been deleted (and recreated)
-            raise from_client_error(exc, {"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"},
-                                    f"SQS queue {arn}") from None
-
-    def _policy(self, sqs, arn: str, url: str) -> str:
-        with self._lock:
-            policy = self._policies.get(arn)
+        account, region, name = parts["account"], parts["region"], parts["resource"]
+        if self.faults is not None:
+            self._injected_fault(region)
+        policy = self.queues.policy(account, region, name)
         if policy is None:
-            attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"]).get("Attributes") or {}
-            policy = attributes.get("Policy") or ""
-            with self._lock:
-                self._policies[arn] = policy
-        return policy
+            raise DeliveryError("NO_RESOURCE", f"SQS queue {arn} does not exist (AWS.SimpleQueueService.NonExistentQueue).",
+                                retryable=False)
+        if not policy_documents.allows(policy, service=EVENTS_PRINCIPAL, action="sqs:SendMessage", resource=arn,
+                                      context=policy_context(context)):
+            raise DeliveryError("NO_PERMISSIONS", f"The policy of SQS queue {arn} does not let {EVENTS_PRINCIPAL} "
+                                "call sqs:SendMessage for this rule: add a statement allowing it (the console "
+                                "adds one silently).", retryable=False)
+        group = (target.get("SqsParameters") or {}).get("MessageGroupId")
+        try:
+            self.queues.send(account, region, name, payload, group_id=group or None,
+                             deduplication_id=event.get("id", context.delivery_id) if group else None)
+        except SqsError as exc:
+            raise from_client_error(_as_client_error(exc.code, str(exc), 400), _SQS_NOT_FOUND, f"SQS queue {arn}") from None
+
+    def _injected_fault(self, region: str) -> None:
+        from .front import Request
+
+        request = Request("POST", "/", "", {}, b"", region=region, service="sqs", target="AmazonSQS.SendMessage")
+        fault = self.faults.check(request)
+        if fault is not None:
+            document = json.loads(fault.body or b"{}")
+            code = str(document.get("__type") or fault.headers.get("x-amzn-ErrorType") or "InternalFailure")
+            raise from_client_error(_as_client_error(code.split("#")[-1], document.get("message", ""), fault.status),
+                                    _SQS_NOT_FOUND, "SQS queue")
+
+
+def _as_client_error(code: str, message: str, status: int) -> botocore.exceptions.ClientError:
+    return botocore.exceptions.ClientError({"Error": {"Code": code, "Message": message},
+                                            "ResponseMetadata": {"HTTPStatusCode": status}}, "SendMessage")
 
 
 class SnsTarget:

@@ -61,7 +61,7 @@ def _remove(resource: Resource) -> list[Custom]:
 
 def _find(backend, r: Resource) -> dict | None:
     config = answer(lambda: backend.client("lambda").get_function_event_invoke_config(FunctionName=r.attrs["function"]))
-    current = on_failure(config)
+    current = destination(config, "OnFailure")
     return {} if current and current == r.attrs.get("destination") else None
 
 

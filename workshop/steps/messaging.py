@@ -11,14 +11,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from .. import assets, ownership
+from .. import ownership
 from ..aws.arns import queue as queue_arn
 from ..aws.arns import topic as topic_arn
 from ..aws.lookups import find_subscription, queue_url
 from ..ledger import Resource
 from ..policy_documents import same_document
 from . import step_kind
-from .iam import same_document
 from .plan import ApiCall, Note, Output
 from .resources import Kind, answer, marked, register
 

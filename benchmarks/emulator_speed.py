@@ -1,0 +1,208 @@
+"""The sandbox against MiniStack on one EventBridge → SQS workload, in one run.
+
+    python benchmarks/emulator_speed.py [--events 1000] [--extra-rules 300] [--json] [--only sandbox|ministack]
+
+The workload, on each server in turn (same client code, same machine, one after the other):
+- a bus, a rule → an SQS queue whose policy lets EventBridge send (the console's policy);
+- a consumer long-polling the queue (WaitTimeSeconds=20, 10 at a time, deleting what it got);
+- `--events` events sent as PutEvents calls of 10 from `--publishers` threads.
+It reports, for each server and as the sandbox / MiniStack ratio:
+- delivered events/s: from the first PutEvents until the consumer holds every event;
+- the same on a bus that also has `--extra-rules` rules that never match (each with a target);
+- PutEvents accepted events/s: from the first PutEvents until the last one answered (while
+  delivering);
+- the server's resident memory (VmRSS) after start and after the runs.
+MiniStack (pinned, see ministack_server.py) is installed into its own virtualenv on first use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import boto3  # noqa: E402
+from botocore.config import Config  # noqa: E402
+
+import ministack_server  # noqa: E402
+
+REGION = "us-east-1"
+SOURCE = "bench.orders"
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def non_matching_pattern(n: int) -> dict:
+    """Rules a real bus carries: other sources, the same source with other types or details."""
+    kind = n % 3
+    if kind == 0:
+        return {"source": [f"bench.other-{n}"]}
+    if kind == 1:
+        return {"source": [SOURCE], "detail-type": [f"Other {n}"]}
+    return {"source": [SOURCE], "detail": {"location": [{"prefix": f"zz-{n}-"}], "value": [{"numeric": [">", 10 ** 9 + n]}]}}
+
+
+class Workload:
+    def __init__(self, endpoint_url: str, publishers: int):
+        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                                        region_name=REGION)
+        config = Config(retries={"mode": "standard", "max_attempts": 3}, max_pool_connections=32,
+                        read_timeout=60)
+        self.client = lambda service: session.client(service, endpoint_url=endpoint_url, config=config)
+        self.events, self.sqs = self.client("events"), self.client("sqs")
+        self.publishers = publishers
+
+    def wire(self, name: str, extra_rules: int) -> tuple[str, str]:
+        """A bus whose rule sends SOURCE events to a new queue, plus `extra_rules` that never match."""
+        url = self.sqs.create_queue(QueueName=name)["QueueUrl"]
+        queue_arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self.events.create_event_bus(Name=name)
+        rule_arn = self.events.put_rule(Name=f"{name}-match", EventBusName=name,
+                                        EventPattern=json.dumps({"source": [SOURCE]}))["RuleArn"]
+        self.events.put_targets(Rule=f"{name}-match", EventBusName=name, Targets=[{"Id": "q", "Arn": queue_arn}])
+        policy = {"Version": "2012-10-17", "Statement": [{
+            "Sid": "events", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+            "Action": "sqs:SendMessage", "Resource": queue_arn, "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}}}]}
+        self.sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+        for n in range(extra_rules):
+            self.events.put_rule(Name=f"{name}-other-{n}", EventBusName=name, EventPattern=json.dumps(non_matching_pattern(n)))
+            self.events.put_targets(Rule=f"{name}-other-{n}", EventBusName=name, Targets=[{"Id": "q", "Arn": queue_arn}])
+        return name, url
+
+    def run(self, bus: str, url: str, count: int, timeout: float = 600.0) -> dict:
+        """Send `count` events while one consumer long-polls; returns the timings."""
+        received: set[str] = set()
+        receives = [0]
+        done = threading.Event()
+        last_received = [0.0]
+        sqs = self.client("sqs")
+
+        def consume() -> None:
+            deadline = time.monotonic() + timeout
+            while not done.is_set() and time.monotonic() < deadline:
+                batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=20,
+                                            VisibilityTimeout=600).get("Messages", [])
+                receives[0] += 1
+                if not batch:
+                    continue
+                sqs.delete_message_batch(QueueUrl=url, Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)])
+                received.update(json.loads(m["Body"])["detail"]["key"] for m in batch)
+                if len(received) >= count:
+                    last_received[0] = time.perf_counter()
+                    done.set()
+
+        events = self.events
+
+        def send(call: int) -> None:
+            entries = [{"EventBusName": bus, "Source": SOURCE, "DetailType": "Order Notification",
+                        "Detail": json.dumps({"key": f"{call}-{n}", "location": "eu-west", "value": n})}
+                       for n in range(10)]
+            answer = events.put_events(Entries=entries)
+            assert answer["FailedEntryCount"] == 0, answer
+
+        consumer = threading.Thread(target=consume, daemon=True)
+        consumer.start()
+        time.sleep(0.3)  # the consumer is waiting in its first long poll
+        started = time.perf_counter()
+        with ThreadPoolExecutor(self.publishers) as pool:
+            list(pool.map(send, range(count // 10)))
+        accepted = time.perf_counter()
+        finished = done.wait(timeout)
+        consumer.join(25)
+        if not finished:
+            raise RuntimeError(f"only {len(received)} of {count} events arrived within {timeout:.0f} s")
+        return {"delivered_eps": count / (last_received[0] - started), "accepted_eps": count / (accepted - started),
+                "receives": receives[0]}
+
+
+def measure(endpoint_url: str, pid: int, args) -> dict:
+    rss_start = rss_mb(pid)
+    workload = Workload(endpoint_url, args.publishers)
+    bus, url = workload.wire("bench-warmup", 0)
+    workload.run(bus, url, 100)  # first calls import and build what later ones reuse
+    bus, url = workload.wire("bench-plain", 0)
+    plain = workload.run(bus, url, args.events)
+    bus, url = workload.wire("bench-rules", args.extra_rules)
+    many = workload.run(bus, url, args.events)
+    return {"delivered_eps": plain["delivered_eps"], "delivered_eps_extra_rules": many["delivered_eps"],
+            "accepted_eps": plain["accepted_eps"], "accepted_eps_extra_rules": many["accepted_eps"],
+            "rss_mb_start": rss_start, "rss_mb_after": rss_mb(pid)}
+
+
+def run_sandbox(args) -> dict:
+    from workshop import paths
+    from workshop.sandbox import control
+
+    with tempfile.TemporaryDirectory(prefix="sandbox-bench-") as state:
+        paths.set_state_dir(state)
+        try:
+            info, _ = control.start()
+            return measure(info.endpoint_url, info.pid, args)
+        finally:
+            control.stop()
+            paths.set_state_dir(None)
+
+
+def run_ministack(args) -> dict:
+    executable = ministack_server.ensure_installed(Path(args.ministack_venv))
+    with ministack_server.MiniStack(executable) as server:
+        return measure(server.endpoint_url, server.pid, args)
+
+
+ROWS = [("delivered_eps", "delivered events/s, consumer long-polling"),
+        ("delivered_eps_extra_rules", "same, with {extra} non-matching rules on the bus"),
+        ("accepted_eps", "PutEvents accepted, events/s (while delivering)"),
+        ("accepted_eps_extra_rules", "same, with {extra} non-matching rules"),
+        ("rss_mb_start", "RSS after start, MB"),
+        ("rss_mb_after", "RSS after the runs, MB")]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1000, help="events per run (a multiple of 10)")
+    parser.add_argument("--extra-rules", type=int, default=300)
+    parser.add_argument("--publishers", type=int, default=4, help="threads sending PutEvents")
+    parser.add_argument("--only", choices=["sandbox", "ministack"])
+    parser.add_argument("--ministack-venv", default=str(ministack_server.default_venv()))
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    results = {}
+    if args.only in (None, "sandbox"):
+        results["sandbox"] = run_sandbox(args)
+    if args.only in (None, "ministack"):
+        results["ministack"] = run_ministack(args)
+    if "sandbox" in results and "ministack" in results:
+        results["ratio"] = {key: results["sandbox"][key] / results["ministack"][key] for key, _ in ROWS[:4]}
+    if args.json:
+        print(json.dumps({"events": args.events, "extra_rules": args.extra_rules, "publishers": args.publishers,
+                          **{k: {f: round(v, 2) for f, v in r.items()} for k, r in results.items()}}, indent=2))
+        return 0
+    names = [n for n in ("sandbox", "ministack") if n in results]
+    header = f"{'':52s}" + "".join(f"{n:>12s}" for n in names) + ("     ratio" if "ratio" in results else "")
+    print(f"{args.events} events as PutEvents of 10 from {args.publishers} threads, one long-polling consumer")
+    print(header)
+    for key, label in ROWS:
+        line = f"{label.format(extra=args.extra_rules):52s}" + "".join(f"{results[n][key]:12.0f}" for n in names)
+        if "ratio" in results and key in results["ratio"]:
+            line += f"{results['ratio'][key]:9.2f}x"
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,160 @@
+"""The sandbox's direct use of moto's SQS backend (workshop/sandbox/moto_backends.py).
+
+The first test fails when a moto upgrade changes the classes that module drives; the others
+prove both paths (ours for the per-message calls, moto's for the rest) keep agreeing.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import threading
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.support import ACCOUNT, REGION, drain, make_bus, make_queue, put, rule_to, unique
+
+
+def test_moto_sqs_classes_still_have_what_the_sandbox_uses():
+    from moto.sqs.models import Message, Queue, sqs_backends
+
+    assert list(inspect.signature(Message.__init__).parameters) == ["self", "message_id", "body", "system_attributes"]
+    message = Message("id-1", "body")
+    message.mark_sent(delay_seconds=0)
+    for name in ("visible_at", "delayed_until", "sent_timestamp", "approximate_receive_count",
+                 "approximate_first_receive_timestamp", "receipt_handle", "_old_receipt_handles", "message_attributes",
+                 "system_attributes", "sender_id", "deduplication_id", "group_id", "sequence_number"):
+        assert hasattr(message, name), name
+    assert isinstance(message.sent_timestamp, int) and message.visible_at == 0.0 and message.delayed_until == 0.0
+    assert message.all_receipt_handles == [None] and isinstance(message.attribute_md5, str)
+
+    backend = sqs_backends[ACCOUNT][REGION]
+    name = unique("shape")
+    queue = backend.create_queue(name)
+    try:
+        assert isinstance(queue, Queue) and backend.get_queue(name) is queue and backend.queues[name] is queue
+        for attribute in ("message_retention_period", "visibility_timeout", "receive_message_wait_time_seconds",
+                          "delay_seconds", "maximum_message_size"):
+            assert isinstance(getattr(queue, attribute), int), attribute
+        assert queue.fifo_queue is False and queue.redrive_policy is None and queue.policy is None
+        assert isinstance(queue._messages, list) and isinstance(queue.pending_messages, set)
+        assert isinstance(queue.deleted_messages, set)
+        with queue._messages_lock:  # a Condition the long poll waits on and add_message notifies
+            assert callable(queue._messages_lock.notify_all)
+        woken = []
+        waiter = threading.Thread(target=lambda: woken.append(queue.wait_for_messages(5)))
+        waiter.start()
+        queue.add_message(message)
+        waiter.join(6)
+        assert not waiter.is_alive() and queue.messages == [message]
+    finally:
+        backend.delete_queue(name)
+
+
+def test_a_delivered_message_is_seen_by_moto_and_received_and_deleted_by_either_path(sb):
+    sqs = sb.client("sqs")
+    bus, _ = make_bus(sb)
+    url, queue_arn = make_queue(sb)
+    rule_to(sb, bus, {"Arn": queue_arn})
+    event_ids = [put(sb, bus, {"n": n}) for n in range(3)]
+    sb.wait_idle()
+    counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert counts["ApproximateNumberOfMessages"] == "3"
+
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, VisibilityTimeout=60,
+                              AttributeNames=["All"])["Messages"]
+    assert len(got) == 2 and {json.loads(m["Body"])["id"] for m in got} <= set(event_ids)
+    assert all(m["Attributes"]["ApproximateReceiveCount"] == "1" and m["Attributes"]["SenderId"] for m in got)
+    counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert (counts["ApproximateNumberOfMessages"], counts["ApproximateNumberOfMessagesNotVisible"]) == ("1", "2")
+
+    # moto's own ChangeMessageVisibility accepts our receipt handle: the message comes back.
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=got[0]["ReceiptHandle"], VisibilityTimeout=0)
+    again = drain(sb, url, 2)
+    assert got[0]["MessageId"] in {m["MessageId"] for m in again}
+    assert {json.loads(m["Body"])["id"] for m in again} == set(event_ids) - {json.loads(got[1]["Body"])["id"]}
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=got[1]["ReceiptHandle"])
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=got[1]["ReceiptHandle"])  # twice: still fine, as on AWS
+    counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert counts["ApproximateNumberOfMessages"] == "0" and counts["ApproximateNumberOfMessagesNotVisible"] == "0"
+
+
+def test_received_messages_render_as_moto_renders_them(sb):
+    sqs = sb.client("sqs")
+    url, _ = make_queue(sb)
+    sent = sqs.send_message(QueueUrl=url, MessageBody="héllo", MessageAttributes={
+        "colour": {"DataType": "String", "StringValue": "blue"}, "size": {"DataType": "Number", "StringValue": "3"},
+        "other": {"DataType": "String", "StringValue": "x"}})
+    [message] = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"], AttributeNames=["SentTimestamp"],
+                                    WaitTimeSeconds=1)["Messages"]
+    assert message["MessageId"] == sent["MessageId"] and message["Body"] == "héllo"
+    assert message["MD5OfBody"] == sent["MD5OfMessageBody"]
+    assert message["MD5OfMessageAttributes"] == sent["MD5OfMessageAttributes"]
+    assert set(message["MessageAttributes"]) == {"colour", "size", "other"}
+    assert list(message["Attributes"]) == ["SentTimestamp"]
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
+    [again] = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["colour", "s.*"], WaitTimeSeconds=1)["Messages"]
+    assert set(again["MessageAttributes"]) == {"colour", "size"} and "Attributes" not in again
+    assert again["ReceiptHandle"] != message["ReceiptHandle"] and len(again["ReceiptHandle"]) == 185
+
+
+def test_errors_and_other_queues_are_answered_by_moto(sb):
+    sqs = sb.client("sqs", retries=1)
+    url, _ = make_queue(sb)
+    with pytest.raises(ClientError) as caught:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle="not-a-handle")
+    assert caught.value.response["Error"]["Code"] == "ReceiptHandleIsInvalid"
+    with pytest.raises(ClientError) as caught:
+        sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=11)
+    assert caught.value.response["Error"]["Code"] == "InvalidParameterValue"
+    with pytest.raises(ClientError) as caught:
+        sqs.receive_message(QueueUrl=url.rsplit("/", 1)[0] + "/" + unique("missing"))
+    assert "NonExistentQueue" in caught.value.response["Error"]["Code"]
+    fifo = sqs.create_queue(QueueName=unique("f") + ".fifo", Attributes={"FifoQueue": "true",
+                                                                         "ContentBasedDeduplication": "true"})["QueueUrl"]
+    sqs.send_message(QueueUrl=fifo, MessageBody="first", MessageGroupId="g")
+    [message] = sqs.receive_message(QueueUrl=fifo, WaitTimeSeconds=1)["Messages"]
+    assert message["Body"] == "first"
+    sqs.delete_message(QueueUrl=fifo, ReceiptHandle=message["ReceiptHandle"])
+
+
+def test_a_long_poll_ends_when_a_delivery_arrives(sb):
+    sqs = sb.client("sqs")
+    bus, _ = make_bus(sb)
+    url, queue_arn = make_queue(sb)
+    rule_to(sb, bus, {"Arn": queue_arn})
+    answer: list = []
+    poller = threading.Thread(target=lambda: answer.append(
+        sqs.receive_message(QueueUrl=url, WaitTimeSeconds=20).get("Messages", [])))
+    poller.start()
+    event_id = put(sb, bus, {"n": 1})
+    poller.join(25)
+    assert not poller.is_alive() and answer and json.loads(answer[0][0]["Body"])["id"] == event_id
+
+
+def test_bus_rules_reads_what_the_events_api_answers():
+    """The router's one-step read of a bus agrees with ListRules and ListTargetsByRule (in-process moto)."""
+    import boto3
+    from moto import mock_aws
+
+    from workshop.sandbox.moto_backends import bus_rules
+
+    with mock_aws():
+        events = boto3.client("events", region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
+        bus = unique("bus")
+        events.create_event_bus(Name=bus)
+        for n in range(3):
+            events.put_rule(Name=f"r{n}", EventBusName=bus, EventPattern=json.dumps({"source": [f"s{n}"]}),
+                            State="DISABLED" if n == 2 else "ENABLED")
+            events.put_targets(Rule=f"r{n}", EventBusName=bus, Targets=[
+                {"Id": "a", "Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:q{n}", "InputPath": "$.detail"},
+                {"Id": "b", "Arn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:g{n}"}])
+        arn, rules = bus_rules(REGION, bus)
+        assert arn == events.describe_event_bus(Name=bus)["Arn"]
+        listed = events.list_rules(EventBusName=bus)["Rules"]
+        used = ("Name", "Arn", "EventPattern", "State", "ScheduleExpression", "EventBusName")  # what the router reads
+        assert [{k: rule.get(k) for k in used} for rule, _ in rules] == [{k: rule.get(k) for k in used} for rule in listed]
+        for rule, targets in rules:
+            assert targets == events.list_targets_by_rule(Rule=rule["Name"], EventBusName=bus)["Targets"]
+        assert bus_rules(REGION, unique("missing")) is None
