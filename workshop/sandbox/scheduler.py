@@ -65,7 +65,10 @@ class Scheduler:
         """Fire every schedule for each whole minute up to `until` not handled yet; returns how many fired."""
         until = minute_of(until)
         with self._lock:
-            first = self._last + timedelta(minutes=1) if self._last else until
+            if self._last:
+                first = self._last + timedelta(minutes=1)
+            else:  # the first look since a start or reset: from the minute after the earliest schedule seen created
+                first = min([until] + [minute_of(c) + timedelta(minutes=1) for c in self._created.values()])
             self._last = max(until, self._last or until)
         if first > until:
             return 0
