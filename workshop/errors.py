@@ -27,7 +27,3 @@ class BackendError(WorkshopError):
     """The backend is unreachable, or credentials/permissions are missing: exit 3."""
 
     exit_code = 3
-
-
-class Interrupted(WorkshopError):
-    exit_code = 130

@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from .aws import lookups
+
 LOG_SCAN_LIMIT = 5000
 PEEK_ROUNDS = 5
 EXECUTION_WAIT_ROUNDS = 25  # 5 s for an execution still RUNNING to finish
@@ -59,19 +61,7 @@ def _json(text):
 
 
 def log_events(backend, group: str, since_ms: int) -> list[dict]:
-    import botocore.exceptions
-
-    found = []
-    try:
-        for page in backend.client("logs").get_paginator("filter_log_events").paginate(logGroupName=group, startTime=since_ms):
-            found.extend(page.get("events", []))
-            if len(found) >= LOG_SCAN_LIMIT:
-                break
-    except botocore.exceptions.ClientError as exc:
-        if exc.response["Error"]["Code"] == "ResourceNotFoundException":
-            return []
-        raise
-    return found
+    return lookups.log_events(backend, group, since_ms, LOG_SCAN_LIMIT)
 
 
 def from_logs(backend, group: str, event: dict, since_ms: int) -> Evidence:

@@ -93,9 +93,6 @@ class Ledger:
     def has(self, kind: str, name: str) -> bool:
         return any(r.key == (kind, name) for r in self.resources())
 
-    def get(self, kind: str, name: str) -> Resource | None:
-        return next((r for r in self.resources() if r.key == (kind, name)), None)
-
     def open_intents(self) -> list[Resource]:
         return [r for r in self.resources() if r.is_intent]
 

@@ -6,7 +6,6 @@ only on a terminal; `--yes` or no TTY means non-interactive with the reference s
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sys
@@ -102,14 +101,6 @@ class UI:
         for what, when in hops:
             node = node.add(f"{escape(what)} [dim]{escape(str(when))}[/]")
         self.err.print(root)
-
-    @contextlib.contextmanager
-    def waiting(self, message: str):
-        if self.quiet or not self.err.is_terminal:
-            yield
-            return
-        with self.err.status(message):
-            yield
 
     def error(self, message: str) -> None:
         # One line, whatever the terminal's width: scripts and people grep for it.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import botocore.exceptions
 import pytest
 
 from workshop import patterns
@@ -80,8 +81,6 @@ def test_a_too_complex_wildcard_is_bad_input(cli):
 
 
 def test_the_sandbox_refuses_a_too_complex_wildcard(sandbox, aws):
-    import botocore.exceptions
-
     events = aws("events")
     full, _ = complete_event({"detail": {"a": "a" * 200}})
     with pytest.raises(botocore.exceptions.ClientError) as put:
@@ -91,3 +90,17 @@ def test_the_sandbox_refuses_a_too_complex_wildcard(sandbox, aws):
     for raised in (put.value, tried.value):
         assert raised.response["Error"]["Code"] == "InvalidEventPatternException"
         assert TOO_COMPLEX_MESSAGE in raised.response["Error"]["Message"]
+
+
+@pytest.mark.parametrize("detail", ["[" * 1000 + "]" * 1000, '{"v": NaN}', '{"v": -Infinity}'])
+def test_the_sandbox_refuses_deep_or_non_standard_json_without_failing(sandbox, aws, detail):
+    events = aws("events")
+    deep_detail = '{"d":' + detail + "}"
+    outcome = events.put_events(Entries=[{"Source": "s", "DetailType": "t", "Detail": deep_detail}])
+    assert outcome["FailedEntryCount"] == 1 and outcome["Entries"][0]["ErrorCode"] == "MalformedDetail"
+    full, _ = complete_event({})
+    event_text = json.dumps(full)[:-1] + ', "detail": ' + deep_detail + "}"
+    with pytest.raises(botocore.exceptions.ClientError) as tried:
+        events.test_event_pattern(EventPattern='{"source": ["s"]}', Event=event_text)
+    assert tried.value.response["Error"]["Code"] == "ValidationException"
+    assert events.put_events(Entries=[{"Source": "s", "DetailType": "t", "Detail": "{}"}])["FailedEntryCount"] == 0

@@ -77,3 +77,13 @@ def test_the_limit_is_ten():
     assert not _too_complex({"a": [{"wildcard": "*aaaaaaaaa"}]})
     assert complexity(["*aaaaaaaaaa"]) == 11
     assert _too_complex({"a": [{"wildcard": "*aaaaaaaaaa"}]})
+
+
+def test_an_anything_but_list_is_one_pattern_sharing_its_first_star():
+    # event-ruler weighs a state by the patterns reaching it: the values of one anything-but
+    # share the states up to their first star, unlike ten separate wildcard conditions.
+    values = [f"*{n}" for n in range(10)]
+    assert complexity([("anything-but", tuple(values))]) == 2
+    assert complexity(values, ceiling=100) == 20
+    assert not _too_complex({"a": [{"anything-but": {"wildcard": values}}]})
+    assert _too_complex({"a": [{"wildcard": value} for value in values]})

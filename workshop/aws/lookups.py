@@ -75,6 +75,23 @@ def subscription_filter(where, topic: str, queue: str) -> tuple[dict | None, str
     return (json.loads(policy) if policy else None), attributes.get("FilterPolicyScope") or "MessageAttributes"
 
 
+def log_events(where, group: str, since_ms: int = 0, limit: int = 10_000) -> list[dict]:
+    """A log group's events since `since_ms` (at most about `limit`); none when the group does not exist."""
+    import botocore.exceptions
+
+    events, pages = [], where.client("logs").get_paginator("filter_log_events").paginate(logGroupName=group, startTime=since_ms)
+    try:
+        for page in pages:
+            events.extend(page.get("events", []))
+            if len(events) >= limit:
+                break
+    except botocore.exceptions.ClientError as exc:
+        if is_not_found(exc):
+            return []
+        raise
+    return events
+
+
 def destination(invoke_config: dict | None, outcome: str) -> str | None:
     """The ARN a function's async invoke config sends `outcome` ("OnSuccess" / "OnFailure") to."""
     return (((invoke_config or {}).get("DestinationConfig") or {}).get(outcome) or {}).get("Destination")

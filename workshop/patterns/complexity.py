@@ -21,6 +21,8 @@ from .errors import InvalidPatternError
 from .glob import STAR, tokens
 from .rules import SubRule
 
+Identity = tuple[str, tuple[str, ...]]  # (condition kind, its wildcard texts): one pattern
+
 MAX_COMPLEXITY = 10
 TOO_COMPLEX = (
     "Rule is too complex - try using fewer wildcard characters or fewer repeating "
@@ -39,36 +41,55 @@ def check_complexity(rules: Iterable[SubRule]) -> None:
 
 
 @lru_cache(maxsize=512)
-def _score(wildcards: frozenset[str]) -> int:
+def _score(wildcards: frozenset[Identity]) -> int:
     return complexity(wildcards)
 
 
-def field_wildcards(rules: Iterable[SubRule]) -> dict[tuple, set[str]]:
-    """The wildcard texts that share one of event-ruler's machines.
+def field_wildcards(rules: Iterable[SubRule]) -> dict[tuple, set[Identity]]:
+    """The wildcard patterns that share one of event-ruler's machines.
 
     event-ruler visits a rule's fields in name order; a field's machine is shared by the
     sub-rules that agree on every field before it.
     """
-    groups: dict[tuple, set[str]] = {}
+    groups: dict[tuple, set[Identity]] = {}
     for rule in rules:
         if not any(cond.wildcards for leaf in rule.fields.values() for cond in leaf.conditions):
             continue
         before: tuple = ()
         for path, leaf in sorted(rule.fields.items(), key=lambda item: ".".join(item[0])):
-            texts = [text for cond in leaf.conditions for text in cond.wildcards]
-            if texts:
-                groups.setdefault((before, path), set()).update(texts)
+            found = {
+                (cond.kind, tuple(sorted(set(cond.wildcards))))
+                for cond in leaf.conditions
+                if cond.wildcards
+            }
+            if found:
+                groups.setdefault((before, path), set()).update(found)
             before = (*before, (path, tuple(sorted(c.description for c in leaf.conditions))))
     return groups
 
 
 def complexity(
-    wildcards: Iterable[str], ceiling: int = MAX_COMPLEXITY, quoted: bool = True
+    patterns: Iterable[str | Identity], ceiling: int = MAX_COMPLEXITY, quoted: bool = True
 ) -> int:
     """The worst-case number of wildcard prefixes matching one input, or the first value
-    found above ceiling. quoted: as in a rule, where event-ruler adds the value's quotes."""
+    found above ceiling. patterns: wildcard texts, or (kind, texts) for one pattern with
+    several values (an anything-but list). quoted: as in a rule, where event-ruler adds the
+    value's quotes."""
     ends = [QUOTE] if quoted else []
-    machines = [[*ends, *tokens(text), *ends] for text in sorted(set(wildcards))]
+    identities = sorted({("wildcard", (p,)) if isinstance(p, str) else p for p in patterns})
+    machines: list[list[int]] = []
+    # A state of the machine, as event-ruler shares them: one pattern's values share the
+    # states up to their first star (a trie), and no state after it.
+    names: list[list[tuple]] = []
+    for number, (_kind, texts) in enumerate(identities):
+        for text in texts:
+            machine = [*ends, *tokens(text), *ends]
+            first_star = machine.index(STAR) if STAR in machine else len(machine)
+            names.append([
+                (number, tuple(machine[:p])) if p <= first_star + 1 else (number, len(machines), p)
+                for p in range(len(machine) + 1)
+            ])
+            machines.append(machine)
     if not machines:
         return 0
     start = tuple(_closure(machine, {0}) for machine in machines)
@@ -81,7 +102,7 @@ def complexity(
             following = tuple(
                 _step(machine, positions, byte) for machine, positions in zip(machines, active)
             )
-            score = sum(len(positions) for positions in following)
+            score = len({names[m][p] for m, positions in enumerate(following) for p in positions})
             if score > worst:
                 worst = score
                 if worst > ceiling:

@@ -43,15 +43,17 @@ def too_deep(value: Any) -> bool:
 
 
 def entry_size(entry: Mapping[str, Any]) -> int:
-    """A PutEvents request entry's size as EventBridge counts it (Source, DetailType, Detail
-    as strings, Resources a list of strings, Time present or not)."""
+    """A PutEvents request entry's size as EventBridge counts it; fields of the wrong type
+    (left for the caller to refuse) count nothing."""
     size = _TIME_BYTES if entry.get("Time") is not None else 0
     for name in ("Source", "DetailType", "Detail"):
-        if entry.get(name) is not None:
-            size += len(str(entry[name]).encode())
-    for resource in entry.get("Resources") or ():
-        if resource is not None:
-            size += len(str(resource).encode())
+        value = entry.get(name)
+        if isinstance(value, str):
+            size += len(value.encode())
+    resources = entry.get("Resources")
+    for resource in resources if isinstance(resources, list) else ():
+        if isinstance(resource, str):
+            size += len(resource.encode())
     return size
 
 

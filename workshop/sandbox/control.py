@@ -143,10 +143,6 @@ def _start() -> tuple[SandboxInfo, bool]:
     raise BackendError(f"The sandbox did not start within {START_TIMEOUT_S:.0f}s; see {log_path()}.")
 
 
-def ensure_running() -> tuple[SandboxInfo, bool]:
-    return start()
-
-
 def stop() -> SandboxInfo:
     info = status()
     if info.pid and _alive(info.pid):
@@ -164,16 +160,8 @@ def reset() -> SandboxInfo:
 
 
 def tick(minutes: int) -> dict:
-    info, _ = ensure_running()
+    info, _ = start()
     return request(info.endpoint_url, "/_workshop/clock/tick", {"minutes": minutes}, timeout=120.0)
-
-
-def apis() -> list[dict]:
-    """REST APIs in the running sandbox: [{"id", "name", "region", "stage", "local_url", "aws_url"}]."""
-    info = status()
-    if not info.running:
-        raise SandboxNotRunning("The sandbox is not running: start it with `workshop sandbox start`.")
-    return request(info.endpoint_url, "/_workshop/apis", timeout=30.0)  # type: ignore[return-value]
 
 
 def _terminate(pid: int) -> None:

@@ -145,10 +145,6 @@ class Delivery:
         log.error("settling the clock did not converge after %d rounds", SETTLE_MAX_ROUNDS)
         return False
 
-    def scheduled_count(self) -> int:
-        with self._lock:
-            return len(self._scheduled)
-
     def count(self, key: str, n: int = 1) -> None:
         with self._lock:
             self.stats[key] += n

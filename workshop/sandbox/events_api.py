@@ -32,24 +32,12 @@ def envelope(*, source: str, detail_type: str, detail: dict, account: str, regio
     }
 
 
-def entry_size(entry: dict) -> int:
-    """AWS's PutEvents entry size: 14 bytes for Time, plus the UTF-8 sizes of the text fields."""
-    size = 14
-    for key in ("Source", "DetailType", "Detail"):
-        if isinstance(entry.get(key), str):
-            size += len(entry[key].encode())
-    for resource in entry.get("Resources") or []:
-        if isinstance(resource, str):
-            size += len(resource.encode())
-    return size
-
-
 def _entry_error(entry: dict) -> tuple[str, str] | None:
     for field in ("Source", "DetailType", "Detail"):
         if not entry.get(field):
             return "InvalidArgument", f"Parameter {field} is not valid. Reason: {field} is a required argument."
-    try:
-        detail = json.loads(entry["Detail"])
+    try:  # NaN/Infinity or nesting past the engine's limit are malformed too
+        detail = patterns.load_json(entry["Detail"])
     except (TypeError, ValueError):
         detail = None
     if not isinstance(detail, dict):
@@ -93,7 +81,7 @@ class EventsApi:
                 "ValidationException",
                 f"1 validation error detected: Value at 'entries' failed to satisfy constraint: "
                 f"Member must have length less than or equal to {MAX_ENTRIES}")
-        if sum(entry_size(e) for e in entries if isinstance(e, dict)) > MAX_REQUEST_BYTES:
+        if sum(patterns.entry_size(e) for e in entries if isinstance(e, dict)) > MAX_REQUEST_BYTES:
             return Response.aws_json_error("ValidationException", "Total size of the entries in the request is over the limit.")
 
         results, failed, accepted = [], 0, []
@@ -129,7 +117,7 @@ class EventsApi:
         except patterns.InvalidPatternError as exc:
             return Response.aws_json_error("InvalidEventPatternException", str(exc))
         try:
-            event = json.loads(body.get("Event", ""))
+            event = patterns.load_json(body.get("Event", ""))
         except (TypeError, ValueError):
             event = None
         if not isinstance(event, dict):

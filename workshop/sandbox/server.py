@@ -59,6 +59,10 @@ def main(argv: list[str] | None = None) -> int:
 
     threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
     plane.configure_moto()
+    from .warmup import warm_in_background
+
+    warm_in_background(front.ask_moto, os.environ.get("AWS_DEFAULT_REGION", "us-east-1"), plane.clients,
+                       ("logs", "sns", "stepfunctions", "events", "sqs"))
 
     from ..paths import write_json_atomic
 

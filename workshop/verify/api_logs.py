@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..aws.lookups import log_events
 from . import Outcome, check_kind, poll, published
-from .logs import events_in
 
 _REQUEST_ID = re.compile(r"^\(([^)]+)\)\s*(.*)$", re.S)
 
@@ -36,7 +36,7 @@ def api_execution_log(ctx, args: ApiLogArgs, ids: list[str]) -> Outcome:
 
     def probe() -> Outcome:
         requests: dict[str, list[str]] = {}
-        for event in events_in(ctx, group, ctx.started_ms):
+        for event in log_events(ctx, group, ctx.started_ms):
             found = _REQUEST_ID.match(event.get("message", ""))
             if found:
                 requests.setdefault(found.group(1), []).append(found.group(2))

@@ -12,8 +12,8 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..aws.lookups import log_events
 from . import Outcome, check_kind, poll, published
-from .logs import events_in
 from .stepfunctions import executions_for
 
 
@@ -59,7 +59,7 @@ def lambda_chain(ctx, args: ChainArgs, ids: list[str]) -> Outcome:
     hops.append(("Order Processed event put on Orders", state["processed_id"]))
 
     def record() -> Outcome:
-        for item in events_in(ctx, args.log_group, ctx.started_ms):
+        for item in log_events(ctx, args.log_group, ctx.started_ms):
             try:
                 event = json.loads(item["message"])
             except ValueError:

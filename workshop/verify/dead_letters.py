@@ -13,9 +13,8 @@ import time
 from dataclasses import dataclass
 
 from ..aws import arns
-from ..aws.lookups import destination
+from ..aws.lookups import destination, log_events
 from . import Outcome, check_kind, poll, published
-from .logs import events_in
 from .sqs import SETTLE_S, drain
 
 
@@ -106,7 +105,7 @@ def lambda_success_record(ctx, args: SuccessRecordArgs, ids: list[str]) -> Outco
     event_id = ids[-1]
 
     def probe() -> Outcome:
-        for item in events_in(ctx, args.log_group, ctx.started_ms):
+        for item in log_events(ctx, args.log_group, ctx.started_ms):
             try:
                 event = json.loads(item["message"])
             except ValueError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from ..aws.errors import is_not_found
+from ..aws.lookups import log_events
 from . import Outcome, check_kind, poll, published
 
 
@@ -15,29 +15,12 @@ class LogEventArgs:
     sample: str
 
 
-def events_in(ctx, group: str, since_ms: int = 0, limit: int = 10_000) -> list[dict]:
-    import botocore.exceptions
-
-    logs = ctx.client("logs")
-    found, kwargs = [], {"logGroupName": group, "startTime": since_ms}
-    try:
-        for page in logs.get_paginator("filter_log_events").paginate(**kwargs):
-            found.extend(page.get("events", []))
-            if len(found) >= limit:
-                break
-    except botocore.exceptions.ClientError as exc:
-        if is_not_found(exc):
-            return []
-        raise
-    return found
-
-
 @check_kind("log_event", LogEventArgs)
 @published
 def log_event(ctx, args: LogEventArgs, ids: list[str]) -> Outcome:
 
     def probe() -> Outcome:
-        messages = [e["message"] for e in events_in(ctx, args.log_group, ctx.started_ms)]
+        messages = [e["message"] for e in log_events(ctx, args.log_group, ctx.started_ms)]
         for message in messages:
             try:
                 event = json.loads(message)

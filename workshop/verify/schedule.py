@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from .. import schedules
+from ..aws.lookups import log_events
 from . import Outcome, check_kind, poll
-from .logs import events_in
 
 WAIT_LIMIT = timedelta(minutes=2, seconds=30)
 
@@ -31,7 +31,7 @@ def scheduled_events(ctx, group: str, rule_arn: str, since: datetime) -> list[di
     found = []
     # Filter on the event's own time, not the log timestamp: on the sandbox the schedule's clock
     # runs ahead of the wall clock once it has been moved.
-    for record in events_in(ctx, group, ctx.started_ms):
+    for record in log_events(ctx, group, ctx.started_ms):
         try:
             event = json.loads(record["message"])
         except ValueError:
