@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from ..scheduler_schedules import next_firing
 from ..aws import arns
+from ..aws.lookups import log_events
+from ..scheduler_schedules import next_firing
 from . import Outcome, check_kind, poll
-from .logs import events_in
 
 WAIT_LIMIT = timedelta(minutes=2, seconds=30)
 
@@ -91,7 +91,7 @@ class ScheduledEventArgs:
 
 def _arrived(ctx, args: ScheduledEventArgs, schedule_arn: str, since: datetime | None, before: datetime | None) -> list[dict]:
     found = []
-    for record in events_in(ctx, args.log_group, 0 if since is None else ctx.started_ms):
+    for record in log_events(ctx, args.log_group, 0 if since is None else ctx.started_ms):
         try:
             event = json.loads(record["message"])
         except ValueError:
