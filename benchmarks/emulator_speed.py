@@ -2,7 +2,8 @@
 
     python benchmarks/emulator_speed.py [--events 1000] [--extra-rules 300] [--json] [--only sandbox|ministack]
 
-The workload, on each server in turn (same client code, same machine, one after the other):
+The workload, on each server (same client code, same machine; both servers run side by side and
+their rounds alternate, each figure the median of `--rounds`):
 - a bus, a rule → an SQS queue whose policy lets EventBridge send (the console's policy);
 - a consumer long-polling the queue (WaitTimeSeconds=20, 10 at a time, deleting what it got);
 - `--events` events sent as PutEvents calls of 10 from `--publishers` threads.
@@ -11,14 +12,17 @@ It reports, for each server and as the sandbox / MiniStack ratio:
 - the same on a bus that also has `--extra-rules` rules that never match (each with a target);
 - PutEvents accepted events/s: from the first PutEvents until the last one answered (while
   delivering);
-- the server's resident memory (VmRSS) after start and after the runs.
+- the server's resident memory (VmRSS) after start (the sandbox's after its warm-up of moto's
+  services) and after the runs.
 MiniStack (pinned, see ministack_server.py) is installed into its own virtualenv on first use.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import statistics
 import sys
 import tempfile
 import threading
@@ -129,21 +133,33 @@ class Workload:
                 "receives": receives[0]}
 
 
-def measure(endpoint_url: str, pid: int, args) -> dict:
-    rss_start = rss_mb(pid)
-    workload = Workload(endpoint_url, args.publishers)
-    bus, url = workload.wire("bench-warmup", 0)
-    workload.run(bus, url, 100)  # first calls import and build what later ones reuse
-    bus, url = workload.wire("bench-plain", 0)
-    plain = workload.run(bus, url, args.events)
-    bus, url = workload.wire("bench-rules", args.extra_rules)
-    many = workload.run(bus, url, args.events)
-    return {"delivered_eps": plain["delivered_eps"], "delivered_eps_extra_rules": many["delivered_eps"],
-            "accepted_eps": plain["accepted_eps"], "accepted_eps_extra_rules": many["accepted_eps"],
-            "rss_mb_start": rss_start, "rss_mb_after": rss_mb(pid)}
+class Subject:
+    """One server under test: its workload, its buses, and every round's figures."""
+
+    def __init__(self, name: str, endpoint_url: str, pid: int, args):
+        self.name, self.pid = name, pid
+        self.rss_start = rss_mb(pid)
+        self.workload = Workload(endpoint_url, args.publishers)
+        bus, url = self.workload.wire("bench-warmup", 0)
+        self.workload.run(bus, url, 100)  # first calls import and build what later ones reuse
+        self.rounds: list[dict] = []
+
+    def round(self, n: int, args) -> None:
+        bus, url = self.workload.wire(f"bench-plain-{n}", 0)
+        plain = self.workload.run(bus, url, args.events)
+        bus, url = self.workload.wire(f"bench-rules-{n}", args.extra_rules)
+        many = self.workload.run(bus, url, args.events)
+        self.rounds.append({"delivered_eps": plain["delivered_eps"], "delivered_eps_extra_rules": many["delivered_eps"],
+                            "accepted_eps": plain["accepted_eps"], "accepted_eps_extra_rules": many["accepted_eps"]})
+
+    def figures(self) -> dict:
+        keys = self.rounds[0].keys()
+        return {**{key: statistics.median(r[key] for r in self.rounds) for key in keys},
+                "rss_mb_start": self.rss_start, "rss_mb_after": rss_mb(self.pid)}
 
 
-def run_sandbox(args) -> dict:
+@contextlib.contextmanager
+def sandbox_server():
     from workshop import paths
     from workshop.sandbox import control
 
@@ -151,16 +167,20 @@ def run_sandbox(args) -> dict:
         paths.set_state_dir(state)
         try:
             info, _ = control.start()
-            return measure(info.endpoint_url, info.pid, args)
+            deadline = time.monotonic() + 120  # measure the steady state: after start's warm-up of moto's services
+            while not control.request(info.endpoint_url, "/_workshop/health").get("warm") and time.monotonic() < deadline:
+                time.sleep(0.2)
+            yield info.endpoint_url, info.pid
         finally:
             control.stop()
             paths.set_state_dir(None)
 
 
-def run_ministack(args) -> dict:
+@contextlib.contextmanager
+def ministack(args):
     executable = ministack_server.ensure_installed(Path(args.ministack_venv))
     with ministack_server.MiniStack(executable) as server:
-        return measure(server.endpoint_url, server.pid, args)
+        yield server.endpoint_url, server.pid
 
 
 ROWS = [("delivered_eps", "delivered events/s, consumer long-polling"),
@@ -177,15 +197,24 @@ def main() -> int:
     parser.add_argument("--extra-rules", type=int, default=300)
     parser.add_argument("--publishers", type=int, default=4, help="threads sending PutEvents")
     parser.add_argument("--only", choices=["sandbox", "ministack"])
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per server (median reported)")
     parser.add_argument("--ministack-venv", default=str(ministack_server.default_venv()))
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
     results = {}
-    if args.only in (None, "sandbox"):
-        results["sandbox"] = run_sandbox(args)
-    if args.only in (None, "ministack"):
-        results["ministack"] = run_ministack(args)
+    with contextlib.ExitStack() as stack:
+        # Both servers run side by side; their rounds alternate, so a busy moment of this (shared)
+        # machine falls on both alike. Each figure is the median of the rounds.
+        subjects = []
+        if args.only in (None, "sandbox"):
+            subjects.append(Subject("sandbox", *stack.enter_context(sandbox_server()), args))
+        if args.only in (None, "ministack"):
+            subjects.append(Subject("ministack", *stack.enter_context(ministack(args)), args))
+        for n in range(args.rounds):
+            for subject in subjects:
+                subject.round(n, args)
+        results = {subject.name: subject.figures() for subject in subjects}
     if "sandbox" in results and "ministack" in results:
         results["ratio"] = {key: results["sandbox"][key] / results["ministack"][key] for key, _ in ROWS[:4]}
     if args.json:
@@ -194,7 +223,8 @@ def main() -> int:
         return 0
     names = [n for n in ("sandbox", "ministack") if n in results]
     header = f"{'':52s}" + "".join(f"{n:>12s}" for n in names) + ("     ratio" if "ratio" in results else "")
-    print(f"{args.events} events as PutEvents of 10 from {args.publishers} threads, one long-polling consumer")
+    print(f"{args.events} events as PutEvents of 10 from {args.publishers} threads, one long-polling consumer; "
+          f"median of {args.rounds} alternating rounds")
     print(header)
     for key, label in ROWS:
         line = f"{label.format(extra=args.extra_rules):52s}" + "".join(f"{results[n][key]:12.0f}" for n in names)

@@ -73,9 +73,11 @@ def start_sandbox(on_wait: Callable[[str], None] | None = None):
 class Backend:
     """Lazily built boto3 session and clients; `on_sandbox_start` lets the UI say it started one."""
 
-    def __init__(self, choice: BackendChoice, on_sandbox_start: Callable[[str], None] | None = None):
+    def __init__(self, choice: BackendChoice, on_sandbox_start: Callable[[str], None] | None = None,
+                 on_note: Callable[[str], None] | None = None):
         self.choice = choice
         self._on_sandbox_start = on_sandbox_start
+        self._on_note = on_note or (lambda message: None)  # progress a client reports while it retries
         self._clients: dict[str, object] = {}
         self.sandbox_started = False
 
@@ -133,7 +135,11 @@ class Backend:
             kwargs = {"region_name": self.region, "config": config, **self._credentials()}
             if self.endpoint_url:
                 kwargs["endpoint_url"] = self.endpoint_url
-            self._clients[service] = self.session.client(service, **kwargs)
+            client = self.session.client(service, **kwargs)
+            from .aws import propagation
+
+            propagation.configure(client, service, self._on_note)  # retry and propagation: once, here
+            self._clients[service] = client
         return self._clients[service]
 
     @cached_property

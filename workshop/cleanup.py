@@ -1,4 +1,11 @@
-"""`workshop cleanup`: delete exactly what the ledger holds, dependents first; "already gone" is done."""
+"""`workshop cleanup`: delete exactly what the ledger holds, dependents first; "already gone" is done.
+
+Before deleting a resource whose service takes tags, cleanup checks it still carries workshop's
+mark (a same-name resource someone made since is never deleted); a container that holds what
+workshop did not make (a bus with someone's rules, a topic with their subscriptions, a role with
+their policies) is left in place, said in one line, once everything of workshop's inside is gone.
+A resource taken over with --adopt is put back as it was instead of deleted.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +13,14 @@ from dataclasses import dataclass
 
 from .ledger import Resource
 from .steps import resources as kinds
-from .aws.secrets import masked, reveal
-from .steps.plan import Custom
+from .aws.secrets import reveal
+from .steps.plan import Custom, show
 
 
 @dataclass
 class Deletion:
     resource: Resource
-    status: str = "pending"  # deleted | gone | failed | planned
+    status: str = "pending"  # deleted | gone | left | failed | planned
     error: str = ""
 
     def as_json(self) -> dict:
@@ -39,10 +46,19 @@ def execute(backend, ui, deletions: list[Deletion], dry_run: bool = False) -> li
         if dry_run:
             deletion.status = "planned"
             for call in calls:
-                if isinstance(call, Custom):
-                    ui.plan_call(call.summary, call.service, "(several calls)", {})
-                else:
-                    ui.plan_call(call.summary, call.service, call.operation, masked(call.params))
+                show(ui, call)
+            continue
+        adopted = bool(resource.attrs.get("adopted"))
+        if kind.proves_ownership and not adopted and kind.find(backend, resource) is None:
+            deletion.status = "gone"
+            ui.step_note(f"{kind.label} {resource.name} is gone, or no longer carries workshop's mark: left alone", "exists")
+            backend.ledger.forget(resource)
+            continue
+        others = kind.foreign_contents(backend, resource) if kind.foreign_contents and not adopted else []
+        if others:
+            deletion.status = "left"
+            ui.step_note(f"{kind.label[0].upper()}{kind.label[1:]} {resource.name} is left in place: it holds what workshop did not "
+                         f"make ({', '.join(others)}); everything of workshop's inside it was removed", "warn")
             continue
         try:
             for call in calls:

@@ -52,7 +52,39 @@ Examples:
   workshop --backend aws --profile dev run event-bus
 """
 
-app = typer.Typer(help=HELP, no_args_is_help=True, pretty_exceptions_show_locals=False,
+def _module_ids() -> str:
+    """The built-in workshop's module ids, read without loading YAML (help must start fast)."""
+    import re
+    from pathlib import Path
+
+    try:
+        text = (Path(__file__).parent / "scenarios.yaml").read_text()
+    except OSError:
+        return ""
+    return ", ".join(re.findall(r"^  - id: ([\w-]+)", text, re.M))
+
+
+HELP += f"\n\b\nModules, in order: {_module_ids()}\n"
+
+class _SectionedGroup(typer.core.TyperGroup):
+    """Help lists the learner's commands first and authoring tools (rich_help_panel) in their own section."""
+
+    def format_commands(self, ctx, formatter) -> None:
+        sections: dict[str, list] = {}
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                panel = getattr(command, "rich_help_panel", None) or "Commands"
+                sections.setdefault(panel, []).append((name, command))
+        if not sections:
+            return
+        limit = formatter.width - 6 - max(len(name) for rows in sections.values() for name, _ in rows)
+        for panel, rows in sorted(sections.items(), key=lambda item: item[0] != "Commands"):
+            with formatter.section(panel if panel == "Commands" else f"{panel} commands"):
+                formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in rows])
+
+
+app = typer.Typer(cls=_SectionedGroup, help=HELP, no_args_is_help=True, pretty_exceptions_show_locals=False,
                   context_settings={"help_option_names": ["--help", "-h"]}, rich_markup_mode=None)
 sandbox_app = typer.Typer(help="Manage the embedded local sandbox (a background process on 127.0.0.1).",
                           no_args_is_help=True)
@@ -87,7 +119,7 @@ def _version(value: bool):
 
 @app.callback()
 def main_options(
-    backend: Optional[str] = typer.Option(None, "--backend", help="sandbox or aws (env WORKSHOP_BACKEND; default sandbox)."),
+    backend: Optional[str] = typer.Option(None, "--backend", metavar="sandbox|aws", autocompletion=lambda: ["sandbox", "aws"], help="sandbox or aws (env WORKSHOP_BACKEND; default sandbox)."),
     endpoint_url: Optional[str] = typer.Option(None, "--endpoint-url", help="Any AWS-compatible endpoint (LocalStack, a moto server); AWS_ENDPOINT_URL is honoured."),
     profile: Optional[str] = typer.Option(None, "--profile", help="AWS profile, as in the AWS CLI."),
     region: Optional[str] = typer.Option(None, "--region", help="AWS region (default: your config, else us-east-1)."),
@@ -102,6 +134,40 @@ def main_options(
     set_state_dir(state_dir)
 
 
+# completion ---------------------------------------------------------------------------------------
+def _complete_modules(incomplete: str) -> list[str]:
+    try:
+        return [m.id for m in _scenario().modules if m.id.startswith(incomplete)]
+    except Exception:  # completion must never print an error into the shell
+        return []
+
+
+def _complete_samples(incomplete: str) -> list[str]:
+    try:
+        return [name for name in _scenario().samples if name.startswith(incomplete)]
+    except Exception:
+        return []
+
+
+def _complete_log_groups(incomplete: str) -> list[str]:
+    """The workshop's own log groups (from the scenario), without calling any backend."""
+    try:
+        import re
+
+        text = open(_scenario_path()).read()
+        groups = set(re.findall(r"(/aws/events/[A-Za-z0-9_./-]*[A-Za-z0-9_])", text)) | {
+            f"/aws/lambda/{name}" for name in re.findall(r"lambda_function:\s*\{?\s*name:\s*([A-Za-z0-9_-]+)", text)}
+        return sorted(g for g in groups if g.startswith(incomplete))
+    except Exception:
+        return []
+
+
+def _scenario_path() -> str:
+    from . import scenario
+
+    return G.scenarios or str(scenario.default_path())
+
+
 # helpers ------------------------------------------------------------------------------------------
 def _ui(json_mode: bool = False, yes: bool = False):
     from .ui import UI
@@ -113,7 +179,8 @@ def _backend(ui):
     from .backend import Backend, choose
 
     choice = choose(G.backend, G.endpoint_url, G.profile, G.region)
-    G.current = Backend(choice, on_sandbox_start=lambda url: ui.say(f"[dim]Started the local sandbox at {url}[/]"))
+    G.current = Backend(choice, on_sandbox_start=lambda url: ui.say(f"[dim]Started the local sandbox at {url}[/]"),
+                        on_note=lambda message: ui.step_note(message, "info"))
     return G.current
 
 
@@ -172,9 +239,22 @@ def modules(json_out: bool = typer.Option(False, "--json", help="Print one JSON 
     \b
     Example:  workshop modules --json
     """
+    from . import place
+
     scenario = _scenario()
     ui = _ui(json_out)
-    states: dict = {}
+    view = place.overview(scenario, _sandbox_progress(ui))
+    if json_out:
+        ui.emit_json(view)
+        return
+    ui.table(f"Workshop modules: {place.headline(view)}", ["id", "title", "state", "challenges"],
+             [[r["id"], r["title"], r["state"], ", ".join(place.challenge_label(c) for c in r["challenges"])]
+              for r in view["modules"]])
+    ui.say(f"Next: [bold]{view['next']}[/]" if view["next"] else "Every module is done: `workshop reset MODULE` takes one again.")
+
+
+def _sandbox_progress(ui=None) -> dict:
+    """Progress on the sandbox, read without starting it (its account is fixed); {} elsewhere."""
     try:
         from .backend import choose
         from .ledger import Scope
@@ -182,35 +262,19 @@ def modules(json_out: bool = typer.Option(False, "--json", help="Print one JSON 
 
         choice = choose(G.backend, G.endpoint_url, G.profile, G.region)
         if choice.is_sandbox:
-            import os
-
             region = G.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-            states = Progress(Scope("sandbox", "123456789012", region)).all()
+            return Progress(Scope("sandbox", "123456789012", region)).all()
     except WorkshopError as exc:
         from .paths import DamagedStateFile
 
-        if isinstance(exc, DamagedStateFile):
+        if isinstance(exc, DamagedStateFile) and ui is not None:
             ui.step_note(str(exc), "warn")
-        states = {}
-    rows = []
-    for module in scenario.modules:
-        state = states.get(module.id, {})
-        status = "verified" if state.get("verified") else ("deployed" if state.get("deployed") else "not started")
-        rows.append({
-            "id": module.id, "title": module.title, "requires": module.requires, "state": status,
-            "challenges": [{"id": c.id, "title": c.title, "optional": c.optional} for c in module.challenges],
-        })
-    if json_out:
-        ui.emit_json({"modules": rows})
-        return
-    ui.table("Workshop modules", ["id", "title", "state", "challenges"],
-             [[r["id"], r["title"], r["state"], ", ".join(c["id"] + (" (extra credit)" if c["optional"] else "") for c in r["challenges"])]
-              for r in rows])
+    return {}
 
 
 @app.command()
 def run(
-    module_ids: Optional[List[str]] = typer.Argument(None, metavar="MODULE", help="Module ids (see `workshop modules`)."),
+    module_ids: Optional[List[str]] = typer.Argument(None, metavar="MODULE", autocompletion=_complete_modules, help="Module ids (see `workshop modules`)."),
     all_modules: bool = typer.Option(False, "--all", help="Run every module in order."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Non-interactive: no prompts, reference solutions for challenges."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan (API calls, secrets masked); change nothing."),
@@ -252,6 +316,10 @@ def run(
         runner = Runner(ctx, None if dry_run else _progress(backend, ui))
         results = []
         started = time.monotonic()
+        if not dry_run:
+            from .preflight import refuse_foreign
+
+            refuse_foreign(ctx, runner.with_requirements(wanted))  # before changing anything
         for module in runner.with_requirements(wanted):
             results.append(runner.run(module, requested=module.id in wanted))
     requested = [r for r in results if r.module in wanted]
@@ -261,22 +329,29 @@ def run(
                       "modules": [dict(r.as_json(), seconds=round(r.seconds, 3), actions=r.actions) for r in requested]})
     elif not dry_run:
         _summary(ui, requested)
+        from .place import say_next
+
+        say_next(ui, scenario, runner.progress.all(), wanted)
     raise typer.Exit(0 if passed else 1)
 
 
 def _summary(ui, results) -> None:
-    rows = []
+    """Once, at the end: a count per module, and only the failed checks again (each was shown above)."""
+    failed_rows = []
     for result in results:
-        for check in result.checks:
-            rows.append([result.module, "pass" if check.passed else "FAIL", check.name, check.detail])
-    ui.table("Summary", ["module", "result", "check", "detail"], rows)
+        passed = sum(c.passed for c in result.checks)
+        ui.say(f"{result.module}: {passed} of {len(result.checks)} checks passed" if result.checks else
+               f"{result.module}: deployed (no checks)")
+        failed_rows += [[result.module, c.name, c.detail] for c in result.checks if not c.passed]
+    if failed_rows:
+        ui.table("Failed checks", ["module", "check", "detail"], failed_rows)
     failed = [r.module for r in results if not r.passed]
     ui.say("[green]All checks passed.[/]" if not failed else f"[red]Failed:[/] {', '.join(failed)}: see the hints above.")
 
 
 @app.command("verify")
 def verify_cmd(
-    module_id: str = typer.Argument(..., metavar="MODULE"),
+    module_id: str = typer.Argument(..., metavar="MODULE", autocompletion=_complete_modules),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ):
     """Check a module: what is deployed, and what it does (publishes its events and polls).
@@ -293,12 +368,64 @@ def verify_cmd(
     module = scenario.module(module_id)
     backend = _backend(ui)
     ctx = _context(backend, ui, scenario)
-    result = Runner(ctx, _progress(backend)).verify(module)
+    progress = _progress(backend, ui)
+    result = Runner(ctx, progress).verify(module)
     if json_out:
         ui.emit_json(result.as_json())
     else:
         _summary(ui, [result])
+        from .place import say_next
+
+        say_next(ui, scenario, progress.all(), [module.id])
     raise typer.Exit(0 if result.passed else 1)
+
+
+@app.command()
+def hint(module_id: Optional[str] = typer.Argument(None, metavar="[MODULE]", autocompletion=_complete_modules, help="A module with a challenge (default: the one you are on).")):
+    """The next hint of the current challenge: its hint, then what your pattern file gets wrong, then the way to the solution.
+
+    \b
+    Example:  workshop hint sns
+    """
+    from . import hints
+    from .challenge import pattern_file
+
+    scenario = _scenario()
+    module_id, challenge = hints.for_module(scenario, module_id)
+    file = pattern_file(module_id, challenge)
+    typer.echo(f"{challenge.title}: {hints.next_hint(module_id, challenge, file if file.exists() else None, scenario.samples)}")
+
+
+@app.command()
+def reset(
+    module_id: str = typer.Argument(..., metavar="MODULE", autocompletion=_complete_modules),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Also reset the modules that build on it, without asking."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
+):
+    """Remove one module's own resources so it (and its challenge) can be taken again.
+
+    Modules that build on it are named and asked about first. Your pattern file is kept as
+    challenges/MODULE.json.previous.
+
+    \b
+    Example:  workshop reset sns && workshop run sns
+    """
+    from .reset import reset as reset_module
+
+    ui = _ui(json_out, yes)
+    scenario = _scenario()
+    scenario.module(module_id)
+    backend = _backend(ui)
+    outcome = reset_module(backend, ui, scenario, _progress(backend), module_id, yes)
+    if json_out:
+        ui.emit_json(outcome)
+    else:
+        ui.say(f"Reset {', '.join(outcome['reset'])}: {len(outcome['deleted'])} resources removed."
+               + (f" [red]{len(outcome['failed'])} could not be removed.[/]" if outcome["failed"] else ""))
+        for path in outcome["pattern_files"]:
+            ui.say(f"Your previous pattern is kept in {os.path.relpath(path)}.")
+        ui.say(f"Next: [bold]workshop run {module_id}[/]")
+    raise typer.Exit(1 if outcome["failed"] else 0)
 
 
 # cleanup / status ---------------------------------------------------------------------------------
@@ -350,9 +477,11 @@ def _cleanup(ui, json_out: bool, dry_run: bool, sweeper) -> None:
     failed = [d for d in done if d.status == "failed"]
     if json_out:
         ui.emit_json({"dry_run": dry_run, "deleted": [d.as_json() for d in done if d.status in ("deleted", "gone", "planned")],
-                      "failed": [d.as_json() for d in failed]})
+                      "failed": [d.as_json() for d in failed], "left": [d.as_json() for d in done if d.status == "left"]})
     elif not dry_run:
-        ui.say(f"Deleted {len(done) - len(failed)} resources." + (f" [red]{len(failed)} could not be deleted.[/]" if failed else ""))
+        kept = [d for d in done if d.status == "left"]
+        ui.say(f"Deleted {len(done) - len(failed) - len(kept)} resources." + (f" Left {len(kept)} in place (see above)." if kept else "")
+               + (f" [red]{len(failed)} could not be deleted.[/]" if failed else ""))
     raise typer.Exit(1 if failed else 0)
 
 
@@ -409,7 +538,10 @@ def status(json_out: bool = typer.Option(False, "--json", help="Print one JSON d
     if outputs:
         ui.table("Outputs", ["output", "value"], [[k, v] for k, v in outputs.items()])
     if not resources:
-        ui.say("workshop has created nothing here yet. Start with `workshop run event-bus`.")
+        from .place import next_module
+
+        first = next_module(_scenario(), progress)
+        ui.say(f"workshop has created nothing here yet. Start with `workshop run {first.id if first else '--all'}`.")
         return
     ui.table("Created by workshop", ["kind", "name", "module"],
              [[r.kind, r.name + (" (being created, or interrupted)" if r.is_intent else ""), r.module] for r in resources])
@@ -449,7 +581,7 @@ def publish(
     source: Optional[str] = typer.Option(None, "--source", help="Event source (default: the sample's or the scenario's)."),
     detail_type: Optional[str] = typer.Option(None, "--detail-type", help="Detail type (default: the sample's or the scenario's)."),
     detail: Optional[str] = typer.Option(None, "--detail", help="The detail: inline JSON, @file.json, or - for stdin."),
-    sample: Optional[str] = typer.Option(None, "--sample", help="A sample event from the workshop (see scenarios)."),
+    sample: Optional[str] = typer.Option(None, "--sample", autocompletion=_complete_samples, help="A sample event from the workshop (see scenarios)."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ):
     """Publish an event with PutEvents: the workshop's "Event Generator".
@@ -524,7 +656,7 @@ def _parse_since(value: str) -> int:
 
 @app.command()
 def logs(
-    log_group: str = typer.Argument(..., metavar="LOG_GROUP"),
+    log_group: str = typer.Argument(..., metavar="LOG_GROUP", autocompletion=_complete_log_groups),
     follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new events until Ctrl-C."),
     since: str = typer.Option("10m", "--since", help="How far back to start: 30s, 10m, 2h, 1d."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document (not with --follow)."),
@@ -696,7 +828,9 @@ def sandbox_stop(json_out: bool = typer.Option(False, "--json")):
     if json_out:
         ui.emit_json({"running": False, "endpoint_url": None, "pid": None, "stopped_pid": info.pid})
     else:
-        ui.say(f"Stopped the sandbox (pid {info.pid})." if info.pid else "The sandbox was not running.")
+        ui.say(f"Stopped the sandbox (pid {info.pid}). Its resources are gone; your progress is kept "
+               "(`workshop modules`), and `workshop run MODULE` rebuilds what a module needs." if info.pid
+               else "The sandbox was not running.")
 
 
 @sandbox_app.command("status")
@@ -760,9 +894,9 @@ def sandbox_tick(
 
 
 # selftest -------------------------------------------------------------------------------------------
-@app.command()
+@app.command(rich_help_panel="Authoring")
 def selftest(
-    module_ids: Optional[List[str]] = typer.Argument(None, metavar="MODULE"),
+    module_ids: Optional[List[str]] = typer.Argument(None, metavar="MODULE", autocompletion=_complete_modules),
     json_out: bool = typer.Option(False, "--json"),
 ):
     """Prove the scenario's checks on a fresh, private sandbox: each fails before its step, passes after.
@@ -786,7 +920,8 @@ def selftest(
         paths.set_state_dir(private)
         try:
             backend = Backend(BackendChoice("sandbox", region=G.region),
-                              on_sandbox_start=lambda url: ui.say(f"[dim]Started a private sandbox at {url}[/]"))
+                              on_sandbox_start=lambda url: ui.say(f"[dim]Started a private sandbox at {url}[/]"),
+                              on_note=lambda message: ui.step_note(message, "info"))
             ctx = _context(backend, ui, scenario)
             runner = Runner(ctx)
             findings = runner.selftest(runner.with_requirements(wanted))

@@ -40,6 +40,29 @@ class Context:
         """The call's answer, or None when AWS says the thing does not exist."""
         return errors.found(call)
 
+    def ours(self, kind: str, name: str) -> bool:
+        """A child that takes no tags (a target, a subscription, a statement) is workshop's when the
+        ledger records it."""
+        return self.backend.ledger.has(kind, name)
+
+    def ours_tagged(self, kind: str, name: str, tags) -> bool:
+        """A resource that takes tags is workshop's when it carries the mark (a record alone proves
+        nothing: someone may have made a same-name one since), or when --adopt took it over."""
+        from . import ownership
+
+        if ownership.marked(tags):
+            return True
+        record = self.backend.ledger.get(kind, name)
+        return bool(record and record.attrs.get("adopted"))
+
+    def foreign(self, label: str, why: str, *, adoptable: bool = True, reason: str = "") -> None:
+        """A same-name resource workshop did not make and would have to change: stop, unless --adopt
+        takes it over (then the caller records what it is now, so cleanup can put it back)."""
+        from .ownership import ForeignResource
+
+        if not (self.adopt and adoptable):
+            raise ForeignResource(label, why, adoptable, reason)
+
     def existing_note(self, kind: str, name: str, label: str) -> Note:
         if self.backend.ledger.has(kind, name):
             return Note(f"{label} is already in place", "exists")

@@ -90,6 +90,9 @@ class Ledger:
     def resources(self) -> list[Resource]:
         return _parse(self.path, read_json(self.path, {"resources": []}, shape=dict, advice=_advice(self.path)))
 
+    def get(self, kind: str, name: str) -> Resource | None:
+        return next((r for r in self.resources() if r.key == (kind, name)), None)
+
     def has(self, kind: str, name: str) -> bool:
         return any(r.key == (kind, name) for r in self.resources())
 

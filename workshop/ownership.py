@@ -11,6 +11,8 @@ Each service spells tags its own way; `tags_param` writes the mark in that spell
 
 from __future__ import annotations
 
+from .errors import WorkshopError
+
 TOOL_KEY, TOOL_VALUE = "workshop:tool", "eventbridge-workshop"
 MODULE_KEY = "workshop:module"
 
@@ -62,3 +64,25 @@ def marked(tags) -> bool:
 
 def takes_tags(service: str) -> bool:
     return service in _CREATE_PARAM
+
+
+class ForeignResource(WorkshopError):
+    """A same-name resource workshop did not make, which the workshop would have to change."""
+
+    def __init__(self, label: str, why: str, adoptable: bool = True, reason: str = ""):
+        choices = ("remove or rename it, or run again with --adopt to let workshop take it over "
+                   "(cleanup then puts back what it is now)") if adoptable else \
+            f"remove or rename it, then run again (--adopt cannot take it over: {reason})"
+        super().__init__(f"{label} exists but workshop did not make it ({why}), and the workshop would have to change it: "
+                         f"{choices}.")
+        self.sentence = str(self)
+
+
+class ForeignResources(WorkshopError):
+    """Every refusal a run found before changing anything, one sentence each."""
+
+    def __init__(self, refusals: list[ForeignResource]):
+        lines = [r.sentence for r in refusals]
+        super().__init__(f"workshop changed nothing: {len(lines)} resource(s) with the workshop's names are not workshop's."
+                         + "".join(f"\n  - {line}" for line in lines))
+        self.refusals = lines

@@ -16,10 +16,6 @@ from .errors import WorkshopError
 from .scenario import Check, Module, Step
 from .steps.plan import DisplayOnlyExecutor, Executor
 
-# Step kinds that are behaviour, not resources: run again at each verify, skipped for a module
-# that is only a requirement of the one asked for.
-BEHAVIOUR_STEPS = ("publish", "replay", "sns_publish")
-
 
 @dataclass
 class CheckResult:
@@ -76,18 +72,17 @@ class Runner:
         self.ui.step(step.name, step.explain)
         challenge_id = getattr(step.args, "challenge", None)
         if step.kind in ("rule", "sns_filtered_subscription") and challenge_id and challenge_id not in self.ctx.patterns:
-            from .challenge import deployed_solution, solve
+            from .challenge import pattern_for_step
 
-            challenge = self.ctx.scenario.challenge(challenge_id)
-            # A pattern already deployed that passes is the learner's answer: keep it, ask nothing.
-            kept = deployed_solution(self.ctx, step.args, challenge)
-            if kept is not None:
-                self.ctx.patterns[challenge_id] = kept
-            elif not self.ctx.dry_run:
-                self.ctx.patterns[challenge_id] = solve(self.ctx, challenge)
+            chosen = pattern_for_step(self.ctx, step.args, self.ctx.scenario.challenge(challenge_id), self.progress)
+            if chosen is not None:
+                self.ctx.patterns[challenge_id] = chosen
         plan = steps.KINDS[step.kind].plan(self.ctx, step.args)
         actions = self.executor.run(plan)
-        if step.kind == "publish" and not self.ctx.dry_run:
+        if step.kind == "rule" and not self.ctx.dry_run:
+            self.ui.show_rule(step.args.pattern if not challenge_id else self.ctx.pattern_for(challenge_id),
+                              step.args.schedule, [f"{t.kind.replace('_', ' ')} {t.ref}" for t in step.args.targets])
+        if steps.KINDS[step.kind].behaviour and not self.ctx.dry_run:
             self.show_journey(self.ctx.published.get(step.args.sample, [])[-1:])
         return actions
 
@@ -110,7 +105,7 @@ class Runner:
         self.ctx.module_id = module.id
         actions = []
         for step in module.steps:
-            if step.kind in BEHAVIOUR_STEPS and not include_publish:
+            if steps.KINDS[step.kind].behaviour and not include_publish:
                 continue
             actions += self.run_step(step)
         self._deployed.add(module.id)
@@ -125,10 +120,12 @@ class Runner:
         actions = self.deploy(module, include_publish=requested)
         optional = [c for c in module.challenges if c.optional]
         if optional and requested and not self.ctx.dry_run:
-            from .challenge import offer_extra_credit
+            from .challenge import extra_credit
 
-            offer_extra_credit(self.ctx, optional)
+            extra_credit(self.ctx, optional, self.progress)
         if self.ctx.dry_run or not requested:
+            if self.progress and not self.ctx.dry_run:
+                self.progress.mark(module.id, deployed=True)
             return ModuleResult(module.id, True, [], time.monotonic() - started, actions)
         checks = self._checks(module)
         result = ModuleResult(module.id, all(c.passed for c in checks), checks, time.monotonic() - started, actions)
@@ -142,7 +139,7 @@ class Runner:
         self.ctx.module_id = module.id
         self.ui.heading(f"Verify: {module.title}")
         for step in module.steps:
-            if step.kind in BEHAVIOUR_STEPS:
+            if steps.KINDS[step.kind].behaviour:
                 self.run_step(step)
         checks = self._checks(module)
         result = ModuleResult(module.id, all(c.passed for c in checks), checks, time.monotonic() - started)

@@ -217,7 +217,7 @@ def _build(root: yaml.Node, path: str, step_kinds: dict, check_kinds: dict) -> S
             raise TypedYamlError(path, knode, f"unknown top-level key '{key}' (expected credentials, events, samples, modules)")
     if "modules" not in top:
         raise TypedYamlError(path, root, "the file needs a 'modules' list")
-    events = read(top["events"][1], Events, path, "events") if "events" in top else None
+    events = read(top["events"][1], Events, path, "events") if "events" in top else _workshop_events(path)
     samples = read(top["samples"][1], dict[str, Sample], path, "samples") if "samples" in top else {}
     for name, sample in samples.items():
         for key in ("bus", "source", "detail_type"):
@@ -246,6 +246,17 @@ def _build(root: yaml.Node, path: str, step_kinds: dict, check_kinds: dict) -> S
     scenario = Scenario(path, samples, modules, credentials, events)
     _cross_check(scenario, root, path)
     return scenario
+
+
+def _workshop_events(path: str) -> Events | None:
+    """A file without its own `events` (another scenarios file) takes the workshop's."""
+    if Path(path) == default_path():
+        return None
+    root = compose(default_path().read_text(), str(default_path()))
+    for key, _, value in _mapping_items(root, str(default_path()), "the file"):
+        if key == "events":
+            return read(value, Events, str(default_path()), "events")
+    return None
 
 
 def _field_node(mapping: yaml.Node, name: str, path: str) -> yaml.Node:

@@ -62,16 +62,39 @@ class UI:
     def heading(self, title: str, subtitle: str = "") -> None:
         if self.quiet:
             return
-        self.err.rule(f"[bold]{title}[/]")
+        self.err.rule(f"[bold]{escape(title)}[/]")
         if subtitle:
-            self.err.print(subtitle, style="dim")
+            self.indented(subtitle, 0)
+
+    def indented(self, text: str, indent: int = 2, style: str = "") -> None:
+        """Teaching text at normal intensity, wrapped to the terminal with its indentation kept."""
+        if self.quiet:
+            return
+        from rich.padding import Padding
+        from rich.text import Text
+
+        self.err.print(Padding(Text(text.strip(), style=style), (0, 0, 0, indent), expand=False))
 
     def step(self, name: str, explain: str = "") -> None:
         if self.quiet:
             return
-        self.err.print(f"[bold]{name}[/]")
+        self.err.print(f"[bold]{escape(name)}[/]")
         if explain:
-            self.err.print(f"  [dim]{escape(explain)}[/]")
+            self.indented(explain, 2)
+
+    def show_rule(self, pattern, schedule: str | None, targets: list[str]) -> None:
+        """The pattern a rule step deployed (highlighted JSON) and where its targets are."""
+        if self.quiet:
+            return
+        from rich.highlighter import JSONHighlighter
+        from rich.padding import Padding
+        from rich.text import Text
+
+        text = Text("pattern  ", style="bold") if pattern is not None else Text("schedule ", style="bold")
+        text.append_text(JSONHighlighter()(json.dumps(pattern)) if pattern is not None else Text(str(schedule)))
+        text.append("\ntargets  ", style="bold")
+        text.append(", ".join(targets) or "none")
+        self.err.print(Padding(text, (0, 0, 0, 4), expand=False))
 
     def step_note(self, summary: str, kind: str = "done") -> None:
         if not self.quiet:
@@ -86,9 +109,15 @@ class UI:
     def check_line(self, name: str, passed: bool, detail: str, hint: str = "") -> None:
         if self.quiet:
             return
-        self.err.print(f"  {SYMBOLS['done' if passed else 'fail']} {escape(name)}: [dim]{escape(detail)}[/]")
+        from rich.padding import Padding
+        from rich.text import Text
+
+        line = Text.from_markup(f"{SYMBOLS['done' if passed else 'fail']} {escape(name)}")
+        if detail:
+            line.append(f": {detail}", style="dim" if passed else "")
+        self.err.print(Padding(line, (0, 0, 0, 2), expand=False))
         if hint and not passed:
-            self.err.print(f"    [yellow]hint:[/] {escape(hint)}")
+            self.err.print(Padding(Text.from_markup(f"[yellow]hint:[/] {escape(hint)}"), (0, 0, 0, 4), expand=False))
 
     def tree(self, title: str, hops: list[tuple[str, str]]) -> None:
         """A chain of hops (what happened, when or which id), each hanging off the previous one."""
@@ -115,8 +144,9 @@ class UI:
 
     def table(self, title: str, columns: list[str], rows: list[list[Any]], to_stdout: bool = True) -> None:
         table = Table(title=title, title_justify="left", show_lines=False)
-        for column in columns:
-            table.add_column(column)
+        for index, column in enumerate(columns):
+            # The first column names the row: whole. The others wrap (a long ARN folds); none is cut.
+            table.add_column(column, no_wrap=index == 0, overflow="fold")
         for row in rows:
             table.add_row(*[str(c) for c in row])
         (self.out_wide if to_stdout else self.err_wide).print(table)
@@ -150,7 +180,7 @@ class UI:
         options = [questionary.Choice(title=label, value=value) for value, label in choices]
         return questionary.select(question, choices=options).unsafe_ask()
 
-    def ask_text(self, question: str, *, multiline: bool = False, validate=None) -> str:
+    def ask_text(self, question: str, *, multiline: bool = False, validate=None, default: str = "") -> str:
         import questionary
 
-        return questionary.text(question, multiline=multiline, validate=validate).unsafe_ask()
+        return questionary.text(question, multiline=multiline, validate=validate, default=default).unsafe_ask()

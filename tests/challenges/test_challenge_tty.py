@@ -59,29 +59,27 @@ SCENARIO = textwrap.dedent("""
                 log_event: {log_group: /aws/events/eu, sample: tech-supplies-eu-east}
 """)
 
-SUBMIT = "\x1b\r"  # Esc then Enter ends a multi-line questionary prompt
-
-
 @pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
 def test_wrong_pattern_is_explained_then_the_right_one_is_deployed(cli, fresh, tmp_path, aws):
     path = tmp_path / "eu.yaml"
     path.write_text(SCENARIO)
     env = clean_env(cli.state_dir, TERM="xterm", COLUMNS="160", LINES="50")
+    env.pop("EDITOR", None)
+    env.pop("VISUAL", None)
     child = pexpect.spawn(sys.executable, ["-m", "workshop.cli", "--scenarios", str(path), "run", "eu"],
-                          env=env, encoding="utf-8", timeout=60, dimensions=(50, 160))
+                          env=env, encoding="utf-8", timeout=60, dimensions=(50, 160), cwd=str(tmp_path))
     try:
         child.expect("Challenge: Only EU orders")
-        child.expect("Your event pattern")
-        child.send('{"source": ["com.aws.orders"]}')
-        child.send(SUBMIT)
+        child.expect("t type it here")
+        child.send("t")
+        child.expect("Pattern \\(one line of JSON\\)")
+        child.send("\x15" + '{"source": ["com.aws.orders"]}' + "\r")
         child.expect("Not yet")
-        child.expect("lab-supplies-us-east should NOT match but does")
-        child.expect("What next")
-        child.send("\r")  # "Try again"
-        child.expect("Your event pattern")
-        child.send('{"source": ["com.aws.orders"], "detail": {"location": ["eu-west", "eu-east"]}}')
-        child.send(SUBMIT)
-        child.expect("matches every event it should")
+        child.expect("lab-supplies-us-east")
+        child.expect("FAILS: it passes every condition the pattern asks: source")
+        child.expect("Pattern \\(one line of JSON\\)")
+        child.send("\x15" + '{"source": ["com.aws.orders"], "detail": {"location": ["eu-west", "eu-east"]}}' + "\r")
+        child.expect("Graded")
         child.expect("All checks passed", timeout=90)
         child.expect(pexpect.EOF, timeout=30)
     finally:
@@ -91,6 +89,7 @@ def test_wrong_pattern_is_explained_then_the_right_one_is_deployed(cli, fresh, t
 
     deployed = json.loads(aws("events").describe_rule(Name="EURule", EventBusName="Orders")["EventPattern"])
     assert deployed == {"source": ["com.aws.orders"], "detail": {"location": ["eu-west", "eu-east"]}}
+    assert json.loads((tmp_path / "challenges" / "eu.json").read_text())["detail"]["location"] == ["eu-west", "eu-east"]
 
 
 def test_non_interactive_run_uses_the_reference_solution(cli, fresh, tmp_path, aws):

@@ -31,8 +31,6 @@ BROKEN = [
     ("rule with two pattern sources", VALID_STEP.replace(
         "event_bus: {name: Orders}", "rule: {name: R, pattern: {source: [x]}, schedule: 'rate(1 minute)'}"), ":9", "exactly one of pattern"),
     ("unknown sample", VALID_STEP.replace("event_bus: {name: Orders}", "publish: {sample: nope}"), ":7", "unknown sample 'nope'"),
-    ("sample without a bus or a default", "samples:\n  s:\n    detail: {a: 1}\n" + VALID_STEP, ":2",
-     "sample s names no bus, and the file has no 'events' default"),
     ("output naming two resources", VALID_STEP.replace("    summary: S\n", "    summary: S\n    outputs:\n      Url: {sqs_queue: Q, sns_topic: T}\n"),
      ":7", "an output names exactly one of"),
 ]
@@ -74,3 +72,11 @@ def test_builtin_scenarios_load():
     loaded = scenario.load()
     assert [m.id for m in loaded.modules][:1] != []
     assert loaded.module("event-bus").checks, "event-bus has checks"
+
+
+def test_a_file_without_event_defaults_takes_the_workshops(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text("samples:\n  s:\n    detail: {a: 1}\n" + VALID_STEP)
+    workshop = scenario.load().events
+    sample = scenario.load(path).samples["s"]
+    assert (sample.bus, sample.source, sample.detail_type) == (workshop.bus, workshop.source, workshop.detail_type)

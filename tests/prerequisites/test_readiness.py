@@ -8,7 +8,6 @@ import json
 import threading
 import time
 import uuid
-from types import SimpleNamespace
 
 import boto3
 import botocore.exceptions
@@ -16,8 +15,8 @@ import pytest
 from tests.support import ACCOUNT, REGION
 
 from workshop import assets
-from workshop.steps.iam import retry_while_propagating
-from workshop.steps.lambda_function import role_not_ready
+from workshop.aws.propagation import lambda_role_not_ready as role_not_ready
+from workshop.aws.propagation import retry_while_propagating
 
 TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
                                                  "Action": "sts:AssumeRole"}]}
@@ -28,9 +27,9 @@ def fresh_client(sandbox, service):
                         aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
-def waiting_ctx():
+def waiting_notes():
     notes: list[str] = []
-    return SimpleNamespace(ui=SimpleNamespace(step_note=lambda summary, kind="done": notes.append(summary))), notes
+    return notes.append, notes
 
 
 def test_create_function_waits_until_the_role_exists(sandbox):
@@ -39,12 +38,11 @@ def test_create_function_waits_until_the_role_exists(sandbox):
     role, function = f"late-{uuid.uuid4().hex[:8]}", f"fn-{uuid.uuid4().hex[:8]}"
     notes: list[str] = []
 
-    def step_note(summary, kind="done"):
+    def say(summary):
         notes.append(summary)
         threading.Timer(1.0, lambda: iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(TRUST))).start()
 
-    ctx = SimpleNamespace(ui=SimpleNamespace(step_note=step_note))
-    retry_while_propagating(ctx, lam, ["CreateFunction"], role_not_ready, "Waiting for the role", limit_s=20)
+    retry_while_propagating(lam, ["CreateFunction"], role_not_ready, "Waiting for the role", say, limit_s=20)
     started = time.monotonic()
     created = lam.create_function(FunctionName=function, Runtime="python3.12", Handler="app.handler",
                                   Role=f"arn:aws:iam::{ACCOUNT}:role/{role}", Code={"ZipFile": assets.lambda_package("inventory", None)})
@@ -57,8 +55,8 @@ def test_create_function_waits_until_the_role_exists(sandbox):
 
 def test_it_gives_up_after_its_limit(sandbox):
     lam = fresh_client(sandbox, "lambda")
-    ctx, notes = waiting_ctx()
-    retry_while_propagating(ctx, lam, ["CreateFunction"], role_not_ready, "Waiting for the role", limit_s=1.5)
+    say, notes = waiting_notes()
+    retry_while_propagating(lam, ["CreateFunction"], role_not_ready, "Waiting for the role", say, limit_s=1.5)
     started = time.monotonic()
     with pytest.raises(botocore.exceptions.ClientError) as raised:
         lam.create_function(FunctionName=f"fn-{uuid.uuid4().hex[:8]}", Runtime="python3.12", Handler="app.handler",
@@ -76,8 +74,8 @@ def test_other_errors_are_not_retried(sandbox):
     params = dict(FunctionName=function, Runtime="python3.12", Handler="app.handler", Role=arn,
                   Code={"ZipFile": assets.lambda_package("inventory", None)})
     lam.create_function(**params)
-    ctx, notes = waiting_ctx()
-    retry_while_propagating(ctx, lam, ["CreateFunction"], role_not_ready, "Waiting for the role", limit_s=20)
+    say, notes = waiting_notes()
+    retry_while_propagating(lam, ["CreateFunction"], role_not_ready, "Waiting for the role", say, limit_s=20)
     started = time.monotonic()
     with pytest.raises(botocore.exceptions.ClientError) as raised:
         lam.create_function(**params)  # it exists: a conflict, not propagation

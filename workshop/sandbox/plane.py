@@ -224,7 +224,9 @@ class DataPlane:
         path = request.path[len("/_workshop"):]
         body = request.json() if request.body else {}
         if path == "/health":
-            return Response.of_json({"ok": True, "pid": os.getpid(), "clock": self.clock.now().isoformat()})
+            warming = getattr(self, "warmup", None)
+            return Response.of_json({"ok": True, "pid": os.getpid(), "clock": self.clock.now().isoformat(),
+                                     "warm": warming is None or not warming.is_alive()})
         if path == "/stats":
             return Response.of_json({"stats": self.delivery.snapshot(), "failures": self.delivery.failures[-20:]})
         if path == "/journal":

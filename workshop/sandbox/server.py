@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     plane.configure_moto()
     from .warmup import warm_in_background
 
-    warm_in_background(front.ask_moto, os.environ.get("AWS_DEFAULT_REGION", "us-east-1"), plane.clients,
+    plane.warmup = warm_in_background(front.ask_moto, os.environ.get("AWS_DEFAULT_REGION", "us-east-1"), plane.clients,
                        ("logs", "sns", "stepfunctions", "events", "sqs"))
 
     from ..paths import write_json_atomic

@@ -1,7 +1,9 @@
 """Step kinds: one module per kind of action. Each kind has an `Args` dataclass (validated when
-scenarios.yaml loads) and `plan(ctx, args) -> list[Instruction]` (idempotent: it looks first).
+scenarios.yaml loads) and `plan(ctx, args) -> list[Instruction]` (idempotent: it looks first), and
+declares what the runner must know about it (`behaviour`).
 
-Importing this package registers every kind; none of them imports boto3 at import time.
+Importing this package imports every module in it, which registers every kind (a new kind is a new
+module, listed nowhere else); none of them imports boto3 at import time.
 """
 
 from __future__ import annotations
@@ -15,17 +17,28 @@ class StepKind:
     name: str
     args: type
     plan: Callable
+    # A behaviour step (it publishes events) creates nothing: `verify` runs it again, a module pulled
+    # in only as a requirement skips it, and `run` shows the journey of the event it published.
+    behaviour: bool = False
 
 
 KINDS: dict[str, StepKind] = {}
 
 
-def step_kind(name: str, args: type):
+def step_kind(name: str, args: type, *, behaviour: bool = False):
     def register(plan: Callable) -> Callable:
-        KINDS[name] = StepKind(name, args, plan)
+        KINDS[name] = StepKind(name, args, plan, behaviour)
         return plan
 
     return register
 
 
-from . import api_destination, archive, event_bus, failure_destination, iam, lambda_function, logs, messaging, permissions, publish, rest_api, rule, scheduler, sns_filtering, state_machine  # noqa: E402,F401  (registration)
+def _discover() -> None:
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+
+
+_discover()

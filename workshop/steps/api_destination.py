@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from ..aws.lookups import api_url, find_api
 from ..ledger import Resource
 from . import step_kind
-from .plan import ApiCall
+from .plan import ApiCall, Record
 
 
 @dataclass
@@ -25,6 +25,9 @@ class ConnectionArgs:
 def plan_connection(ctx, args: ConnectionArgs):
     events = ctx.client("events")
     if ctx.found(lambda: events.describe_connection(Name=args.name)):
+        if not ctx.ours("connection", args.name):
+            ctx.foreign(f"Connection {args.name}", "it is not in workshop's ledger, and its credentials cannot be read to compare",
+                        adoptable=False, reason="AWS never returns a connection's secret, so cleanup could not put it back")
         return [ctx.existing_note("connection", args.name, f"Connection {args.name}")]
     username, password = ctx.scenario.require_credentials().pair()
     params = {"Name": args.name, "AuthorizationType": "BASIC",
@@ -63,8 +66,16 @@ def plan_api_destination(ctx, args: ApiDestinationArgs):
     if args.rate_limit_per_second:
         params["InvocationRateLimitPerSecond"] = args.rate_limit_per_second
     if existing:
-        if existing.get("InvocationEndpoint") == url and existing.get("HttpMethod") == args.method:
+        if (existing.get("InvocationEndpoint") == url and existing.get("HttpMethod") == args.method
+                and existing.get("ConnectionArn") == connection_arn):
             return [ctx.existing_note("api_destination", args.name, f"API destination {args.name}")]
-        return [ApiCall("events", "update_api_destination", params, f"Point API destination {args.name} at {url}")]
+        if ctx.ours("api_destination", args.name):
+            return [ApiCall("events", "update_api_destination", params, f"Point API destination {args.name} at {url}")]
+        ctx.foreign(f"API destination {args.name}", "it is not in workshop's ledger and points elsewhere")
+        previous = {k: existing[k] for k in ("ConnectionArn", "InvocationEndpoint", "HttpMethod", "InvocationRateLimitPerSecond")
+                    if existing.get(k)}
+        return [Record(Resource("api_destination", args.name, {"name": args.name, "adopted": previous}),
+                       f"Record API destination {args.name} as it is now: cleanup puts it back"),
+                ApiCall("events", "update_api_destination", params, f"Point API destination {args.name} at {url} (--adopt)")]
     return [ApiCall("events", "create_api_destination", params, f"Create API destination {args.name}: {args.method} {url}",
                     records=Resource("api_destination", args.name, {"name": args.name}))]

@@ -146,7 +146,7 @@ def _now(ctx) -> datetime:
     return clock.now() if clock else datetime.now(timezone.utc)
 
 
-@step_kind("replay", ReplayArgs)
+@step_kind("replay", ReplayArgs, behaviour=True)
 def plan_replay(ctx, args: ReplayArgs):
     rules = [rule_arn(ctx, rule, args.bus) for rule in args.rules]
     to = f"rule{'s' if len(rules) > 1 else ''} {', '.join(args.rules)}" if rules else "every rule"

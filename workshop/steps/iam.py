@@ -7,16 +7,13 @@ separate ledger entries, so cleanup detaches and deletes policies before the rol
 existed before the tool ran is used as it is and never deleted.
 
 IAM is eventually consistent: a role created a moment ago may not yet be assumable by the service
-that uses it. `retry_while_propagating` teaches one boto3 client to retry one operation, with
-backoff and a progress message, while AWS answers with that specific error (up to about 60 s).
+that uses it; the backend's clients wait for that (see aws/propagation.py), not the planners.
 """
 
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass, field
-from typing import Callable
 
 from .. import assets, ownership
 from ..ledger import Resource
@@ -25,7 +22,6 @@ from . import step_kind
 from .plan import ApiCall, Note
 from .resources import Kind, answer, marked, register
 
-PROPAGATION_LIMIT_S = 60.0
 
 
 @dataclass
@@ -78,7 +74,7 @@ def plan_role(ctx, args: IamRoleArgs, inline: dict[str, dict] | None = None) -> 
         calls += [_attach(args.name, arn) for arn in args.managed_policies]
         return calls
 
-    ours = ctx.backend.ledger.has("iam_role", args.name)
+    ours = ctx.ours_tagged("iam_role", args.name, existing["Role"].get("Tags") or iam.list_role_tags(RoleName=args.name).get("Tags"))
     current_trust = existing["Role"].get("AssumeRolePolicyDocument")
     if not ours:
         instructions = [ctx.existing_note("iam_role", args.name, label)]
@@ -128,39 +124,6 @@ def plan(ctx, args: IamRoleArgs):
     return plan_role(ctx, args)
 
 
-# readiness -----------------------------------------------------------------------------------
-def retry_while_propagating(ctx, client, operations: list[str], matches: Callable[[str, str], bool], waiting: str,
-                            limit_s: float = PROPAGATION_LIMIT_S) -> None:
-    """Retry these operations of `client` with backoff while `matches(code, message)`, up to limit_s.
-
-    Uses botocore's documented `needs-retry` event, so the plan still shows (and the executor still
-    makes) one ordinary API call. Registering twice is harmless (unique ids).
-    """
-    service = client.meta.service_model.service_id.hyphenize()
-    for operation in operations:
-        state = {"started": None, "told": False}
-
-        def needs_retry(response=None, attempts=None, caught_exception=None, state=state, **_):
-            if response is None:
-                return None
-            error = (response[1] or {}).get("Error", {}) if isinstance(response, tuple) else {}
-            if not matches(error.get("Code", ""), error.get("Message", "")):
-                return None
-            now = time.monotonic()
-            if state["started"] is None or attempts == 1:
-                state["started"], state["told"] = now, False
-            if now - state["started"] >= limit_s:
-                return None
-            if not state["told"]:
-                ctx.ui.step_note(f"{waiting} (IAM changes take a few seconds to reach every AWS service; retrying for up to "
-                                 f"{limit_s:.0f}s)", "info")
-                state["told"] = True
-            return min(0.5 * (2 ** max(0, (attempts or 1) - 1)), 8.0)
-
-        client.meta.events.register(f"needs-retry.{service}.{operation}", needs_retry,
-                                    unique_id=f"workshop-propagation-{service}-{operation}")
-
-
 # finding an interrupted create again ----------------------------------------------------------
 def _find_role(backend, r: Resource) -> dict | None:
     iam = backend.client("iam")
@@ -177,6 +140,15 @@ def _find_attachment(backend, r: Resource) -> dict | None:
     return {} if any(p["PolicyArn"] == r.attrs["arn"] for p in attached.get("AttachedPolicies", [])) else None
 
 
+def _foreign_policies(backend, r: Resource) -> list[str]:
+    """Policies still on our role once ours are gone are someone else's: the role stays for them."""
+    iam = backend.client("iam")
+    inline = answer(lambda: iam.list_role_policies(RoleName=r.attrs["name"])) or {}
+    attached = answer(lambda: iam.list_attached_role_policies(RoleName=r.attrs["name"])) or {}
+    return ([f"inline policy {n}" for n in inline.get("PolicyNames", [])]
+            + [f"managed policy {p['PolicyName']}" for p in attached.get("AttachedPolicies", [])])
+
+
 # deletion ------------------------------------------------------------------------------------
 register("iam_role_policy", Kind(30, "inline role policy", lambda r: [ApiCall(
     "iam", "delete_role_policy", {"RoleName": r.attrs["role"], "PolicyName": r.attrs["policy"]},
@@ -188,4 +160,4 @@ register("iam_role_policy_attachment", Kind(30, "managed policy attachment", lam
     find=_find_attachment))
 register("iam_role", Kind(31, "IAM role", lambda r: [ApiCall(
     "iam", "delete_role", {"RoleName": r.attrs["name"]}, f"Delete IAM role {r.attrs['name']}")],
-    find=_find_role))
+    find=_find_role, foreign_contents=_foreign_policies, proves_ownership=True))

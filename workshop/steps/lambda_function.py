@@ -21,7 +21,6 @@ from ..aws.arns import role as role_arn
 from ..errors import WorkshopError
 from ..ledger import Resource
 from . import step_kind
-from .iam import retry_while_propagating
 from .plan import ApiCall, Note, Record
 from .resources import Kind, answer, register
 
@@ -86,9 +85,6 @@ def wait_until_ready(ctx, name: str, limit_s: float = ACTIVE_LIMIT_S) -> dict:
         delay = min(delay * 2, 5.0)
 
 
-def role_not_ready(code: str, message: str) -> bool:
-    return code == "InvalidParameterValueException" and "cannot be assumed" in message
-
 
 @step_kind("lambda_function", LambdaFunctionArgs)
 def plan(ctx, args: LambdaFunctionArgs):
@@ -99,15 +95,13 @@ def plan(ctx, args: LambdaFunctionArgs):
     wanted = {"Runtime": args.runtime, "Handler": args.handler, "Role": role, "Timeout": args.timeout,
               "MemorySize": args.memory, "Description": args.description}
     label = f"Lambda function {args.name}"
-    retry_while_propagating(ctx, lam, ["CreateFunction", "UpdateFunctionConfiguration"], role_not_ready,
-                            f"Waiting for IAM role {args.role} to become assumable by Lambda")
     existing = ctx.found(lambda: lam.get_function(FunctionName=args.name))
     instructions: list = []
     if existing is None:
         group = log_group_name(args.name)
         if not _log_group_exists(ctx, group):
             # Lambda makes this group on the first invocation; recorded first, so no interrupt loses it
-            instructions.append(Record(Resource("log_group", group, {"name": group}),
+            instructions.append(Record(Resource("log_group", group, {"name": group, "made_by": "lambda"}),
                                        f"Record {group}: Lambda creates it for {args.name}, and cleanup removes it"))
         instructions.append(ApiCall(
             "lambda", "create_function",
@@ -119,12 +113,12 @@ def plan(ctx, args: LambdaFunctionArgs):
             on_result=lambda _: wait_until_ready(ctx, args.name)))
     else:
         config = existing["Configuration"]
-        ours = ctx.backend.ledger.has("lambda_function", args.name)
+        ours = ctx.ours_tagged("lambda_function", args.name, existing.get("Tags"))
         if not ours:
-            instructions.append(ctx.existing_note("lambda_function", args.name, label))
             if config.get("CodeSha256") != sha or config.get("Runtime") != args.runtime:
-                instructions.append(Note(f"{label} is not workshop's and its code or runtime differs from the workshop's: "
-                                         "used as it is, not changed (its checks may fail)", "warn"))
+                ctx.foreign(label, "it has no workshop:tool tag and other code or another runtime", adoptable=False,
+                            reason="a function's code could not be put back")
+            instructions.append(ctx.existing_note("lambda_function", args.name, label))
         else:
             if config.get("CodeSha256") != sha:
                 instructions.append(ApiCall("lambda", "update_function_code",
@@ -185,4 +179,4 @@ register("lambda_event_invoke_config", Kind(22, "async invoke config", lambda r:
     f"Delete the asynchronous invocation settings of {r.attrs['function']}")], find=_find_invoke_config))
 register("lambda_function", Kind(23, "Lambda function", lambda r: [ApiCall(
     "lambda", "delete_function", {"FunctionName": r.attrs["name"]}, f"Delete Lambda function {r.attrs['name']}")],
-    find=_find_function))
+    find=_find_function, proves_ownership=True))

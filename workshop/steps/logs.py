@@ -15,7 +15,7 @@ from .. import ownership
 from ..aws import arns
 from ..ledger import Resource
 from . import step_kind
-from .plan import ApiCall, Note
+from .plan import ApiCall, Note, Record
 
 NEEDED_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 SERVICES = ["events.amazonaws.com", "delivery.logs.amazonaws.com"]
@@ -77,11 +77,16 @@ def plan_resource_policy(ctx, args: LogsResourcePolicyArgs):
             if policy["policyName"] == args.name:
                 return [ctx.existing_note("logs_resource_policy", args.name, f"Logs resource policy {args.name}")]
             return [Note(f"Logs resource policy {policy['policyName']} already lets EventBridge write to {args.log_group_pattern}: reused", "exists")]
-    if len(existing) >= 10:
+    same_name = next((p for p in existing if p["policyName"] == args.name), None)
+    put = {"policyName": args.name, "policyDocument": json.dumps(policy_document(resource))}
+    summary = f"Let EventBridge write to {args.log_group_pattern} (logs resource policy {args.name})"
+    if same_name and not ctx.ours("logs_resource_policy", args.name):
+        ctx.foreign(f"Logs resource policy {args.name}", "it is not in workshop's ledger and does not let EventBridge write there")
+        return [Record(Resource("logs_resource_policy", args.name, {"name": args.name, "adopted": same_name["policyDocument"]}),
+                       f"Record logs resource policy {args.name} as it is now: cleanup puts it back"),
+                ApiCall("logs", "put_resource_policy", put, summary + " (--adopt)")]
+    if len(existing) >= 10 and not same_name:
         return [Note("This region already has 10 CloudWatch Logs resource policies (the limit) and none lets EventBridge "
                      f"write to {args.log_group_pattern}; delivery to log groups will fail until one does", "warn")]
-    return [ApiCall("logs", "put_resource_policy",
-                    {"policyName": args.name, "policyDocument": json.dumps(policy_document(resource))},
-                    f"Let EventBridge write to {args.log_group_pattern} (logs resource policy {args.name})",
-                    records=Resource("logs_resource_policy", args.name, {"name": args.name}))]
+    return [ApiCall("logs", "put_resource_policy", put, summary, records=Resource("logs_resource_policy", args.name, {"name": args.name}))]
 

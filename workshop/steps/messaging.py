@@ -18,7 +18,7 @@ from ..aws.lookups import find_subscription, queue_url
 from ..ledger import Resource
 from ..policy_documents import same_document
 from . import step_kind
-from .plan import ApiCall, Note, Output
+from .plan import ApiCall, Note, Output, Record
 from .resources import Kind, answer, marked, register
 
 
@@ -58,7 +58,7 @@ def plan_queue(ctx, args: SqsQueueArgs):
         summary = f"Create {label}" + (f" (only topic {args.allow_topic} may send to it)" if wanted else "")
         return [ApiCall("sqs", "create_queue", params, summary,
                         records=Resource("sqs_queue", args.name, {"name": args.name, "url": Output("QueueUrl")}))]
-    ours = ctx.backend.ledger.has("sqs_queue", args.name)
+    ours = ctx.ours_tagged("sqs_queue", args.name, sqs.list_queue_tags(QueueUrl=url).get("Tags"))
     instructions = [ctx.existing_note("sqs_queue", args.name, label)]
     if wanted is None:
         return instructions
@@ -119,16 +119,24 @@ def plan_subscription(ctx, args: SnsSubscriptionArgs):
     note = ctx.existing_note("sns_subscription", name, label)
     if current == raw:
         return [note]
-    if ctx.backend.ledger.has("sns_subscription", name):
-        return [ApiCall("sns", "set_subscription_attributes",
-                        {"SubscriptionArn": arn, "AttributeName": "RawMessageDelivery", "AttributeValue": raw},
-                        f"Update {label.lower()}: raw message delivery {'on' if args.raw_message_delivery else 'off'}")]
-    return [note, Note(f"{label} is not workshop's and has raw message delivery {'on' if current == 'true' else 'off'}: "
-                       "used as it is, not changed", "warn")]
+    change = ApiCall("sns", "set_subscription_attributes",
+                     {"SubscriptionArn": arn, "AttributeName": "RawMessageDelivery", "AttributeValue": raw},
+                     f"Update {label.lower()}: raw message delivery {'on' if args.raw_message_delivery else 'off'}")
+    if ctx.ours("sns_subscription", name):
+        return [change]
+    ctx.foreign(label, f"it is not in workshop's ledger and has raw message delivery {'on' if current == 'true' else 'off'}")
+    return [Record(Resource("sns_subscription", name, {"topic": args.topic, "queue": args.queue, "arn": arn,
+                                                       "adopted": {"RawMessageDelivery": current}}),
+                   f"Record {label.lower()} as it is now: cleanup puts it back"), change]
 
 
 # deletion ------------------------------------------------------------------------------------
 def _delete_subscription(r: Resource) -> list[ApiCall]:
+    if r.attrs.get("adopted"):
+        return [ApiCall("sns", "set_subscription_attributes",
+                        {"SubscriptionArn": r.attrs["arn"], "AttributeName": "RawMessageDelivery",
+                         "AttributeValue": r.attrs["adopted"]["RawMessageDelivery"]},
+                        f"Put the subscription of queue {r.attrs['queue']} to topic {r.attrs['topic']} back as it was")]
     if not r.attrs.get("arn"):
         return []  # interrupted before AWS answered: nothing we can name
     return [ApiCall("sns", "unsubscribe", {"SubscriptionArn": r.attrs["arn"]},
@@ -144,8 +152,16 @@ def _delete_queue(r: Resource) -> list[ApiCall]:
 # finding an interrupted create again ----------------------------------------------------------
 def _find_subscription(backend, r: Resource) -> dict | None:
     """Subscriptions take no tags: ours is the one to exactly our queue (the planner saw none before)."""
+    if r.attrs.get("adopted"):
+        return {}
     found = find_subscription(backend, r.attrs["topic"], r.attrs["queue"])
     return {"arn": found["SubscriptionArn"]} if found else None
+
+
+def _foreign_subscriptions(backend, r: Resource) -> list[str]:
+    """Subscriptions still on our topic once ours are gone are someone else's: the topic stays for them."""
+    found = answer(lambda: backend.client("sns").list_subscriptions_by_topic(TopicArn=r.attrs["arn"])) or {}
+    return [f"subscription of {s.get('Endpoint')}" for s in found.get("Subscriptions", [])]
 
 
 def _find_topic(backend, r: Resource) -> dict | None:
@@ -167,5 +183,5 @@ register("sns_subscription", Kind(26, "SNS subscription", _delete_subscription,
                                   find=_find_subscription))
 register("sns_topic", Kind(27, "SNS topic", lambda r: [ApiCall(
     "sns", "delete_topic", {"TopicArn": r.attrs["arn"]}, f"Delete SNS topic {r.attrs['name']}")],
-    find=_find_topic))
-register("sqs_queue", Kind(28, "SQS queue", _delete_queue, find=_find_queue))
+    find=_find_topic, foreign_contents=_foreign_subscriptions, proves_ownership=True))
+register("sqs_queue", Kind(28, "SQS queue", _delete_queue, find=_find_queue, proves_ownership=True))

@@ -40,6 +40,9 @@ def invoke_permission(ctx, function: str, sid: str, principal: str, source_arn: 
                    "Principal": principal, "SourceArn": source_arn},
                   summary, records=Resource("lambda_permission", f"{function}/{sid}", {"function": function, "statement_id": sid}))
     if any(statement.get("Sid") == sid for statement in statements):
+        if not ctx.ours("lambda_permission", f"{function}/{sid}"):
+            ctx.foreign(f"Permission {sid} on Lambda function {function}", "it is not in workshop's ledger and allows another source",
+                        adoptable=False, reason="a resource-policy statement someone else wrote is never replaced")
         return [ApiCall("lambda", "remove_permission", {"FunctionName": function, "StatementId": sid},
                         f"Remove the outdated permission {sid} from {function}"), add]
     return [add]
@@ -157,6 +160,12 @@ resources.register("lambda_destination", resources.Kind(15, "Lambda destination"
 resources.register("connection", resources.Kind(35, "connection", lambda r: [ApiCall(
     "events", "delete_connection", {"Name": r.attrs["name"]}, f"Delete connection {r.attrs['name']}")],
     find=_find_named("describe_connection")))
-resources.register("api_destination", resources.Kind(30, "API destination", lambda r: [ApiCall(
-    "events", "delete_api_destination", {"Name": r.attrs["name"]}, f"Delete API destination {r.attrs['name']}")],
-    find=_find_named("describe_api_destination")))
+def _delete_api_destination(r: Resource) -> list[ApiCall]:
+    if r.attrs.get("adopted"):
+        return [ApiCall("events", "update_api_destination", {"Name": r.attrs["name"], **r.attrs["adopted"]},
+                        f"Put API destination {r.attrs['name']} back as it was before workshop took it over")]
+    return [ApiCall("events", "delete_api_destination", {"Name": r.attrs["name"]}, f"Delete API destination {r.attrs['name']}")]
+
+
+resources.register("api_destination", resources.Kind(30, "API destination", _delete_api_destination,
+                                                     find=_find_named("describe_api_destination")))

@@ -27,6 +27,9 @@ class Kind:
     delete: Callable[[Resource], list[ApiCall]]
     gone_codes: frozenset[str] = NOT_FOUND_CODES  # a deletion that meets one has nothing left to do
     find: Callable[[object, Resource], dict | None] | None = None  # (backend, intent) -> attrs if it exists and is ours
+    # (backend, resource) -> what someone else keeps inside it (a bus's rules, a topic's subscriptions): then it stays
+    foreign_contents: Callable[[object, Resource], list[str]] | None = None
+    proves_ownership: bool = False  # find() checks the mark: cleanup asks it before deleting
 
 
 def marked(call: Callable[[], dict], key: str) -> bool:
@@ -36,6 +39,8 @@ def marked(call: Callable[[], dict], key: str) -> bool:
 
 
 def _find_rule(backend, r: Resource) -> dict | None:
+    if r.attrs.get("adopted"):
+        return {}
     events = backend.client("events")
     rule = answer(lambda: events.describe_rule(Name=r.attrs["name"], EventBusName=r.attrs["bus"]))
     if rule and marked(lambda: events.list_tags_for_resource(ResourceARN=rule["Arn"]), "Tags"):
@@ -61,12 +66,20 @@ def _find_bus(backend, r: Resource) -> dict | None:
 
 
 def _find_log_group(backend, r: Resource) -> dict | None:
+    """Ours carries the mark; a group a service makes for us (Lambda's, API Gateway's) is ours by its record."""
     logs = backend.client("logs")
     groups = logs.describe_log_groups(logGroupNamePrefix=r.attrs["name"]).get("logGroups", [])
-    if any(g["logGroupName"] == r.attrs["name"] for g in groups) and marked(
-            lambda: logs.list_tags_log_group(logGroupName=r.attrs["name"]), "tags"):
+    if any(g["logGroupName"] == r.attrs["name"] for g in groups) and (r.attrs.get("made_by") or marked(
+            lambda: logs.list_tags_log_group(logGroupName=r.attrs["name"]), "tags")):
         return {}
     return None
+
+
+def _restore_logs_policy(r: Resource) -> list[ApiCall]:
+    if r.attrs.get("adopted"):
+        return _call("logs", "put_resource_policy", {"policyName": r.attrs["name"], "policyDocument": r.attrs["adopted"]},
+                     f"Put logs resource policy {r.attrs['name']} back as it was before workshop took it over")
+    return _call("logs", "delete_resource_policy", {"policyName": r.attrs["name"]}, f"Delete logs resource policy {r.attrs['name']}")
 
 
 def _find_logs_policy(backend, r: Resource) -> dict | None:
@@ -78,21 +91,44 @@ def _call(service, operation, params, summary):
     return [ApiCall(service, operation, params, summary)]
 
 
+def _delete_target(r: Resource) -> list[ApiCall]:
+    if r.attrs.get("adopted"):
+        return _call("events", "put_targets", {"Rule": r.attrs["rule"], "EventBusName": r.attrs["bus"], "Targets": [r.attrs["adopted"]]},
+                     f"Put target {r.attrs['id']} of rule {r.attrs['rule']} back as it was before workshop took it over")
+    return _call("events", "remove_targets", {"Rule": r.attrs["rule"], "EventBusName": r.attrs["bus"], "Ids": [r.attrs["id"]],
+                                              "Force": True}, f"Remove target {r.attrs['id']} from rule {r.attrs['rule']}")
+
+
+def _delete_rule(r: Resource) -> list[ApiCall]:
+    if r.attrs.get("adopted"):
+        return _call("events", "put_rule", {"Name": r.attrs["name"], "EventBusName": r.attrs["bus"], **r.attrs["adopted"]},
+                     f"Put rule {r.attrs['name']} on bus {r.attrs['bus']} back as it was before workshop took it over")
+    return _call("events", "delete_rule", {"Name": r.attrs["name"], "EventBusName": r.attrs["bus"], "Force": True},
+                 f"Delete rule {r.attrs['name']} on bus {r.attrs['bus']}")
+
+
+def _foreign_targets(backend, r: Resource) -> list[str]:
+    """Targets still on our rule once ours are removed are someone else's: the rule stays for them."""
+    found = answer(lambda: backend.client("events").list_targets_by_rule(Rule=r.attrs["name"], EventBusName=r.attrs["bus"]))
+    return [f"target {t['Id']}" for t in (found or {}).get("Targets", [])]
+
+
+def _foreign_rules(backend, r: Resource) -> list[str]:
+    """Rules still on our bus once ours are deleted are someone else's: the bus stays for them."""
+    found = answer(lambda: backend.client("events").list_rules(EventBusName=r.attrs["name"]))
+    return [f"rule {x['Name']}" for x in (found or {}).get("Rules", []) if not x["Name"].startswith("Events-Archive-")]
+
+
 KINDS: dict[str, Kind] = {
-    "target": Kind(10, "target", lambda r: _call(
-        "events", "remove_targets", {"Rule": r.attrs["rule"], "EventBusName": r.attrs["bus"], "Ids": [r.attrs["id"]], "Force": True},
-        f"Remove target {r.attrs['id']} from rule {r.attrs['rule']}"), find=_find_target),
-    "rule": Kind(20, "rule", lambda r: _call(
-        "events", "delete_rule", {"Name": r.attrs["name"], "EventBusName": r.attrs["bus"], "Force": True},
-        f"Delete rule {r.attrs['name']} on bus {r.attrs['bus']}"), find=_find_rule),
+    "target": Kind(10, "target", _delete_target, find=_find_target),
+    "rule": Kind(20, "rule", _delete_rule, find=_find_rule, foreign_contents=_foreign_targets, proves_ownership=True),
     "event_bus": Kind(40, "event bus", lambda r: _call(
-        "events", "delete_event_bus", {"Name": r.attrs["name"]}, f"Delete event bus {r.attrs['name']}"), find=_find_bus),
+        "events", "delete_event_bus", {"Name": r.attrs["name"]}, f"Delete event bus {r.attrs['name']}"), find=_find_bus,
+        foreign_contents=_foreign_rules, proves_ownership=True),
     "log_group": Kind(60, "log group", lambda r: _call(
         "logs", "delete_log_group", {"logGroupName": r.attrs["name"]}, f"Delete log group {r.attrs['name']}"),
-        find=_find_log_group),
-    "logs_resource_policy": Kind(70, "logs resource policy", lambda r: _call(
-        "logs", "delete_resource_policy", {"policyName": r.attrs["name"]}, f"Delete logs resource policy {r.attrs['name']}"),
-        find=_find_logs_policy),
+        find=_find_log_group, proves_ownership=True),
+    "logs_resource_policy": Kind(70, "logs resource policy", _restore_logs_policy, find=_find_logs_policy),
 }
 
 

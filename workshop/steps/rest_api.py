@@ -25,7 +25,7 @@ from ..aws import arns
 from ..aws.lookups import execution_log_group, find_api, root_resource_id
 from ..ledger import Resource
 from . import step_kind
-from .iam import IamRoleArgs, plan_role, retry_while_propagating
+from .iam import IamRoleArgs, plan_role
 from .permissions import invoke_permission
 from .plan import ApiCall, Custom, Note, Output, Record
 from .resources import Kind, register
@@ -86,7 +86,7 @@ def plan(ctx, args: RestApiArgs):
     apigw = ctx.client("apigateway")
     label = f"REST API {args.name}"
     api = find_api(ctx, args.name)
-    if api is not None and not ctx.backend.ledger.has("rest_api", args.name):
+    if api is not None and not ctx.ours_tagged("rest_api", args.name, api.get("tags")):
         return [ctx.existing_note("rest_api", args.name, label),
                 Note(f"{label} ({api['id']}) is not workshop's: used as it is, not changed. The API destination module "
                      "needs its POST / to accept only the workshop's Basic credentials", "warn")]
@@ -109,7 +109,7 @@ def plan(ctx, args: RestApiArgs):
             records=Resource("rest_api", args.name, {"name": args.name, "stage": args.stage, "id": Output("id")}),
             on_result=created))
         group = execution_log_group(API_ID, args.stage)
-        instructions.append(Record(Resource("log_group", group, {"name": group}),
+        instructions.append(Record(Resource("log_group", group, {"name": group, "made_by": "apigateway"}),
                                    f"Record {group}: API Gateway creates it, and cleanup removes it"))
     else:
         instructions.append(Note(f"{label} ({api_id}) is already in place", "exists"))
@@ -205,9 +205,6 @@ class CloudWatchRoleArgs:
     role: str = "workshop-apigateway-cloudwatch"
 
 
-def _role_not_ready(code: str, message: str) -> bool:
-    return code == "BadRequestException" and "role" in message.lower()
-
 
 @step_kind("apigateway_cloudwatch_role", CloudWatchRoleArgs)
 def plan_cloudwatch_role(ctx, args: CloudWatchRoleArgs):
@@ -231,8 +228,6 @@ def plan_cloudwatch_role(ctx, args: CloudWatchRoleArgs):
                                  "an inline policy with the same log permissions, limited to API Gateway execution log groups",
                                  "info"))
     instructions += plan_role(ctx, role, inline)
-    retry_while_propagating(ctx, apigw, ["UpdateAccount"], _role_not_ready,
-                            f"Waiting for IAM role {args.role} to become assumable by API Gateway")
     instructions.append(ApiCall(
         "apigateway", "update_account",
         {"patchOperations": [{"op": "replace", "path": "/cloudwatchRoleArn", "value": mine}]},
@@ -264,8 +259,8 @@ def _find_rest_api(backend, r: Resource) -> dict | None:
     for page in backend.client("apigateway").get_paginator("get_rest_apis").paginate():
         for api in page.get("items", []):
             if api.get("name") == r.attrs["name"] and ownership.marked(api.get("tags")):
-                return {"id": api["id"], "also": [Resource("log_group", execution_log_group(api["id"], r.attrs.get("stage", "Prod")),
-                                                           {"name": execution_log_group(api["id"], r.attrs.get("stage", "Prod"))})]}
+                group = execution_log_group(api["id"], r.attrs.get("stage", "Prod"))
+                return {"id": api["id"], "also": [Resource("log_group", group, {"name": group, "made_by": "apigateway"})]}
     return None
 
 

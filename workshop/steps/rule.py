@@ -15,7 +15,7 @@ from .. import assets, ownership
 from ..aws import arns
 from ..ledger import Resource
 from . import step_kind
-from .plan import ApiCall
+from .plan import ApiCall, Record
 
 
 @dataclass
@@ -116,17 +116,26 @@ def plan(ctx, args: RuleArgs):
     if args.schedule:
         wanted["ScheduleExpression"] = args.schedule
     on = f" on bus {args.bus}"
+    key = f"{args.bus}/{args.name}"
     instructions = []
     existing = ctx.found(lambda: events.describe_rule(Name=args.name, EventBusName=args.bus))
     if not existing:
         instructions.append(ApiCall("events", "put_rule", {**wanted, **ownership.tags_param("events", ctx.module_id)},
                                     f"Create rule {args.name}{on}",
-                                    records=Resource("rule", f"{args.bus}/{args.name}", {"name": args.name, "bus": args.bus})))
+                                    records=Resource("rule", key, {"name": args.name, "bus": args.bus})))
     elif (not _same_pattern(existing.get("EventPattern"), pattern) or existing.get("ScheduleExpression") != args.schedule
           or existing.get("State") != args.state or existing.get("Description", "") != args.description):
-        instructions.append(ApiCall("events", "put_rule", wanted, f"Update rule {args.name}{on}"))
+        tags = events.list_tags_for_resource(ResourceARN=existing["Arn"]).get("Tags")
+        if ctx.ours_tagged("rule", key, tags):
+            instructions.append(ApiCall("events", "put_rule", wanted, f"Update rule {args.name}{on}"))
+        else:
+            ctx.foreign(f"Rule {args.name}{on}", "it has no workshop:tool tag and another pattern or settings")
+            previous = {k: existing[k] for k in ("EventPattern", "ScheduleExpression", "State", "Description") if existing.get(k)}
+            instructions += [Record(Resource("rule", key, {"name": args.name, "bus": args.bus, "adopted": previous}),
+                                    f"Record rule {args.name} as it is now: cleanup puts it back"),
+                             ApiCall("events", "put_rule", wanted, f"Take over rule {args.name}{on} (--adopt)")]
     else:
-        instructions.append(ctx.existing_note("rule", f"{args.bus}/{args.name}", f"Rule {args.name}{on}"))
+        instructions.append(ctx.existing_note("rule", key, f"Rule {args.name}{on}"))
 
     deployed = {}
     if existing:
@@ -135,8 +144,17 @@ def plan(ctx, args: RuleArgs):
     for spec in args.targets:
         params = target_params(ctx, spec)
         current = deployed.get(spec.id)
+        target_key = f"{key}/{spec.id}"
         if current and all(current.get(k) == v for k, v in params.items()):
-            instructions.append(ctx.existing_note("target", f"{args.bus}/{args.name}/{spec.id}", f"Target {spec.id} of {args.name}"))
+            instructions.append(ctx.existing_note("target", target_key, f"Target {spec.id} of {args.name}"))
+            continue
+        if current and not ctx.ours("target", target_key):
+            ctx.foreign(f"Target {spec.id} of rule {args.name}{on}", "it is not in workshop's ledger and points elsewhere")
+            instructions += [Record(Resource("target", target_key, {"rule": args.name, "bus": args.bus, "id": spec.id,
+                                                                    "adopted": current}),
+                                    f"Record target {spec.id} of {args.name} as it is now: cleanup puts it back"),
+                             ApiCall("events", "put_targets", {"Rule": args.name, "EventBusName": args.bus, "Targets": [params]},
+                                     f"Take over target {spec.id} of rule {args.name} (--adopt)", on_result=_raise_failed_targets)]
             continue
         instructions.append(ApiCall(
             "events", "put_targets", {"Rule": args.name, "EventBusName": args.bus, "Targets": [params]},

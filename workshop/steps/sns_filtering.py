@@ -103,7 +103,7 @@ def message_attributes(attributes: dict) -> dict:
     return typed
 
 
-@step_kind("sns_publish", SnsPublishArgs)
+@step_kind("sns_publish", SnsPublishArgs, behaviour=True)
 def plan_sns_publish(ctx, args: SnsPublishArgs):
     sample = ctx.sample(args.sample)
 

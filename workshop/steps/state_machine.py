@@ -16,8 +16,7 @@ from .. import assets, ownership
 from ..aws import arns
 from ..ledger import Resource
 from . import step_kind
-from .iam import retry_while_propagating
-from .plan import ApiCall, Note
+from .plan import ApiCall, Note, Record
 from .resources import Kind, marked, register
 
 
@@ -39,9 +38,6 @@ def definition_for(ctx, args: StateMachineArgs) -> dict:
     return assets.state_machine_definition(args.definition, Region=ctx.region, Account=ctx.account)
 
 
-def _role_not_ready(code: str, message: str) -> bool:
-    return code == "AccessDeniedException" and "assume" in message.lower() and "role" in message.lower()
-
 
 @step_kind("state_machine", StateMachineArgs)
 def plan(ctx, args: StateMachineArgs):
@@ -50,8 +46,6 @@ def plan(ctx, args: StateMachineArgs):
     definition = definition_for(ctx, args)
     role = arns.role(ctx, args.role)
     label = f"State machine {args.name}"
-    retry_while_propagating(ctx, sfn, ["CreateStateMachine", "UpdateStateMachine"], _role_not_ready,
-                            f"Waiting for IAM role {args.role} to become assumable by Step Functions")
     existing = ctx.found(lambda: sfn.describe_state_machine(stateMachineArn=arn))
     if existing is None:
         return [ApiCall("stepfunctions", "create_state_machine",
@@ -62,19 +56,30 @@ def plan(ctx, args: StateMachineArgs):
     same = json.loads(existing["definition"]) == definition and existing.get("roleArn") == role
     if same:
         return [ctx.existing_note("state_machine", args.name, label)]
-    if not ctx.backend.ledger.has("state_machine", args.name):
-        return [ctx.existing_note("state_machine", args.name, label),
-                Note(f"{label} is not workshop's and its definition or role differs from the workshop's: "
-                     "used as it is, not changed (its checks may fail)", "warn")]
-    return [ApiCall("stepfunctions", "update_state_machine",
-                    {"stateMachineArn": arn, "definition": json.dumps(definition, indent=2), "roleArn": role},
-                    f"Update state machine {args.name}: definition and role as the workshop expects")]
+    update = ApiCall("stepfunctions", "update_state_machine",
+                     {"stateMachineArn": arn, "definition": json.dumps(definition, indent=2), "roleArn": role},
+                     f"Update state machine {args.name}: definition and role as the workshop expects")
+    if ctx.ours_tagged("state_machine", args.name, sfn.list_tags_for_resource(resourceArn=arn).get("tags")):
+        return [update]
+    ctx.foreign(label, "it has no workshop:tool tag and another definition or role")
+    return [Record(Resource("state_machine", args.name, {"name": args.name, "arn": arn,
+                                                         "adopted": {"definition": existing["definition"], "roleArn": existing["roleArn"]}}),
+                   f"Record state machine {args.name} as it is now: cleanup puts it back"), update]
+
+
+def _delete_state_machine(r: Resource) -> list[ApiCall]:
+    if r.attrs.get("adopted"):
+        return [ApiCall("stepfunctions", "update_state_machine", {"stateMachineArn": r.attrs["arn"], **r.attrs["adopted"]},
+                        f"Put state machine {r.attrs['name']} back as it was before workshop took it over")]
+    return [ApiCall("stepfunctions", "delete_state_machine", {"stateMachineArn": r.attrs["arn"]}, f"Delete state machine {r.attrs['name']}")]
 
 
 def _find_state_machine(backend, r: Resource) -> dict | None:
+    if r.attrs.get("adopted"):
+        return {}
     sfn = backend.client("stepfunctions")
     return {} if marked(lambda: sfn.list_tags_for_resource(resourceArn=r.attrs["arn"]), "tags") else None
 
 
-register("state_machine", Kind(25, "state machine", lambda r: [ApiCall(
-    "stepfunctions", "delete_state_machine", {"stateMachineArn": r.attrs["arn"]}, f"Delete state machine {r.attrs['name']}")], find=_find_state_machine))
+register("state_machine", Kind(25, "state machine", _delete_state_machine, find=_find_state_machine,
+                                proves_ownership=True))

@@ -64,4 +64,13 @@ def poll(probe: Callable[[], Outcome], deadline_s: float, interval_s: float = 0.
         interval_s = min(interval_s * 1.5, 2.0)
 
 
-from . import api_logs, chain, dead_letters, deployed, logs, pattern, prerequisites, replay, schedule, scheduler, sns_filtering, sqs, stepfunctions  # noqa: E402,F401  (registration)
+def _discover() -> None:
+    """Import every module of this package: each registers its check kinds (listed nowhere else)."""
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+
+
+_discover()
