@@ -11,6 +11,10 @@ import pytest
 from tests.support import clean_env
 
 SCENARIO = textwrap.dedent("""
+    events:
+      bus: Orders
+      source: com.aws.orders
+      detail_type: Order Notification
     samples:
       office-supplies-eu-west:
         detail: {category: office-supplies, value: 300, location: eu-west}
