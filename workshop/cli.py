@@ -720,9 +720,13 @@ def logs(
             ui.say(f"[dim]No events in {log_group} since {since} ago.[/]")
         return
     ui.say(f"[dim]Following {log_group}; Ctrl-C to stop.[/]")
-    while True:
-        time.sleep(1.0)
-        show(fetch(start_ms))
+    try:
+        while True:
+            time.sleep(1.0)
+            show(fetch(start_ms))
+    except KeyboardInterrupt:  # the documented way to stop: exit 130, nothing else to say
+        sys.stdout.flush()
+        sys.exit(130)
 
 
 # pattern --------------------------------------------------------------------------------------------
@@ -735,13 +739,20 @@ def _pattern_and_events(pattern_arg: str, event_args: list[str], detail_only: bo
         matcher = patterns.compile(pattern)
     except patterns.InvalidPatternError as exc:
         raise BadInput(f"Invalid pattern: {exc}") from None
-    events, filled_any = [], set()
+    from .render import envelope_notes
+
+    events, filled_any, notes = [], set(), []
     for arg in event_args:
-        event, filled = complete_event(read_json_arg(arg, "event"), detail_only=detail_only)
+        raw = read_json_arg(arg, "event")
+        event, filled = complete_event(raw, detail_only=detail_only)
         filled_any.update(filled)
         events.append(event)
+        if not detail_only:
+            notes += [n for n in envelope_notes(raw, filled) if n not in notes]
     if filled_any and not detail_only:
         ui.say(f"[dim]Filled envelope fields the event(s) lacked with defaults: {', '.join(sorted(filled_any))}[/]")
+    for note in notes:
+        ui.say(f"[yellow]Note:[/] {note}")
     return pattern, matcher, events
 
 

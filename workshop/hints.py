@@ -78,3 +78,22 @@ def for_module(scenario, module_id: str | None) -> tuple[str, object]:
         raise BadInput(f"Module {module_id} has no challenge; these do: {', '.join(m.id for m in with_challenges)}.")
     challenge = next((c for c in module.challenges if c.id == state.get("challenge")), module.challenges[0])
     return module_id, challenge
+
+
+def for_check(check, passed: bool, detail: str, ctx) -> str:
+    """A failed check's hint, fitted to what failed: a disabled rule is told how to enable it, a
+    behaviour check points at the trace of its own event; EVENT_ID becomes that event's id."""
+    if passed:
+        return ""
+    args = check.args
+    name, bus = getattr(args, "name", None), getattr(args, "bus", None) or "default"
+    if name and "disabled" in detail:
+        return f"Enable it: `aws events enable-rule --name {name} --event-bus-name {bus}`."
+    hint = (check.hint or "").strip()
+    sample = getattr(args, "sample", None)
+    ids = ctx.published.get(sample, []) if sample else []
+    if ids:
+        hint = hint.replace("EVENT_ID", ids[-1])
+        if "workshop trace" not in hint:
+            hint = (hint + " " if hint else "") + f"See where the event went: `workshop trace {ids[-1]}`."
+    return hint

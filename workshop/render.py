@@ -134,3 +134,27 @@ def evidence_lines(target: dict) -> list[str]:
         return [f"request {found['request_id']} in {found['log_group']}, status {found.get('status') or '?'}:"] + \
             [f"  {line}" for line in found["log"]]
     return [_compact(found)]
+
+
+# pattern test / explain --------------------------------------------------------------------------
+ENVELOPE_KEYS = ("version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail")
+
+
+def envelope_notes(raw: dict, filled: list[str]) -> list[str]:
+    """What a filled default envelope may hide: a near-miss key (detail_type for detail-type), or
+    an event that is really a detail (no `detail`, and fields that are not the envelope's)."""
+    def plain(key: str) -> str:
+        return key.lower().replace("-", "").replace("_", "")
+
+    notes = []
+    for key in filled:
+        near = [k for k in raw if k != key and plain(k) == plain(key)]
+        if near:
+            notes.append(f"The event has \"{near[0]}\", but EventBridge's field is \"{key}\": the pattern never sees "
+                         f"\"{near[0]}\", and \"{key}\" was filled with a default. Rename it to \"{key}\".")
+    near_keys = {k for k in raw if any(plain(k) == plain(e) for e in ENVELOPE_KEYS)}
+    others = [k for k in raw if k not in ENVELOPE_KEYS and k not in near_keys]
+    if "detail" not in raw and others:
+        notes.append(f"The event has no \"detail\", but its fields ({', '.join(others[:3])}) look like one: "
+                     "add --detail to treat the event as the detail.")
+    return notes

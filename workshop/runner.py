@@ -25,7 +25,7 @@ class CheckResult:
     hint: str = ""
 
     def as_json(self) -> dict:
-        return {"name": self.name, "passed": self.passed, "detail": self.detail}
+        return {"name": self.name, "passed": self.passed, "detail": self.detail, "hint": self.hint or None}
 
 
 @dataclass
@@ -154,9 +154,11 @@ class Runner:
     def run_check(self, check: Check, quiet: bool = False) -> CheckResult:
         outcome = verify.KINDS[check.kind].run(self.ctx, check.args)
         detail = outcome.detail if outcome.passed or not check.fail else f"{check.fail} ({outcome.detail})"
-        result = CheckResult(check.name, outcome.passed, detail, check.hint)
+        from .hints import for_check
+
+        result = CheckResult(check.name, outcome.passed, detail, for_check(check, outcome.passed, outcome.detail, self.ctx))
         if not quiet:
-            self.ui.check_line(result.name, result.passed, outcome.detail, check.hint)
+            self.ui.check_line(result.name, result.passed, outcome.detail, result.hint)
         return result
 
     # selftest --------------------------------------------------------------------------------

@@ -170,3 +170,29 @@ def test_trace_piped_never_cuts_values(cli, workshop):
     assert result.returncode == 0, result.stderr
     assert "office-supplies-us-west-signed" not in result.stdout  # samples are named in publish, not the event
     assert '"signature":["John Doe"]' in result.stdout and "…" not in result.stdout
+
+
+def test_a_disabled_rule_gets_a_hint_about_enabling_it_in_json(cli, workshop, aws):
+    events = aws("events")
+    events.disable_rule(Name="OrdersDevRule", EventBusName="Orders")
+    try:
+        report = cli.json("verify", "event-bus", expect=1)
+    finally:
+        events.enable_rule(Name="OrdersDevRule", EventBusName="Orders")
+    failed = {c["name"]: c for c in report["checks"] if not c["passed"]}
+    rule_check = failed["OrdersDevRule sends Orders events to /aws/events/orders"]
+    assert rule_check["hint"] == "Enable it: `aws events enable-rule --name OrdersDevRule --event-bus-name Orders`."
+    arrived = failed["the event arrived in /aws/events/orders"]
+    assert "`workshop trace " in arrived["hint"] and "EVENT_ID" not in arrived["hint"]
+
+
+@pytest.mark.parametrize("event,note", [
+    ('{"detail_type": "Order Notification"}', 'The event has "detail_type", but EventBridge\'s field is "detail-type"'),
+    ('{"detailType": "Order Notification"}', 'The event has "detailType", but EventBridge\'s field is "detail-type"'),
+    ('{"value": 3000}', 'The event has no "detail", but its fields (value) look like one: add --detail'),
+])
+def test_pattern_explain_names_what_a_filled_envelope_hides(cli, event, note):
+    result = cli("pattern", "explain", '{"detail-type": ["Order Notification"], "detail": {"value": [{"numeric": [">", 1]}]}}', event)
+    assert note in " ".join(result.stderr.split())
+    quiet = cli("pattern", "explain", '{"detail": {"value": [3000]}}', '{"value": 3000}', "--detail")
+    assert quiet.returncode == 0 and "Note:" not in quiet.stderr

@@ -376,6 +376,9 @@ def fingerprint(w: World) -> dict:
 
 def test_run_refuses_every_foreign_resource_it_would_change_before_changing_anything(empty):
     world = empty
+    # a new sandbox world: moto keeps a deleted state machine's tags for the next one of that name
+    # (AWS deletes them with it), which would lend the user's state machine workshop's mark
+    world.ok("sandbox", "reset")
     make_foreign_world(world)
     before = fingerprint(world)
     result = world("run", "--all", "--yes")
@@ -396,6 +399,7 @@ def test_run_refuses_every_foreign_resource_it_would_change_before_changing_anyt
 def test_adopt_takes_over_and_cleanup_puts_everything_back(empty):
     """--adopt changes what it must (recorded first), uses the rest; cleanup restores, leaves and removes."""
     world = empty
+    world.ok("sandbox", "reset")  # see above: no tags left over from earlier tests
     make_foreign_world(world, unadoptable=False)
     before = fingerprint(world)
     result = world("run", "--all", "--yes", "--adopt")
