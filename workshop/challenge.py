@@ -72,7 +72,14 @@ def _plain(message: str) -> str:
 
 
 def deployed_solution(ctx, rule_args, challenge) -> dict | None:
-    """The rule's deployed pattern if it already passes the challenge, else None."""
+    """The rule's deployed pattern (or the subscription's filter policy) if it already passes the
+    challenge, else None."""
+    if getattr(challenge, "filter_scope", ""):
+        from .steps.sns_filtering import deployed_policy
+
+        policy, scope = deployed_policy(ctx, rule_args)
+        passes = policy is not None and scope == challenge.filter_scope
+        return policy if passes and grade(challenge, policy, ctx.scenario.samples).passed else None
     rule = ctx.found(lambda: ctx.client("events").describe_rule(Name=rule_args.name, EventBusName=rule_args.bus))
     if not rule or not rule.get("EventPattern"):
         return None
@@ -309,7 +316,7 @@ def pattern_for_step(ctx, rule_args, challenge, progress) -> dict | None:
                .get(challenge.id, {}).get("how"))
         whose = "your pattern" if how == "own" else "a pattern that passes" if kept != challenge.solution else \
             "the reference solution (deployed by --yes, or without a terminal)"
-        ui.step_note(f"{rule_args.name} already has {whose}: kept, so the challenge is not asked again", "exists")
+        ui.step_note(f"{getattr(rule_args, 'name', None) or rule_args.queue} already has {whose}: kept, so the challenge is not asked again", "exists")
         if how != "own":
             ui.say(f"    [dim]To take it yourself: workshop reset {ctx.module_id}[/]")
         return kept

@@ -610,6 +610,33 @@ def status(json_out: bool = typer.Option(False, "--json", help="Print one JSON d
              [[r.kind, r.name + (" (being created, or interrupted)" if r.is_intent else ""), r.module] for r in resources])
 
 
+@app.command("export")
+def export_cmd(
+    output_format: str = typer.Option("cloudformation", "--format", help="cloudformation (a JSON template) or cli (AWS CLI commands)."),
+):
+    """What you built, to take home: a CloudFormation template or AWS CLI commands (secrets as parameters).
+
+    \b
+    Example:  workshop export --format cloudformation > workshop.json
+    """
+    import json as _json
+
+    from . import export
+
+    if output_format not in ("cloudformation", "cli"):
+        raise BadInput(f"Unknown export format '{output_format}': choose cloudformation or cli.")
+    ui = _ui(False)
+    backend = _backend(ui)
+    ctx = _context(backend, ui, _scenario())
+    built = export.collect(ctx)
+    if not built.pieces:
+        raise BadInput("workshop has built nothing here yet to export: run a module first (`workshop run event-bus`).")
+    if output_format == "cloudformation":
+        sys.stdout.write(_json.dumps(export.cloudformation(built), indent=2) + "\n")
+    else:
+        sys.stdout.write(export.cli(built))
+
+
 # publish / logs -----------------------------------------------------------------------------------
 @app.command()
 def publish(

@@ -23,6 +23,7 @@ class Context:
     patterns: dict[str, dict] = field(default_factory=dict)  # challenge id -> the learner's pattern
     seen: dict[str, list] = field(default_factory=dict)  # what checks read (and deleted) from queues
     publish_errors: dict[str, object] = field(default_factory=dict)  # sample name -> the Outcome of its checks
+    replays: dict[str, list[str]] = field(default_factory=dict)  # archive -> the replays started, in order
     started_ms: int = field(default_factory=lambda: int(time.time() * 1000) - 60_000)
 
     def client(self, service: str):

@@ -50,14 +50,21 @@ class Grade:
 
 
 def sample_event(sample, account: str = "123456789012", region: str = "us-east-1") -> dict:
-    return {
+    event = {
         "version": "0", "id": "00000000-0000-0000-0000-000000000000", "detail-type": sample.detail_type,
         "source": sample.source, "account": account, "time": "2026-01-01T00:00:00Z", "region": region,
         "resources": [], "detail": sample.detail,
     }
+    if getattr(sample, "replay_name", ""):
+        event["replay-name"] = sample.replay_name  # replayed events carry it at the top level
+    return event
 
 
 def grade(challenge, pattern, samples: dict, account: str = "123456789012", region: str = "us-east-1") -> Grade:
+    if getattr(challenge, "filter_scope", ""):  # an SNS subscription filter policy, graded by SNS's rules
+        from .filter_grading import grade_filter
+
+        return grade_filter(challenge, pattern, samples)
     try:
         matcher = patterns.compile(pattern)
     except patterns.InvalidPatternError as exc:

@@ -130,7 +130,7 @@ class Runner:
         if step.kind == "publish" and not self.ctx.dry_run:
             return self._publish(step)
         challenge_id = getattr(step.args, "challenge", None)
-        if step.kind == "rule" and challenge_id and challenge_id not in self.ctx.patterns:
+        if step.kind in ("rule", "sns_filtered_subscription") and challenge_id and challenge_id not in self.ctx.patterns:
             from .challenge import pattern_for_step
 
             chosen = pattern_for_step(self.ctx, step.args, self.ctx.scenario.challenge(challenge_id), self.progress)
@@ -141,7 +141,7 @@ class Runner:
         if step.kind == "rule" and not self.ctx.dry_run:
             self.ui.show_rule(step.args.pattern if not challenge_id else self.ctx.pattern_for(challenge_id),
                               step.args.schedule, [f"{t.kind.replace('_', ' ')} {t.ref}" for t in step.args.targets])
-        if steps.KINDS[step.kind].behaviour and not self.ctx.dry_run:
+        if step.kind == "publish" and not self.ctx.dry_run:  # an EventBridge event: its journey can be traced
             self.show_journey(self.ctx.published.get(step.args.sample, [])[-1:])
         return actions
 

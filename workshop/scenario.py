@@ -36,6 +36,8 @@ class Sample:
     source: str | None = None
     detail_type: str | None = None
     description: str = ""
+    replay_name: str = ""  # the event as a replay delivers it (only for grading: PutEvents cannot set it)
+    attributes: dict = field(default_factory=dict)  # as an SNS message: its message attributes (body: the detail)
 
 
 @dataclass
@@ -85,6 +87,7 @@ class Challenge:
     solution: dict
     hint: str = ""
     optional: bool = False  # extra credit: offered, never required
+    filter_scope: str = ""  # graded as an SNS filter policy on MessageAttributes or MessageBody, not an event pattern
 
     def __post_init_yaml__(self):
         from . import patterns

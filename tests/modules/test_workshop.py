@@ -117,6 +117,8 @@ def test_cleanup_leaves_nothing_of_the_workshop(cli, workshop, aws):
     assert aws("apigateway").get_rest_apis()["items"] == []
     assert aws("stepfunctions").list_state_machines()["stateMachines"] == []
     assert aws("events").list_connections()["Connections"] == []
+    assert aws("events").list_archives()["Archives"] == []
+    assert aws("scheduler").list_schedules()["Schedules"] == []
     assert cli.json("status")["resources"] == []
 
 

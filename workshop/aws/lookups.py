@@ -63,6 +63,18 @@ def find_subscription(where, topic: str, queue: str) -> dict | None:
     return None
 
 
+def subscription_filter(where, topic: str, queue: str) -> tuple[dict | None, str]:
+    """The filter policy (None when there is none) and its scope of queue `queue`'s subscription to `topic`."""
+    import json
+
+    existing = find_subscription(where, topic, queue)
+    if existing is None:
+        return None, ""
+    attributes = where.client("sns").get_subscription_attributes(SubscriptionArn=existing["SubscriptionArn"]).get("Attributes", {})
+    policy = attributes.get("FilterPolicy")
+    return (json.loads(policy) if policy else None), attributes.get("FilterPolicyScope") or "MessageAttributes"
+
+
 def log_events(where, group: str, since_ms: int = 0, limit: int = 10_000) -> list[dict]:
     """A log group's events since `since_ms` (at most about `limit`); none when the group does not exist."""
     import botocore.exceptions

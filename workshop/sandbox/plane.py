@@ -71,6 +71,15 @@ class DataPlane:
         self.api_destinations = ApiDestinations(self)  # keeps connection secrets, in memory only
         self.apigateway = ApiGateway(self)  # serves execute-api URLs of moto's REST APIs
         self.deliverers["api-destination"] = self.api_destinations
+        from .archives import Archives
+
+        self.archives = Archives(self)  # keeps archived events, runs replays
+        self.interceptors.append(self.archives.intercept)
+        self.after_moto_hooks.append(self.archives.after_moto)
+        from .scheduler import Scheduler
+
+        self.scheduler = Scheduler(self)  # fires EventBridge Scheduler schedules on the clock
+        self.after_moto_hooks.append(self.scheduler.after_moto)
         self.interceptors += [self.apigateway.intercept, self.api_destinations.intercept]
         local_app = getattr(self, "local_app", None)
         if local_app is not None:
@@ -157,6 +166,8 @@ class DataPlane:
             raise DeliveryError("InputTransformationFailed", str(exc), retryable=False)
 
     def deliverer_for(self, arn: str):
+        if self.archives.owns(arn):  # the managed rule of an archive
+            return self.archives
         parts = arn_parts(arn)
         service = parts["service"]
         if service == "events" and parts["resource"].startswith("api-destination/"):
@@ -202,7 +213,7 @@ class DataPlane:
                     fired += 1
                 self._last_fired = minute
                 minute += timedelta(minutes=1)
-            return fired
+            return fired + self.scheduler.fire_until(until)
 
     def _schedule_loop(self) -> None:
         while not self._stopping.wait(1.0):
@@ -254,5 +265,7 @@ class DataPlane:
             self.faults.clear()
             self.lambdas.reset()
             self.sns_target.invalidate()
+            self.archives.reset()
+            self.scheduler.reset()
             return Response.of_json({"reset": True})
         return Response.of_json({"message": f"unknown sandbox endpoint {request.path}"}, 404)

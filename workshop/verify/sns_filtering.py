@@ -1,0 +1,111 @@
+"""Checks of the SNS filtering module: each subscription's filter policy, and what each queue got.
+
+Each queue must receive exactly the messages its filter policy lets through, among the messages
+the module published, and none of the others. Messages are recognised by their SNS MessageId
+(raw delivery off: each SQS body is the SNS envelope); what one check reads (and deletes) is kept
+in the context, so every check of one verification judges the same messages.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..grading import grade
+from ..aws.lookups import subscription_filter as deployed_filter
+from . import Outcome, check_kind, poll
+from .sqs import SETTLE_S
+
+
+@dataclass
+class SubscriptionFilterArgs:
+    topic: str
+    queue: str
+    policy: Any = None
+    challenge: str | None = None
+    scope: str = "MessageAttributes"
+
+
+@check_kind("subscription_filter", SubscriptionFilterArgs)
+def subscription_filter(ctx, args: SubscriptionFilterArgs) -> Outcome:
+    """The queue is subscribed with the given policy, or with one that passes the challenge."""
+    policy, scope = deployed_filter(ctx, args.topic, args.queue)
+    if policy is None:
+        return Outcome(False, f"queue {args.queue} has no subscription with a filter policy on topic {args.topic}")
+    if scope != args.scope:
+        return Outcome(False, f"the subscription of {args.queue} filters on {scope}, expected {args.scope}")
+    if args.challenge:
+        challenge = ctx.scenario.challenge(args.challenge)
+        result = grade(challenge, policy, ctx.scenario.samples)
+        if not result.passed:
+            return Outcome(False, f"the filter policy of {args.queue} {json.dumps(policy)}: " + "; ".join(result.problems()))
+        return Outcome(True, f"the filter policy of {args.queue} lets {', '.join(challenge.must_match)} through "
+                             f"and not {', '.join(challenge.must_not_match)}")
+    if policy != args.policy:
+        return Outcome(False, f"the filter policy of {args.queue} is {json.dumps(policy)}, expected {json.dumps(args.policy)}")
+    return Outcome(True, f"queue {args.queue} is subscribed to {args.topic} with {json.dumps(policy)} on the {scope}")
+
+
+def _drain(ctx, queue: str, wait_s: int = 1) -> list[str]:
+    """MessageIds of the SNS messages in the queue now (deleted once read), added to what was seen."""
+    sqs = ctx.client("sqs")
+    url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+    seen = ctx.seen.setdefault(f"sns-ids:{queue}", [])
+    for _ in range(10):
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_s).get("Messages", [])
+        if not messages:
+            break
+        for message in messages:
+            try:
+                seen.append(json.loads(message.get("Body", "")).get("MessageId"))
+            except (ValueError, AttributeError):
+                pass
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        wait_s = 0
+    return seen
+
+
+@dataclass
+class FilteredDeliveryArgs:
+    queue: str
+    expect: list[str]  # the samples whose messages must arrive
+    messages: list[str] = field(default_factory=list)  # every sample the module publishes
+
+
+@check_kind("sns_filtered_delivery", FilteredDeliveryArgs)
+def sns_filtered_delivery(ctx, args: FilteredDeliveryArgs) -> Outcome:
+    latest = {name: ctx.published[name][-1] for name in args.messages if ctx.published.get(name)}
+    missing = [name for name in args.messages if name not in latest]
+    if missing:
+        return Outcome(False, f"the messages {', '.join(missing)} have not been published yet")
+
+    def counts() -> dict[str, int]:
+        seen = _drain(ctx, args.queue, wait_s=0)
+        return {name: seen.count(message_id) for name, message_id in latest.items()}
+
+    def wanted_arrived() -> Outcome:
+        got = counts()
+        absent = [n for n in args.expect if got[n] == 0]
+        if absent:
+            return Outcome(False, f"{', '.join(absent)} did not reach {args.queue} within {ctx.deadline_s:.0f}s")
+        return Outcome(True, "")
+
+    outcome = poll(wanted_arrived, ctx.deadline_s)
+    if not outcome.passed:
+        return outcome
+    if not ctx.backend.settle():  # elsewhere, listen a while for what must not come
+        end = time.monotonic() + SETTLE_S
+        while time.monotonic() < end:
+            counts()
+            time.sleep(0.5)
+    got = counts()
+    extra = [n for n in args.messages if n not in args.expect and got[n]]
+    twice = [n for n in args.expect if got[n] > 1]
+    if extra:
+        return Outcome(False, f"{args.queue} received {', '.join(extra)}, which its filter policy should keep out")
+    if twice:
+        return Outcome(False, f"{args.queue} received {', '.join(twice)} more than once")
+    return Outcome(True, f"{args.queue} received exactly {', '.join(args.expect)}"
+                         + (f", and not {', '.join(n for n in args.messages if n not in args.expect)}" if len(args.expect) < len(args.messages) else ""))
