@@ -343,9 +343,10 @@ def run(
         ui.emit_json(document)
     elif not dry_run:
         _summary(ui, requested, errors)
-        from .place import say_next
+        if not errors:  # an error's sentence stays the last line
+            from .place import say_next
 
-        say_next(ui, scenario, runner.progress.all(), wanted)
+            say_next(ui, scenario, runner.progress.all(), wanted)
     raise typer.Exit(code)
 
 
@@ -365,6 +366,9 @@ def _summary(ui, results, errors=()) -> None:
     could_not = sum(len(r.could_not_run) for r in results)
     if failed:
         ui.say(f"[red]Failed:[/] {', '.join(failed)}: see the hints above.")
+        stopped = [e for e in errors if e["type"] != "skipped"]
+        if stopped:  # the contract's one sentence, last, where scripts and people look for it
+            ui.error(stopped[0]["message"])
     elif could_not:
         ui.say(f"[green]Every check that can run here passed;[/] [yellow]{could_not} could not run on this backend[/] "
                "(unsupported or unverifiable, see why above; `workshop doctor` shows what it can do).")

@@ -127,8 +127,10 @@ class Runner:
         if why_not:
             self.ui.step_note(f"skipped: this backend lacks {why_not}", "warn")
             return []
-        if step.kind == "publish" and not self.ctx.dry_run:
-            return self._publish(step)
+        if step.kind == "publish" and not self.ctx.dry_run:  # an EventBridge event: its journey can be traced
+            actions = self._publish(step)
+            self.show_journey(self.ctx.published.get(step.args.sample, [])[-1:])
+            return actions
         challenge_id = getattr(step.args, "challenge", None)
         if step.kind in ("rule", "sns_filtered_subscription") and challenge_id and challenge_id not in self.ctx.patterns:
             from .challenge import pattern_for_step
@@ -141,8 +143,6 @@ class Runner:
         if step.kind == "rule" and not self.ctx.dry_run:
             self.ui.show_rule(step.args.pattern if not challenge_id else self.ctx.pattern_for(challenge_id),
                               step.args.schedule, [f"{t.kind.replace('_', ' ')} {t.ref}" for t in step.args.targets])
-        if step.kind == "publish" and not self.ctx.dry_run:  # an EventBridge event: its journey can be traced
-            self.show_journey(self.ctx.published.get(step.args.sample, [])[-1:])
         return actions
 
     def show_journey(self, event_ids: list[str]) -> None:
@@ -263,7 +263,7 @@ class Runner:
                 if error is None:
                     raise
                 broken.add(module.id)
-                message = describe_error(exc, self.ctx.backend) if not isinstance(exc, WorkshopError) else str(exc)
+                message = str(error)  # the sentence the CLI gives for it, classified by cause
                 errors.append({"module": module.id, "type": type(error).__name__, "exit_code": error.exit_code,
                                "message": message})
                 self.record_error(module.id, message)

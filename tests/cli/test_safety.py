@@ -384,7 +384,7 @@ def test_run_refuses_every_foreign_resource_it_would_change_before_changing_anyt
     result = world("run", "--all", "--yes")
     assert result.returncode == 1, result.stderr[-3000:]
     assert "Traceback" not in result.stderr
-    refused = result.stderr[result.stderr.index("workshop changed nothing"):]
+    refused = result.stderr[result.stderr.lower().index("workshop changed nothing"):]
     for named in ("Rule OrdersDevRule on bus Orders", "Rule OrdersReconciliation on bus default", "Connection basic-auth-connection",
                   "API destination api-destination", "Lambda function InventoryFunction", "State machine OrderProcessing",
                   "Logs resource policy EventBridgeWorkshopLogs"):

@@ -114,7 +114,8 @@ def test_status_shows_the_api_url_first(ws, first_run):
     document = ws.json("status")
     outputs = list(document["outputs"].items())
     assert outputs[0][0] == "ApiUrl"
-    assert re.fullmatch(rf"https://[a-z0-9]+\.execute-api\.{REGION}\.amazonaws\.com/Prod/", outputs[0][1])
+    # The sandbox is an endpoint: its URL is the local form emulators share, which it serves.
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/_aws/execute-api/[a-z0-9]+/Prod/", outputs[0][1]), outputs[0][1]
     assert document["outputs"]["InventoryFunctionArn"].endswith(":function:InventoryFunction")
     text = ws.ok("status").stdout
     assert text.index("ApiUrl") < text.index("OrdersTopicArn")
@@ -158,7 +159,13 @@ def test_password_never_leaks(ws, first_run, aws):
     ws("run", "prerequisites", "--dry-run")
     for text in ws.transcript:
         assert PASSWORD not in text and BASIC_TOKEN not in text
+    # The state dir is shared with other tests on this worker's sandbox: a Lambda code tree of a
+    # function the workshop does not create (a test's own authorizer) is not the workshop's to judge.
+    workshop_functions = {"InventoryFunction", "eventbridge-api-authorizer"}
     for path in ws.state_dir.rglob("*"):
+        parts = path.relative_to(ws.state_dir).parts
+        if parts[:1] == ("lambda",) and len(parts) > 2 and parts[2] not in workshop_functions:
+            continue
         if path.is_file():
             data = path.read_bytes()
             assert PASSWORD.encode() not in data and BASIC_TOKEN.encode() not in data, path
