@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from .aws import lookups
+from .aws.executions import ExecutionFinder
 
 LOG_SCAN_LIMIT = 5000
 PEEK_ROUNDS = 5
@@ -130,20 +131,17 @@ def from_state_machine(backend, arn: str, event: dict) -> Evidence:
     import botocore.exceptions
 
     try:
-        listed = sfn.list_executions(stateMachineArn=arn, maxResults=100).get("executions", [])
+        described = ExecutionFinder(sfn, arn).find(event["id"])
     except botocore.exceptions.ClientError:
         return Evidence(note=f"there is no state machine {arn.rsplit(':', 1)[-1]}")
-    for item in listed:
-        described = sfn.describe_execution(executionArn=item["executionArn"])
-        data = _json(described.get("input") or "{}")
-        if not (isinstance(data, dict) and data.get("id") == event["id"]):
-            continue
+    if described:
+        execution_arn = described["executionArn"]
         for _ in range(EXECUTION_WAIT_ROUNDS):  # bounded: a running execution is shown as it is then
             if described["status"] != "RUNNING":
                 break
             time.sleep(0.2)
-            described = sfn.describe_execution(executionArn=item["executionArn"])
-        states, onward = _states(sfn, item["executionArn"])
+            described = sfn.describe_execution(executionArn=execution_arn)
+        states, onward = _states(sfn, execution_arn)
         found = {"execution": described["name"], "status": described["status"],
                  "at": str(described.get("startDate")), "stopped": str(described.get("stopDate") or ""),
                  "states": states, "output": _json(described.get("output"))}

@@ -151,8 +151,8 @@ CREATES = [
     ("AddPermission", "lambda_permission"), ("CreateEventBus", "event_bus"), ("CreateLogGroup", "log_group"),
     ("PutResourcePolicy", "logs_resource_policy"), ("PutRule", "rule"), ("PutTargets", "target"),
     ("CreateConnection", "connection"), ("CreateApiDestination", "api_destination"),
-    ("SetTopicAttributes", "topic_policy_statement"), ("UpdateFunctionEventInvokeConfig", "lambda_destination"),
-    ("UpdateFunctionEventInvokeConfig", "lambda_failure_destination"),
+    ("SetTopicAttributes", "topic_policy_statement"), ("PutFunctionEventInvokeConfig", "lambda_destination"),
+    ("PutFunctionEventInvokeConfig", "lambda_failure_destination"),
 ]
 
 

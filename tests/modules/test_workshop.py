@@ -64,9 +64,7 @@ WRONG_PATTERNS = [
 
 @pytest.mark.parametrize("module,rule,label,pattern,failing,reason", WRONG_PATTERNS,
                          ids=[f"{w[0]}-{w[2].replace(' ', '-')}" for w in WRONG_PATTERNS])
-def test_wrong_pattern_fails_verify_naming_the_check(request, cli, workshop, aws, module, rule, label, pattern, failing, reason):
-    if (module, label) == ("step-functions", "too broad"):  # runs; a known regression, reported in the closing note
-        request.node.add_marker(pytest.mark.xfail(reason="too-broad EUOrdersRule: no execution starts within the deadline since 3c09b77", strict=False))
+def test_wrong_pattern_fails_verify_naming_the_check(cli, workshop, aws, module, rule, label, pattern, failing, reason):
     events = aws("events")
     original = events.describe_rule(Name=rule, EventBusName="Orders")["EventPattern"]
     events.put_rule(Name=rule, EventBusName="Orders", EventPattern=json.dumps(pattern))

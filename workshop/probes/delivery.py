@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Callable
 
+from ..aws.executions import ExecutionFinder
 from .support import DELIVERY_S, HANDLER, SCHEDULE_S, Probe, short_error, wait_for
 
 def deliver(run: Probe, name: str, suffix: str, target: Callable[[], dict], evidence: Callable[[str], bool],
@@ -96,14 +97,9 @@ def stepfunctions(run: Probe) -> None:
                                    + (" (moto runs state machines only with its execution switch on)"
                                       if described["status"] == "RUNNING" else ""))
 
-    def started(event_id: str) -> bool:
-        for item in sfn.list_executions(stateMachineArn=machine).get("executions", []):
-            found = sfn.describe_execution(executionArn=item["executionArn"])
-            if event_id in (found.get("input") or ""):
-                return True
-        return False
-
-    deliver(run, "deliver_stepfunctions", "sfn", lambda: {"Arn": machine, "RoleArn": run.shared["role"]}, started,
+    finder = ExecutionFinder(sfn, machine)
+    deliver(run, "deliver_stepfunctions", "sfn", lambda: {"Arn": machine, "RoleArn": run.shared["role"]},
+            lambda event_id: finder.find(event_id) is not None,
              "a Step Functions state machine")
 
     bus = run.bus("sfn-put")

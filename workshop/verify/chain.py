@@ -14,7 +14,7 @@ from datetime import datetime
 
 from ..aws.lookups import log_events
 from . import Outcome, check_kind, poll, published
-from .stepfunctions import executions_for
+from .stepfunctions import execution_finder
 
 
 @dataclass
@@ -36,11 +36,12 @@ def lambda_chain(ctx, args: ChainArgs, ids: list[str]) -> Outcome:
     hops: list[tuple[str, str]] = [(f"published {args.sample} to Orders", ids[-1])]
     state: dict = {}
 
+    finder = execution_finder(ctx, args.state_machine)
+
     def execution() -> Outcome:
-        runs = executions_for(ctx, args.state_machine, ids[-1:])
-        if not runs or runs[0]["status"] == "RUNNING":
+        run = finder.find(ids[-1])
+        if not run or run["status"] == "RUNNING":
             return Outcome(False, f"no finished execution of {args.state_machine} for event {ids[-1]} (is EUOrdersRule deployed?)")
-        run = runs[0]
         if run["status"] != "SUCCEEDED":
             return Outcome(False, f"execution {run['name']} {run['status']}")
         try:

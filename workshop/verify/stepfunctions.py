@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from ..aws import arns
+from ..aws.executions import ExecutionFinder
 from . import Outcome, check_kind, poll, published
 
 
@@ -15,32 +15,20 @@ class ExecutionArgs:
     sample: str
 
 
-def executions_for(ctx, state_machine: str, event_ids: list[str]) -> list[dict]:
-    """Recent executions whose input is one of these events (the target gets the whole event)."""
-    sfn = ctx.client("stepfunctions")
-    arn = arns.state_machine(ctx, state_machine)
-    found = []
-    listed = sfn.list_executions(stateMachineArn=arn, maxResults=100).get("executions", [])
-    for item in listed:
-        described = sfn.describe_execution(executionArn=item["executionArn"])
-        try:
-            event = json.loads(described.get("input") or "{}")
-        except ValueError:
-            continue
-        if isinstance(event, dict) and event.get("id") in event_ids:
-            found.append(described)
-    return found
+def execution_finder(ctx, state_machine: str) -> ExecutionFinder:
+    return ExecutionFinder(ctx.client("stepfunctions"), arns.state_machine(ctx, state_machine))
 
 
 @check_kind("execution_succeeded", ExecutionArgs, needs=("custom_bus", "deliver_stepfunctions", "sfn_runs", "sfn_put_events"))
 @published
 def execution_succeeded(ctx, args: ExecutionArgs, ids: list[str]) -> Outcome:
 
+    finder = execution_finder(ctx, args.state_machine)
+
     def probe() -> Outcome:
-        runs = executions_for(ctx, args.state_machine, ids[-1:])
-        if not runs:
+        run = finder.find(ids[-1])
+        if not run:
             return Outcome(False, f"no execution of {args.state_machine} was started by event {ids[-1]} within {ctx.deadline_s:.0f}s")
-        run = runs[0]
         if run["status"] == "SUCCEEDED":
             return Outcome(True, f"execution {run['name']} of {args.state_machine} SUCCEEDED")
         if run["status"] in ("FAILED", "TIMED_OUT", "ABORTED"):
