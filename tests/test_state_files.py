@@ -33,6 +33,24 @@ def test_an_intent_is_on_disk_before_the_call_and_completed_after(tmp_path):
     assert len(Ledger(SCOPE, tmp_path).resources()) == 1
 
 
+def test_only_an_intent_waits_for_the_disk_and_a_change_of_nothing_writes_nothing(tmp_path, monkeypatch):
+    synced, replaced = [], []
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd))[1])
+    monkeypatch.setattr(os, "replace", lambda a, b: (replaced.append(b), real_replace(a, b))[1])
+    ledger = Ledger(SCOPE, tmp_path)
+    rule = Resource("rule", "Orders/R", {"name": "R"}, "event-bus")
+    ledger.intend(rule)
+    assert (len(synced), len(replaced)) == (1, 1)  # on disk before the call
+    ledger.record(rule)
+    assert (len(synced), len(replaced)) == (1, 2)  # written, not waited for: a lost record is an intent to settle
+    ledger.intend(rule)  # already created: nothing changes
+    ledger.drop_intent(rule)  # never drops a created entry: nothing changes
+    assert (len(synced), len(replaced)) == (1, 2)
+    [done] = Ledger(SCOPE, tmp_path).resources()
+    assert done.state == "created" and done.attrs == {"name": "R"}
+
+
 @pytest.mark.parametrize("content, problem", [
     (b'{"resources": [{"kind": "rule", "na', "not valid JSON"),
     (b"", "empty"),

@@ -9,18 +9,22 @@ before the tool ran is never recorded, so never deleted.
 
 Every change is a read-modify-write of one JSON file under an exclusive flock on a lock file beside
 it, and the file is replaced atomically, so two processes writing at once lose nothing and a
-reader never sees half a file.
+reader never sees half a file. Only an intent waits for the disk (fsync): it must be there before
+the call. Losing any later write to a machine crash loses nothing the next run cannot settle (an
+intent left open is resolved against the backend; a deletion forgotten is "already gone").
+A change that changes nothing writes nothing.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Callable
 
-from .paths import DamagedStateFile, exclusive, read_json, state_dir, write_json_atomic
+from .paths import DamagedStateFile, exclusive, read_json, state_dir, write_text_atomic
 
 CREATED, INTENT = "created", "intent"
 
@@ -90,6 +94,12 @@ class Ledger:
     def resources(self) -> list[Resource]:
         return _parse(self.path, read_json(self.path, {"resources": []}, shape=dict, advice=_advice(self.path)))
 
+    def _text(self) -> str | None:
+        try:
+            return self.path.read_text(encoding="utf-8")
+        except (FileNotFoundError, UnicodeDecodeError, IsADirectoryError):
+            return None  # absent; or damaged, which resources() reports
+
     def get(self, kind: str, name: str) -> Resource | None:
         return next((r for r in self.resources() if r.key == (kind, name)), None)
 
@@ -107,7 +117,7 @@ class Ledger:
                 return items
             return [r for r in items if r.key != resource.key] + [replace(resource, state=INTENT, created_at=time.time())]
 
-        self._mutate(change)
+        self._mutate(change, durable=True)
 
     def record(self, resource: Resource) -> None:
         """After the call: the resource exists and is ours (attrs merged over what the intent held)."""
@@ -132,13 +142,25 @@ class Ledger:
         with exclusive(self.path):
             self.path.unlink(missing_ok=True)
 
-    def _mutate(self, change: Callable[[list[Resource]], list[Resource]]) -> None:
+    def _mutate(self, change: Callable[[list[Resource]], list[Resource]], durable: bool = False) -> None:
         with exclusive(self.path):
             items = change(self.resources())
             if not items:
                 self.path.unlink(missing_ok=True)
                 return
-            write_json_atomic(self.path, {"scope": asdict(self.scope), "resources": [asdict(r) for r in items]})
+            text = _document(self.scope, items)
+            if text != self._text():
+                write_text_atomic(self.path, text, durable=durable)
+
+
+_FIELDS = [f.name for f in fields(Resource)]
+
+
+def _document(scope: Scope, items: list[Resource]) -> str:
+    """The ledger file: one resource a line, so that it stays readable and writing it stays cheap
+    (the C JSON encoder; an indented dump of the whole ledger on every write cost more than the calls)."""
+    lines = ",\n    ".join(json.dumps({name: getattr(r, name) for name in _FIELDS}, sort_keys=True) for r in items)
+    return f'{{\n  "resources": [\n    {lines}\n  ],\n  "scope": {json.dumps(asdict(scope), sort_keys=True)}\n}}\n'
 
 
 def clear_backend(backend: str, directory: Path | None = None) -> None:
