@@ -24,7 +24,7 @@ import json
 import logging
 import random
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from .. import policy_documents
 from ..scheduler_schedules import AT, fires_at, minute_of

@@ -16,7 +16,7 @@ from .. import assets, ownership
 from ..aws import arns
 from ..ledger import Resource
 from . import step_kind
-from .plan import ApiCall, Note, Record
+from .plan import ApiCall, Record
 from .resources import Kind, marked, register
 
 
