@@ -61,6 +61,11 @@ def log_group_name(name: str) -> str:
     return f"/aws/lambda/{name}"
 
 
+def _ready(ctx, name: str) -> Custom:
+    """Lambda creates and updates a function asynchronously: the next call waits for this one."""
+    return Custom("lambda", f"Wait until Lambda function {name} is Active", lambda client: wait_until_ready(ctx, name))
+
+
 def wait_until_ready(ctx, name: str, limit_s: float = ACTIVE_LIMIT_S) -> dict:
     """Poll until State is Active and LastUpdateStatus is not InProgress; bounded, with a message."""
     lam = ctx.client("lambda")
@@ -117,8 +122,8 @@ def plan(ctx, args: LambdaFunctionArgs):
              **ownership.tags_param("lambda", ctx.module_id)},
             f"Create {label} ({args.runtime}, code {args.code}, CodeSha256 {sha}; "
             f"its logs go to {group}, which cleanup removes too)",
-            records=Resource("lambda_function", args.name, {"name": args.name}),
-            on_result=lambda _: wait_until_ready(ctx, args.name)))
+            records=Resource("lambda_function", args.name, {"name": args.name})))
+        instructions.append(_ready(ctx, args.name))
     else:
         config = existing["Configuration"]
         ours = ctx.ours_tagged("lambda_function", args.name, existing.get("Tags"))
@@ -136,13 +141,13 @@ def plan(ctx, args: LambdaFunctionArgs):
                 instructions.append(ApiCall("lambda", "update_function_code",
                                             {"FunctionName": args.name, "ZipFile": package, "Publish": False},
                                             f"Redeploy the code of {label}: it is {broken}" if broken else
-                                            f"Update the code of {label} (CodeSha256 {sha})",
-                                            on_result=lambda _: wait_until_ready(ctx, args.name)))
+                                            f"Update the code of {label} (CodeSha256 {sha})"))
+                instructions.append(_ready(ctx, args.name))
             changed = {k: v for k, v in wanted.items() if config.get(k, "" if k == "Description" else None) != v}
             if changed:
                 instructions.append(ApiCall("lambda", "update_function_configuration", {"FunctionName": args.name, **wanted},
-                                            f"Update the configuration of {label}: {', '.join(sorted(changed))}",
-                                            on_result=lambda _: wait_until_ready(ctx, args.name)))
+                                            f"Update the configuration of {label}: {', '.join(sorted(changed))}"))
+                instructions.append(_ready(ctx, args.name))
             if not instructions:
                 instructions.append(ctx.existing_note("lambda_function", args.name, label))
     if args.async_invoke:
