@@ -21,7 +21,7 @@ from ..aws.arns import role as role_arn
 from ..errors import WorkshopError
 from ..ledger import Resource
 from . import step_kind
-from .plan import ApiCall, Custom, Note, Record
+from .plan import ApiCall, Custom, Note, Record, Wait
 from .resources import Kind, answer, register
 
 SUPPORTED_RUNTIMES = ("python3.12", "python3.13", "python3.14")
@@ -61,9 +61,9 @@ def log_group_name(name: str) -> str:
     return f"/aws/lambda/{name}"
 
 
-def _ready(ctx, name: str) -> Custom:
+def _ready(ctx, name: str) -> Wait:
     """Lambda creates and updates a function asynchronously: the next call waits for this one."""
-    return Custom("lambda", f"Wait until Lambda function {name} is Active", lambda client: wait_until_ready(ctx, name))
+    return Wait("lambda", f"Wait until Lambda function {name} is Active", lambda client: wait_until_ready(ctx, name))
 
 
 def wait_until_ready(ctx, name: str, limit_s: float = ACTIVE_LIMIT_S) -> dict:
@@ -224,9 +224,9 @@ def _find_invoke_config(backend, r: Resource) -> dict | None:
     return {} if answer(lambda: lam.get_function_event_invoke_config(FunctionName=r.attrs["function"])) else None
 
 
-register("lambda_event_invoke_config", Kind(22, "async invoke config", lambda r: [ApiCall(
+register("lambda_event_invoke_config", Kind("async invoke config", lambda r: [ApiCall(
     "lambda", "delete_function_event_invoke_config", {"FunctionName": r.attrs["function"]},
-    f"Delete the asynchronous invocation settings of {r.attrs['function']}")], find=_find_invoke_config))
-register("lambda_function", Kind(23, "Lambda function", lambda r: [ApiCall(
+    f"Delete the asynchronous invocation settings of {r.attrs['function']}")], find=_find_invoke_config, uses=("lambda_function", "sqs_queue", "event_bus")))
+register("lambda_function", Kind("Lambda function", lambda r: [ApiCall(
     "lambda", "delete_function", {"FunctionName": r.attrs["name"]}, f"Delete Lambda function {r.attrs['name']}")],
-    find=_find_function, proves_ownership=True))
+    find=_find_function, proves_ownership=True, uses=("iam_role", "log_group")))

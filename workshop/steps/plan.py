@@ -66,6 +66,15 @@ class Custom:
 
 
 @dataclass
+class Wait:
+    """Waiting for the backend to settle (a Lambda function becoming Active): no change, no record."""
+
+    service: str
+    summary: str
+    until: Callable[[Callable[[str], Any]], Any] = field(repr=False)  # given a client factory; bounded
+
+
+@dataclass
 class Record:
     """Recording a resource is an instruction too: e.g. a log group a service creates for us later."""
 
@@ -102,7 +111,7 @@ class Forget:
     intent_only: bool = False
 
 
-Instruction = ApiCall | Custom | Record | Note | Delete | Forget
+Instruction = ApiCall | Custom | Wait | Record | Note | Delete | Forget
 
 
 def fill(value, values: dict[str, str]):
@@ -130,7 +139,7 @@ def _filled(instruction, values: dict[str, str]):
                        records=fill(instruction.records, values))
     if isinstance(instruction, Record):
         return replace(instruction, resource=fill(instruction.resource, values), summary=fill(instruction.summary, values))
-    if isinstance(instruction, (Custom, Note)):
+    if isinstance(instruction, (Custom, Wait, Note)):
         return replace(instruction, summary=fill(instruction.summary, values))
     return instruction
 
@@ -179,6 +188,9 @@ class Executor:
         if isinstance(instruction, Note):
             ui.step_note(instruction.summary, instruction.kind)
             return "noted"
+        if isinstance(instruction, Wait):
+            instruction.until(self.ctx.backend.client)
+            return "waited"
         if isinstance(instruction, Record):
             self.ledger.record(_known(instruction.resource, module))
             return "recorded"
@@ -243,6 +255,8 @@ def show(ui, instruction: Instruction) -> None:
             show(ui, each)
     elif isinstance(instruction, Forget):
         ui.step_note(instruction.summary, "exists")
+    elif isinstance(instruction, Wait):
+        ui.step_note(instruction.summary, "info")
     elif isinstance(instruction, Note):
         ui.step_note(instruction.summary, instruction.kind)
     elif isinstance(instruction, Record):

@@ -244,9 +244,10 @@ def _find_account_setting(backend, r: Resource) -> dict | None:
 
 
 # deletion ------------------------------------------------------------------------------------
-register("rest_api", Kind(24, "REST API", lambda r: [ApiCall(
+register("rest_api", Kind("REST API", lambda r: [ApiCall(
     "apigateway", "delete_rest_api", {"restApiId": r.attrs["id"]},
-    f"Delete REST API {r.attrs['name']} ({r.attrs['id']}), its stages and deployments")] if r.attrs.get("id") else [], find=_find_rest_api))
-# Before the roles (order 30/31): API Gateway must never point at a role that no longer exists.
-register("apigateway_account", Kind(29, "API Gateway account setting", _restore_account,
-                                    find=_find_account_setting))
+    f"Delete REST API {r.attrs['name']} ({r.attrs['id']}), its stages and deployments")] if r.attrs.get("id") else [], find=_find_rest_api,
+    uses=("lambda_function", "log_group")))
+# Put back before the role goes: API Gateway must never point at a role that no longer exists.
+register("apigateway_account", Kind("API Gateway account setting", _restore_account,
+                                    find=_find_account_setting, uses=("iam_role",)))
