@@ -90,7 +90,7 @@ def wait_until_ready(ctx, name: str, limit_s: float = ACTIVE_LIMIT_S) -> dict:
         delay = min(delay * 2, 5.0)
 
 
-def _broken(config: dict) -> str:
+def why_broken(config: dict) -> str:
     """What makes an existing function unusable ('Failed: its reason'), or '' when it can run."""
     if config.get("State") == "Failed":
         return f"Failed ({config.get('StateReason') or 'no reason given'})"
@@ -127,7 +127,7 @@ def plan(ctx, args: LambdaFunctionArgs):
     else:
         config = existing["Configuration"]
         ours = ctx.ours_tagged("lambda_function", args.name, existing.get("Tags"))
-        broken = _broken(config)  # in place is not enough: a Failed function cannot run
+        broken = why_broken(config)  # in place is not enough: a Failed function cannot run
         if not ours:
             if broken:
                 instructions.append(Note(f"{label} is not workshop's and it is {broken}: used as it is, not changed "
