@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 
 from .connection_secrets import ConnectionSecrets, redact
 from .http_parameters import add_body_parameters, add_query, fill_path, pairs, safe_url
+from .service import Service
 from .front import Request, Response
 from .targets import DeliveryError, arn_parts
 
@@ -110,7 +111,7 @@ class HttpResult:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class ApiDestinations:
+class ApiDestinations(Service):
     """Deliverer for `arn:aws:events:REGION:ACCOUNT:api-destination/NAME/UUID`, and the
     interceptor that keeps connection secrets."""
 
@@ -124,6 +125,9 @@ class ApiDestinations:
 
     def __repr__(self) -> str:
         return f"ApiDestinations({self.secrets!r})"
+
+    def reset(self) -> None:
+        self.secrets.clear()
 
     # interceptor ------------------------------------------------------------------------------
     def intercept(self, request: Request) -> Response | None:

@@ -9,6 +9,7 @@ import threading
 import urllib.parse
 
 from ..front import Request, Response
+from ..service import Service
 from .authorizers import Authorizing
 from .integrations import Integrating
 from .shapes import (Call, FORBIDDEN, HOST, INTERNAL_ERROR, LOCAL_PREFIX, MISSING_TOKEN, REGION, Stop,
@@ -17,11 +18,15 @@ from .shapes import (Call, FORBIDDEN, HOST, INTERNAL_ERROR, LOCAL_PREFIX, MISSIN
 log = logging.getLogger("workshop.sandbox.apigateway")
 
 
-class ApiGateway(Authorizing, Integrating):
+class ApiGateway(Service, Authorizing, Integrating):
     def __init__(self, plane):
         self.plane = plane
         self._account: str | None = None
         self._lock = threading.Lock()
+
+    def routes(self) -> dict:
+        # REST APIs and their local execute-api URLs, for `workshop status`
+        return {"/apis": lambda body: Response.of_json(self.list_apis())}
 
     # discovery --------------------------------------------------------------------------------
     def exists(self, region: str, api_id: str) -> bool:
