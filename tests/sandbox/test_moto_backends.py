@@ -16,6 +16,18 @@ from botocore.exceptions import ClientError
 from tests.support import ACCOUNT, REGION, drain, make_bus, make_queue, put, rule_to, unique
 
 
+def test_moto_still_reads_service_models_through_one_botocore_session():
+    import botocore.session
+    from moto.core.base_backend import AccountSpecificBackend
+
+    from workshop.sandbox.moto_backends import botocore_session
+
+    session = botocore_session()
+    assert isinstance(session, botocore.session.Session)
+    assert AccountSpecificBackend.get_session()._session is session  # one session, kept for the process
+    assert "us-east-1" in session.get_available_regions("events")
+
+
 def test_moto_sqs_classes_still_have_what_the_sandbox_uses():
     from moto.sqs.models import Message, Queue, sqs_backends
 
