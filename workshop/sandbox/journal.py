@@ -27,8 +27,8 @@ class Journal(Service):
 
     def _add(self, entry: dict) -> None:
         # Wall time, as the services' own records (log events, executions) show; and the sandbox clock.
-        entry["at"] = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        entry["clock"] = self.clock.now().isoformat()
+        # Kept as datetimes and written out only when asked (formatting them was 7% of a PutEvents).
+        entry["at"], entry["clock"] = datetime.now(timezone.utc), self.clock.now()
         with self._lock:
             self._entries.append(entry)
 
@@ -53,7 +53,12 @@ class Journal(Service):
     def query(self, event_id: str) -> dict:
         with self._lock:
             entries = list(self._entries)
-        own = [e for e in entries if e.get("event_id") == event_id]
-        onward = [e for e in entries if e["kind"] == "accepted" and e.get("event_id") != event_id
+        own = [_shown(e) for e in entries if e.get("event_id") == event_id]
+        onward = [_shown(e) for e in entries if e["kind"] == "accepted" and e.get("event_id") != event_id
                   and event_id in json.dumps(e["event"].get("detail"))]
         return {"event_id": event_id, "entries": own, "onward": onward}
+
+
+def _shown(entry: dict) -> dict:
+    return {**entry, "at": entry["at"].isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "clock": entry["clock"].isoformat()}

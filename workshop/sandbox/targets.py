@@ -9,6 +9,7 @@ Lambda functions), the sandbox checks the same policy and fails delivery without
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
@@ -66,6 +67,14 @@ def local_api(clients):
     from .inprocess import LocalJsonApi
 
     return LocalJsonApi(app, clients.endpoint_url)
+
+
+@functools.lru_cache(maxsize=1024)
+def _events_may_send(policy: str, queue_arn: str, **context: str) -> bool:
+    """The queue policy's answer for EventBridge: a pure function of these strings, so remembered
+    (re-reading the policy for every event was a tenth of a delivery)."""
+    return policy_documents.allows(policy, service=EVENTS_PRINCIPAL, action="sqs:SendMessage", resource=queue_arn,
+                                   context=context)
 
 
 def policy_context(context) -> dict[str, str]:
@@ -155,8 +164,7 @@ class SqsTarget:
         if policy is None:
             raise DeliveryError("NO_RESOURCE", f"SQS queue {arn} does not exist (AWS.SimpleQueueService.NonExistentQueue).",
                                 retryable=False)
-        if not policy_documents.allows(policy, service=EVENTS_PRINCIPAL, action="sqs:SendMessage", resource=arn,
-                                      context=policy_context(context)):
+        if not _events_may_send(policy, arn, **policy_context(context)):
             raise DeliveryError("NO_PERMISSIONS", f"The policy of SQS queue {arn} does not let {EVENTS_PRINCIPAL} "
                                 "call sqs:SendMessage for this rule: add a statement allowing it (the console "
                                 "adds one silently).", retryable=False)
