@@ -1,6 +1,7 @@
 """The sandbox against MiniStack on one EventBridge → SQS workload, in one run.
 
     python benchmarks/emulator_speed.py [--events 1000] [--extra-rules 300] [--json] [--only sandbox|ministack]
+                                        [--publisher-process]
 
 The workload, on each server (same client code, same machine; both servers run side by side and
 their rounds alternate, each figure the median of `--rounds`):
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import multiprocessing
 import statistics
 import sys
 import tempfile
@@ -59,15 +61,44 @@ def non_matching_pattern(n: int) -> dict:
     return {"source": [SOURCE], "detail": {"location": [{"prefix": f"zz-{n}-"}], "value": [{"numeric": [">", 10 ** 9 + n]}]}}
 
 
+def _clients(endpoint_url: str):
+    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
+    config = Config(retries={"mode": "standard", "max_attempts": 3}, max_pool_connections=32, read_timeout=60)
+    return lambda service: session.client(service, endpoint_url=endpoint_url, config=config)
+
+
+def _send_all(events, bus: str, count: int, publishers: int) -> tuple[float, float]:
+    """PutEvents of 10 from `publishers` threads; (first call's start, last answer), perf_counter."""
+    def send(call: int) -> None:
+        entries = [{"EventBusName": bus, "Source": SOURCE, "DetailType": "Order Notification",
+                    "Detail": json.dumps({"key": f"{call}-{n}", "location": "eu-west", "value": n})}
+                   for n in range(10)]
+        answer = events.put_events(Entries=entries)
+        assert answer["FailedEntryCount"] == 0, answer
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(publishers) as pool:
+        list(pool.map(send, range(count // 10)))
+    return started, time.perf_counter()
+
+
+def _publisher_process(endpoint_url: str, bus: str, count: int, publishers: int, pipe) -> None:
+    """A process of its own for the publishers: its threads do not compete with the consumer's for
+    one interpreter lock (time.perf_counter is the system's monotonic clock, the same in both)."""
+    events = _clients(endpoint_url)("events")
+    events.list_event_buses()  # connected before the start signal
+    pipe.send("ready")
+    pipe.recv()
+    pipe.send(_send_all(events, bus, count, publishers))
+
+
 class Workload:
-    def __init__(self, endpoint_url: str, publishers: int):
-        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
-                                        region_name=REGION)
-        config = Config(retries={"mode": "standard", "max_attempts": 3}, max_pool_connections=32,
-                        read_timeout=60)
-        self.client = lambda service: session.client(service, endpoint_url=endpoint_url, config=config)
+    def __init__(self, endpoint_url: str, publishers: int, publisher_process: bool = False):
+        self.endpoint_url = endpoint_url
+        self.client = _clients(endpoint_url)
         self.events, self.sqs = self.client("events"), self.client("sqs")
         self.publishers = publishers
+        self.publisher_process = publisher_process
 
     def wire(self, name: str, extra_rules: int) -> tuple[str, str]:
         """A bus whose rule sends SOURCE events to a new queue, plus `extra_rules` that never match."""
@@ -109,22 +140,23 @@ class Workload:
                     last_received[0] = time.perf_counter()
                     done.set()
 
-        events = self.events
-
-        def send(call: int) -> None:
-            entries = [{"EventBusName": bus, "Source": SOURCE, "DetailType": "Order Notification",
-                        "Detail": json.dumps({"key": f"{call}-{n}", "location": "eu-west", "value": n})}
-                       for n in range(10)]
-            answer = events.put_events(Entries=entries)
-            assert answer["FailedEntryCount"] == 0, answer
-
+        publisher = None
+        if self.publisher_process:  # started before any thread of ours, then told when to go
+            parent, child = multiprocessing.Pipe()
+            publisher = multiprocessing.get_context("fork").Process(
+                target=_publisher_process, args=(self.endpoint_url, bus, count, self.publishers, child), daemon=True)
+            publisher.start()
+            assert parent.poll(60) and parent.recv() == "ready"
         consumer = threading.Thread(target=consume, daemon=True)
         consumer.start()
         time.sleep(0.3)  # the consumer is waiting in its first long poll
-        started = time.perf_counter()
-        with ThreadPoolExecutor(self.publishers) as pool:
-            list(pool.map(send, range(count // 10)))
-        accepted = time.perf_counter()
+        if publisher is not None:
+            parent.send("go")
+            assert parent.poll(timeout), "the publisher process did not finish"
+            started, accepted = parent.recv()
+            publisher.join(30)
+        else:
+            started, accepted = _send_all(self.events, bus, count, self.publishers)
         finished = done.wait(timeout)
         consumer.join(25)
         if not finished:
@@ -139,7 +171,7 @@ class Subject:
     def __init__(self, name: str, endpoint_url: str, pid: int, args):
         self.name, self.pid = name, pid
         self.rss_start = rss_mb(pid)
-        self.workload = Workload(endpoint_url, args.publishers)
+        self.workload = Workload(endpoint_url, args.publishers, args.publisher_process)
         bus, url = self.workload.wire("bench-warmup", 0)
         self.workload.run(bus, url, 100)  # first calls import and build what later ones reuse
         self.rounds: list[dict] = []
@@ -196,6 +228,9 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=1000, help="events per run (a multiple of 10)")
     parser.add_argument("--extra-rules", type=int, default=300)
     parser.add_argument("--publishers", type=int, default=4, help="threads sending PutEvents")
+    parser.add_argument("--publisher-process", action="store_true",
+                        help="publish from a process of its own, so the client's publishers and consumer do not share "
+                             "one interpreter lock (on a quiet machine that lock, not the server, limits the figures)")
     parser.add_argument("--only", choices=["sandbox", "ministack"])
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per server (median reported)")
     parser.add_argument("--ministack-venv", default=str(ministack_server.default_venv()))
@@ -223,7 +258,8 @@ def main() -> int:
         return 0
     names = [n for n in ("sandbox", "ministack") if n in results]
     header = f"{'':52s}" + "".join(f"{n:>12s}" for n in names) + ("     ratio" if "ratio" in results else "")
-    print(f"{args.events} events as PutEvents of 10 from {args.publishers} threads, one long-polling consumer; "
+    where = " in a process of their own" if args.publisher_process else ""
+    print(f"{args.events} events as PutEvents of 10 from {args.publishers} threads{where}, one long-polling consumer; "
           f"median of {args.rounds} alternating rounds")
     print(header)
     for key, label in ROWS:
