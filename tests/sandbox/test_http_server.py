@@ -56,3 +56,35 @@ def test_a_client_asking_to_close_gets_its_answer_and_a_close(sandbox):
         assert answer.will_close
     finally:
         conn.close()
+
+
+def _raw(sandbox, data: bytes) -> bytes:
+    import socket
+
+    url = urlsplit(sandbox.endpoint_url)
+    with socket.create_connection((url.hostname, url.port), timeout=30) as sock:
+        sock.sendall(data)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_an_http_1_0_request_is_answered_and_closed(sandbox):
+    body = json.dumps({"Name": "default"}).encode()
+    head = "".join(f"{k}: {v}\r\n" for k, v in _signed("events", "AWSEvents.DescribeEventBus").items())
+    answer = _raw(sandbox, f"POST / HTTP/1.0\r\nHost: x\r\n{head}content-length: {len(body)}\r\n\r\n".encode() + body)
+    status, _, rest = answer.partition(b"\r\n")
+    assert status.startswith(b"HTTP/1.1 200") and b"Connection: close" in rest  # recv saw the end: it closed
+    assert json.loads(rest.split(b"\r\n\r\n", 1)[1])["Name"] == "default"
+
+
+def test_a_malformed_header_is_refused_with_400_and_the_server_goes_on(sandbox):
+    answer = _raw(sandbox, b"GET /2015-03-31/functions/ HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.") and b" 400 " in answer.split(b"\r\n", 1)[0]
+    conn = _connection(sandbox)
+    try:
+        conn.request("GET", "/2015-03-31/functions/", headers=_signed("lambda"))
+        assert conn.getresponse().status == 200
+    finally:
+        conn.close()
