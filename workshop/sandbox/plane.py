@@ -60,6 +60,9 @@ class DataPlane:
         self.sqs_target = SqsTarget(self.sqs, self.faults)
         self.deliverers = {"logs": self.logs_target, "sqs": self.sqs_target, "events": EventBusTarget(self)}
         self.sns_target = SnsTarget(self.clients)
+        from .sns_filter_policies import SnsFilterPolicies
+
+        self.interceptors.append(SnsFilterPolicies().intercept)  # SNS's filter rules, not moto's
         self.lambdas = LambdaService(self)  # keeps function code, runs handlers, async invokes
         self.deliverers.update({"sns": self.sns_target, "states": StepFunctionsTarget(self.clients),
                                 "lambda": LambdaTarget(self)})
