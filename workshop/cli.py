@@ -448,6 +448,9 @@ def doctor(json_out: bool = typer.Option(False, "--json", help="Print one JSON d
     ui.say(f"Probed in {time.monotonic() - started:.1f}s. " + (
         "Every check of the workshop can run here." if not lacking else
         f"{len(lacking)} capability(ies) missing: the checks that need them are reported as unsupported, not failed."))
+
+
+@app.command()
 def hint(module_id: Optional[str] = typer.Argument(None, metavar="[MODULE]", autocompletion=_complete_modules, help="A module with a challenge (default: the one you are on).")):
     """The next hint of the current challenge: its hint, then what your pattern file gets wrong, then the way to the solution.
 
