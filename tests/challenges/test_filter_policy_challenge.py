@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from tests.challenges.test_learner_tty import finish, screen, spawn
-from tests.support import clean_env
+from tests.support import clean_env, filter_policies
 from workshop import scenario
 from workshop.challenge import json_problem
 
@@ -60,22 +60,12 @@ def test_both_policies_through_the_file_and_the_prompt(cli, fresh, tmp_path, aws
     finally:
         code = finish(child)
     assert code == 0, screen(tmp_path)[-3000:]
-    policies = _deployed_policies(aws("sns"))
+    policies = filter_policies(aws("sns"))
     assert policies["BookOrders"] == (BOOKS_RIGHT, "MessageBody")
     assert policies["Orders-XL-EU"] == (XL_EU_RIGHT, "MessageAttributes")
     assert json.loads((tmp_path / "challenges" / f"{MODULE}-xl-eu-orders.json").read_text()) == XL_EU_RIGHT
     module = next(m for m in cli.json("modules")["modules"] if m["id"] == MODULE)
     assert {c["id"]: c["solved"] for c in module["challenges"]} == {"book-orders": "own", "xl-eu-orders": "own"}
-
-
-def _deployed_policies(sns) -> dict[str, tuple[dict, str]]:
-    topic = next(t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(":Orders"))
-    found = {}
-    for sub in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]:
-        attributes = sns.get_subscription_attributes(SubscriptionArn=sub["SubscriptionArn"])["Attributes"]
-        if attributes.get("FilterPolicy"):
-            found[sub["Endpoint"].rsplit(":", 1)[-1]] = (json.loads(attributes["FilterPolicy"]), attributes["FilterPolicyScope"])
-    return found
 
 
 @pytest.mark.parametrize("challenge_id,policy,reason", [

@@ -17,6 +17,7 @@ from .front import Request, Response
 from .journal import Journal
 from .router import BusRoutes, Router
 from .faults import Faults, aws_error
+from .operations import operation_name
 from .regions import is_known
 from .lambda_service import LambdaService
 from .targets import (DeliveryError, EventBusTarget, LambdaTarget, LogsTarget, SnsTarget, SqsTarget,
@@ -26,6 +27,7 @@ log = logging.getLogger("workshop.sandbox.plane")
 
 # Control-plane calls after which routing may differ (everything but reads and our data plane).
 _READ_PREFIXES = ("Describe", "List", "Get", "Test")
+_STACK_CHANGES = {"CreateStack", "UpdateStack", "DeleteStack", "ExecuteChangeSet"}
 
 
 class DataPlane:
@@ -130,6 +132,11 @@ class DataPlane:
             self.router.invalidate()
         elif request.service == "logs" and "ResourcePolicy" in operation:
             self.logs_target.invalidate()
+        elif request.service == "cloudformation" and operation_name(request) in _STACK_CHANGES:
+            # A stack creates rules, buses and policies inside moto, past the calls we watch.
+            self.router.invalidate()
+            self.logs_target.invalidate()
+            self.sns_target.invalidate()
 
     def _note_put_rule(self, request: Request) -> None:
         # A schedule starts when its rule is created or (re-)enabled, not at the minute already begun.
