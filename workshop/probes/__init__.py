@@ -19,7 +19,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 from ..capabilities import NAMES, Capabilities, Capability
-from . import apis, delivery
+from . import apis, delivery, modules
 from .support import Probe, short_error
 
 
@@ -113,6 +113,9 @@ PROBES = [
     (("schedules",), delivery.schedules),
     (("rest_api_url", "apigw_execution_logs"), apis.rest_api),
     (("deliver_api_destination",), apis.api_destination),
+    (("archive_replay",), modules.archive_replay),
+    (("scheduler_fires",), modules.scheduler),
+    (("sns_filters",), modules.sns_filters),
 ]
 
 
