@@ -16,7 +16,7 @@ from .. import assets, ownership
 from ..aws import arns
 from ..ledger import Resource
 from . import step_kind
-from .plan import ApiCall, Note, Record
+from .plan import ApiCall, Record
 from .resources import Kind, marked, register
 
 
@@ -81,5 +81,5 @@ def _find_state_machine(backend, r: Resource) -> dict | None:
     return {} if marked(lambda: sfn.list_tags_for_resource(resourceArn=r.attrs["arn"]), "tags") else None
 
 
-register("state_machine", Kind(25, "state machine", _delete_state_machine, find=_find_state_machine,
-                                proves_ownership=True))
+register("state_machine", Kind("state machine", _delete_state_machine, find=_find_state_machine,
+                                proves_ownership=True, uses=("iam_role",)))
