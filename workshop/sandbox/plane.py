@@ -61,7 +61,7 @@ class DataPlane:
         self.sns_target = SnsTarget(self.clients)
         from .sns_filter_policies import SnsFilterPolicies
 
-        self.interceptors.append(SnsFilterPolicies().intercept)  # SNS's filter rules, not moto's
+        self.sns_filters = SnsFilterPolicies()  # SNS's filter rules, not moto's
         self.lambdas = LambdaService(self)  # keeps function code, runs handlers, async invokes
         self.deliverers.update({"sns": self.sns_target, "states": StepFunctionsTarget(self.clients),
                                 "lambda": LambdaTarget(self)})
@@ -80,7 +80,7 @@ class DataPlane:
         # Every part that answers requests, watches moto, resets or serves a control endpoint, in the
         # order they are asked (service.py is the contract); SQS first: it is the hottest path.
         self.services = [self.sqs, self.events_api, self.lambdas, self.archives, self.apigateway, self.api_destinations,
-                         self.scheduler, self.sns_target, self.logs_target, self.faults, self.journal, self.delivery,
+                         self.scheduler, self.sns_filters, self.sns_target, self.logs_target, self.faults, self.journal, self.delivery,
                          self.clock]
         local_app = getattr(self, "local_app", None)
         if local_app is not None:

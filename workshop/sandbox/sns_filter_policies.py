@@ -18,6 +18,7 @@ from .faults import aws_error
 from .front import Request, Response
 from .moto_backends import filter_with
 from .operations import operation_name
+from .service import Service
 
 _PUBLISHES = {"Publish", "PublishBatch"}
 
@@ -53,7 +54,7 @@ class _MatchesNothing:
 _NOTHING = _MatchesNothing()
 
 
-class SnsFilterPolicies:
+class SnsFilterPolicies(Service):
     def intercept(self, request: Request) -> Response | None:
         if request.service != "sns":
             return None
