@@ -36,7 +36,7 @@ def probe(backend) -> Capabilities:
         for name in NAMES:
             run.results.setdefault(name, Capability(name, None, f"the probes could not start: {short_error(exc)}"))
     else:
-        with ThreadPoolExecutor(max_workers=8) as pool:
+        with ThreadPoolExecutor(max_workers=len(PROBES)) as pool:  # all at once: they wait, they do not compute
             for future in [pool.submit(_guarded, run, probe_fn) for probe_fn in PROBES]:
                 future.result()
     finally:
