@@ -26,6 +26,7 @@ Examples:
   workshop --backend aws --profile dev run event-bus
 """
 
+
 def _module_ids() -> str:
     """The built-in workshop's module ids, read without loading YAML (help must start fast)."""
     import re
@@ -39,6 +40,7 @@ def _module_ids() -> str:
 
 
 HELP += f"\n\b\nModules, in order: {_module_ids()}\n"
+
 
 class _SectionedGroup(typer.core.TyperGroup):
     """Help lists the learner's commands first and authoring tools (rich_help_panel) in their own section."""

@@ -10,6 +10,7 @@ from typing import Callable
 from ..aws.executions import ExecutionFinder
 from .support import DELIVERY_S, HANDLER, SCHEDULE_S, Probe, short_error, wait_for
 
+
 def deliver(run: Probe, name: str, suffix: str, target: Callable[[], dict], evidence: Callable[[str], bool],
              what: str) -> None:
     bus = run.bus(suffix)
@@ -172,7 +173,7 @@ def lambda_(run: Probe) -> None:
 def schedules(run: Probe) -> None:
     url, arn = run.queue("schedule")
     rule_arn = run.rule("default", "schedule", {"Arn": arn}, ScheduleExpression="rate(1 minute)")
-    clock = run.backend.sandbox_clock()
+    clock = run.backend.sandbox_control()
     if clock:
         clock.advance(2)
 

@@ -9,13 +9,12 @@ No detail ever contains a credential.
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from ..aws import arns
+from ..http_receiver import post_status
 from ..policy_documents import as_list
 from . import Outcome, check_kind, existence, poll
 
@@ -155,7 +154,7 @@ def apigateway_logging_role(ctx, args: NameArgs) -> Outcome:
     current = ctx.client("apigateway").get_account().get("cloudwatchRoleArn")
     if not current:
         return Outcome(False, f"API Gateway in {ctx.region} has no CloudWatch Logs role: execution logs cannot be written")
-    from ..steps.rest_api import dangling_role
+    from ..aws.lookups import dangling_role
 
     if dangling_role(ctx, current):
         return Outcome(False, f"API Gateway in {ctx.region} is set to the CloudWatch Logs role {current}, which does not "
@@ -294,12 +293,4 @@ def api_authorizes(ctx, args: ApiArgs) -> Outcome:
 def _post(url: str, authorization) -> str | int:
     from ..aws.secrets import reveal
 
-    request = urllib.request.Request(url, data=b'{"source": "workshop verify"}', method="POST",
-                                     headers={"Content-Type": "application/json", "Authorization": reveal(authorization)})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
-    except (urllib.error.URLError, OSError) as exc:
-        return f"no answer ({getattr(exc, 'reason', exc)})"
+    return post_status(url, {"Authorization": reveal(authorization)}, b'{"source": "workshop verify"}')

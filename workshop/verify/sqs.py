@@ -7,12 +7,9 @@ so the "arrived" and "did not arrive" checks of one verification see the same me
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
 
-from . import Outcome, check_kind, poll, published
-
-SETTLE_S = 10.0  # on AWS, how long to keep listening for an event that must NOT arrive
+from . import Outcome, check_kind, listen_for_strays, poll, published
 
 
 def unwrap(body: str) -> dict | None:
@@ -77,14 +74,5 @@ def sqs_not_received(ctx, args: QueueArgs, ids: list[str]) -> Outcome:
                                   f"its detail was {json.dumps(found[0].get('detail'))}")
         return None
 
-    # The sandbox can say when everything published has been delivered: then one look is exact.
-    if ctx.backend.settle():
-        return arrived() or Outcome(True, f"event {ids[-1]} ({args.sample}) did not arrive in queue {args.queue}, as expected")
-    end = time.monotonic() + SETTLE_S
-    while time.monotonic() < end:
-        found = arrived()
-        if found:
-            return found
-        time.sleep(0.5)
-    return arrived() or Outcome(True, f"event {ids[-1]} ({args.sample}) did not arrive in queue {args.queue} "
-                                      f"within {SETTLE_S:.0f}s, as expected")
+    found, within = listen_for_strays(ctx, arrived)
+    return found or Outcome(True, f"event {ids[-1]} ({args.sample}) did not arrive in queue {args.queue}{within}, as expected")
