@@ -58,7 +58,7 @@ def scheduler(run: Probe) -> None:
         run.say("scheduler_fires", False, f"CreateSchedule failed ({short_error(exc)})")
         return
     run.later(lambda: scheduler.delete_schedule(Name=name))
-    clock = run.backend.sandbox_clock()
+    clock = run.backend.sandbox_control()
     if clock:
         clock.advance(2)
 
@@ -119,5 +119,5 @@ def _raw_messages(run: Probe, url: str) -> list[dict]:
 
 
 def _now(run: Probe) -> datetime:
-    clock = run.backend.sandbox_clock()
+    clock = run.backend.sandbox_control()
     return clock.now() if clock else datetime.now(timezone.utc)
