@@ -57,6 +57,7 @@ CASES = [
     # usage errors, as click shows them ------------------------------------------------------------
     usage("unknown-command", "frobnicate"),
     usage("unknown-global-option", "--frobnicate", "status"),
+    usage("unknown-backend", "--backend", "azure", "status"),  # a choice: click names the ones there are
     usage("unknown-option-run", "run", "--bogus"),
     usage("unknown-option-verify", "verify", "event-bus", "--bogus"),
     usage("verify-without-module", "verify"),
@@ -101,7 +102,7 @@ CASES = [
     bad("unknown-module-verify", "verify", "no-such-module"),
     bad("unknown-module-selftest", "selftest", "no-such-module"),
     bad("run-nothing-without-terminal", "run"),
-    bad("unknown-backend", "--backend", "azure", "status"),
+    bad("unknown-backend-env", "status", env={"WORKSHOP_BACKEND": "azure"}),
     bad("endpoint-without-scheme", "--endpoint-url", "localhost:4566", "status"),
     bad("publish-neither-detail-nor-sample", "publish"),
     bad("publish-both-detail-and-sample", "publish", "--detail", "{}", "--sample", "x"),

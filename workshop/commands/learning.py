@@ -10,7 +10,7 @@ from typing import List, Optional
 import typer
 
 from ..errors import BadInput, WorkshopError
-from .app import G, app
+from .app import MODULE_HELP, G, _module_ids, app
 from .common import (complete_modules, confirm_real_aws, load_scenario, make_context, make_ui, one_writer, open_backend,
                      progress_of, settle_intents)
 
@@ -64,7 +64,7 @@ def _sandbox_progress(ui=None) -> dict:
 
 @app.command()
 def run(
-    module_ids: Optional[List[str]] = typer.Argument(None, metavar="MODULE", autocompletion=complete_modules, help="Module ids (see `workshop modules`)."),
+    module_ids: Optional[List[str]] = typer.Argument(None, metavar="MODULE", autocompletion=complete_modules, help=f"Module ids, in any order: {_module_ids()}."),
     all_modules: bool = typer.Option(False, "--all", help="Run every module in order."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Non-interactive: no prompts, reference solutions for challenges."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan (API calls, secrets masked); change nothing."),
@@ -158,7 +158,7 @@ def _summary(ui, results, errors=()) -> None:
 
 @app.command("verify")
 def verify_cmd(
-    module_id: str = typer.Argument(..., metavar="MODULE", autocompletion=complete_modules),
+    module_id: str = typer.Argument(..., metavar="MODULE", autocompletion=complete_modules, help=MODULE_HELP),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ):
     """Check a module: what is deployed, and what it does (publishes its events and polls).
@@ -195,7 +195,7 @@ def verify_cmd(
 
 
 @app.command()
-def hint(module_id: Optional[str] = typer.Argument(None, metavar="[MODULE]", autocompletion=complete_modules, help="A module with a challenge (default: the one you are on).")):
+def hint(module_id: Optional[str] = typer.Argument(None, metavar="MODULE", autocompletion=complete_modules, help="A module with a challenge (default: the one you are on): api-destination, step-functions, sns, ...")):
     """The next hint of the current challenge: its hint, then what your pattern file gets wrong, then the way to the solution.
 
     \b
@@ -212,7 +212,7 @@ def hint(module_id: Optional[str] = typer.Argument(None, metavar="[MODULE]", aut
 
 @app.command()
 def reset(
-    module_id: str = typer.Argument(..., metavar="MODULE", autocompletion=complete_modules),
+    module_id: str = typer.Argument(..., metavar="MODULE", autocompletion=complete_modules, help=MODULE_HELP),
     yes: bool = typer.Option(False, "--yes", "-y", help="Also reset the modules that build on it, without asking."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ):

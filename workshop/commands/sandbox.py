@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import typer
 
-from .app import sandbox_app
+from .app import JSON_HELP, sandbox_app
 from .common import make_ui, one_writer
 
 
 # sandbox ------------------------------------------------------------------------------------------
 @sandbox_app.command("start")
-def sandbox_start(json_out: bool = typer.Option(False, "--json")):
+def sandbox_start(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)):
     """Start the sandbox (does nothing if one is running).  Example: workshop sandbox start"""
     from .. import sandbox
     from ..backend import start_sandbox
@@ -28,7 +28,7 @@ def sandbox_start(json_out: bool = typer.Option(False, "--json")):
 
 
 @sandbox_app.command("stop")
-def sandbox_stop(json_out: bool = typer.Option(False, "--json")):
+def sandbox_stop(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)):
     """Stop the sandbox and everything it started.  Example: workshop sandbox stop"""
     from .. import sandbox
 
@@ -43,7 +43,7 @@ def sandbox_stop(json_out: bool = typer.Option(False, "--json")):
 
 
 @sandbox_app.command("status")
-def sandbox_status(json_out: bool = typer.Option(False, "--json")):
+def sandbox_status(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)):
     """Is the sandbox running, and where?  Example: workshop sandbox status --json"""
     from .. import sandbox
 
@@ -64,7 +64,7 @@ def sandbox_status(json_out: bool = typer.Option(False, "--json")):
 
 
 @sandbox_app.command("reset")
-def sandbox_reset(json_out: bool = typer.Option(False, "--json")):
+def sandbox_reset(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)):
     """Empty the sandbox: every resource, event and log is gone.  Example: workshop sandbox reset"""
     from .. import sandbox
     from ..ledger import clear_backend
@@ -85,7 +85,7 @@ def sandbox_reset(json_out: bool = typer.Option(False, "--json")):
 @sandbox_app.command("tick")
 def sandbox_tick(
     minutes: int = typer.Option(1, "--minutes", "-m", min=1, max=44640, help="How far to move the clock."),
-    json_out: bool = typer.Option(False, "--json"),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ):
     """Advance the sandbox clock; schedule rules fire for every minute passed.
 
