@@ -34,7 +34,9 @@ def modules(json_out: bool = typer.Option(False, "--json", help="Print one JSON 
     ui.table(f"Workshop modules: {place.headline(view)}", ["id", "title", "state", "challenges"],
              [[r["id"], r["title"], r["state"], ", ".join(place.challenge_label(c) for c in r["challenges"])]
               for r in view["modules"]])
-    ui.say(f"Next: [bold]{view['next']}[/]" if view["next"] else "Every module is done: `workshop reset MODULE` takes one again.")
+    first_challenge = next((m.id for m in scenario.modules if m.challenges), None)
+    ui.say(f"Next: [bold]{view['next']}[/]" if view["next"] else
+           f"Every module is done: `workshop reset {first_challenge}` takes its challenge again (any module id works).")
 
 
 def _sandbox_progress(ui=None) -> dict:
@@ -70,6 +72,7 @@ def run(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan (API calls, secrets masked); change nothing."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
     adopt: bool = typer.Option(False, "--adopt", help="Take over same-name resources workshop did not create (cleanup restores them)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="The minimum: failed checks with their hints, and the outcome."),
 ):
     """Create a module's resources, publish its events, and verify delivery.
 
@@ -81,7 +84,7 @@ def run(
     """
     from ..runner import Runner
 
-    ui = make_ui(json_out, yes)
+    ui = make_ui(json_out, yes, quiet)
     scenario = load_scenario()
     if all_modules:
         wanted = [m.id for m in scenario.modules]
@@ -140,26 +143,28 @@ def _summary(ui, results, errors=()) -> None:
                f"{result.module}: deployed (no checks)")
         failed_rows += [[result.module, c.name, c.detail] for c in result.checks if c.status == "failed"]
     failed_rows += [[e["module"], "(not run)" if e["type"] == "skipped" else "(error)", e["message"]] for e in errors]
-    if failed_rows:
+    if failed_rows and not ui.quiet:  # under --quiet the failed checks were the only lines shown
         ui.table("Failed checks", ["module", "check", "detail"], failed_rows)
     failed = [r.module for r in results if not r.passed] + [e["module"] for e in errors if e["type"] != "skipped"]
     could_not = sum(len(r.could_not_run) for r in results)
+    count = sum(len(r.checks) for r in results)
     if failed:
-        ui.say(f"[red]Failed:[/] {', '.join(failed)}: see the hints above.")
+        ui.result(f"[red]Failed:[/] {', '.join(failed)}: see the hints above.")
         stopped = [e for e in errors if e["type"] != "skipped"]
         if stopped:  # the contract's one sentence, last, where scripts and people look for it
             ui.error(stopped[0]["message"])
     elif could_not:
-        ui.say(f"[green]Every check that can run here passed;[/] [yellow]{could_not} could not run on this backend[/] "
-               "(unsupported or unverifiable, see why above; `workshop doctor` shows what it can do).")
+        ui.result(f"[green]Every check that can run here passed;[/] [yellow]{could_not} could not run on this backend[/] "
+                  "(unsupported or unverifiable, see why above; `workshop doctor` shows what it can do).")
     else:
-        ui.say("[green]All checks passed.[/]")
+        ui.result(f"[green]All checks passed[/] ({count} checks, {len(results)} module{'s' * (len(results) != 1)}).")
 
 
 @app.command("verify")
 def verify_cmd(
     module_id: str = typer.Argument(..., metavar="MODULE", autocompletion=complete_modules, help=MODULE_HELP),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="The minimum: failed checks with their hints, and the outcome."),
 ):
     """Check a module: what is deployed, and what it does (publishes its events and polls).
 
@@ -172,7 +177,7 @@ def verify_cmd(
     """
     from ..runner import Runner
 
-    ui = make_ui(json_out, yes=True)
+    ui = make_ui(json_out, yes=True, quiet=quiet)
     scenario = load_scenario()
     module = scenario.module(module_id)
     backend = open_backend(ui)

@@ -28,18 +28,50 @@ def sandbox_start(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)
 
 
 @sandbox_app.command("stop")
-def sandbox_stop(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)):
-    """Stop the sandbox and everything it started.  Example: workshop sandbox stop"""
-    from .. import sandbox
+def sandbox_stop(json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+                 yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask first, even at a terminal.")):
+    """Stop the sandbox and everything it started: its resources go, your progress stays.
 
-    ui = make_ui(json_out)
+    At a terminal it asks first when modules are deployed on it. Afterwards `workshop modules`
+    shows them as verified but not deployed now.
+
+    \b
+    Example:  workshop sandbox stop --yes
+    """
+    from .. import sandbox
+    from ..ledger import clear_backend
+    from ..progress import sandbox_progress
+
+    ui = make_ui(json_out, yes)
+    deployed = _deployed_on_sandbox(sandbox_progress())
+    if deployed and ui.interactive and sandbox.status().running:
+        if not ui.confirm(f"Stop the sandbox? The resources of {', '.join(deployed)} go with it "
+                          "(your progress is kept).", default=False):
+            ui.say("The sandbox is still running.")
+            raise typer.Exit(1)
     info = sandbox.stop()
+    clear_backend("sandbox")  # what it held is gone: the ledger and progress say so
+    for progress in sandbox_progress():
+        progress.forget_deployments()
     if json_out:
-        ui.emit_json({"running": False, "endpoint_url": None, "pid": None, "stopped_pid": info.pid})
+        ui.emit_json({"running": False, "endpoint_url": None, "pid": None, "stopped_pid": info.pid,
+                      "not_deployed_now": deployed})
     else:
         ui.say(f"Stopped the sandbox (pid {info.pid}). Its resources are gone; your progress is kept "
-               "(`workshop modules`), and `workshop run MODULE` rebuilds what a module needs." if info.pid
-               else "The sandbox was not running.")
+               "(`workshop modules` shows it, not deployed now), and `workshop run --all --yes` rebuilds everything."
+               if info.pid else "The sandbox was not running.")
+
+
+def _deployed_on_sandbox(progresses) -> list[str]:
+    from ..paths import DamagedStateFile
+
+    deployed = set()
+    for progress in progresses:
+        try:
+            deployed |= {m for m, e in progress.all().items() if e.get("deployed") and not e.get("gone")}
+        except DamagedStateFile:
+            continue
+    return sorted(deployed)
 
 
 @sandbox_app.command("status")

@@ -41,6 +41,7 @@ class ApiCall:
     summary: str  # what a person reads: "Create rule OrdersDevRule on bus Orders"
     records: Resource | None = None  # recorded in the ledger as soon as the call returns
     on_result: Callable[[dict], None] | None = field(default=None, repr=False)
+    announce: bool = False  # said on a line of its own, not only tallied in its step's line (a change to the whole account)
 
 
 @dataclass
@@ -119,7 +120,7 @@ class Executor:
                 self.ledger.record(_answered(records, result or {}, module))
             if getattr(instruction, "on_result", None) is not None:
                 instruction.on_result(result)
-            self.ctx.ui.step_note(instruction.summary, "done")
+            self.ctx.ui.step_note(instruction.summary, "announce" if getattr(instruction, "announce", False) else "done")
             done.append(instruction.summary)
         return done
 
