@@ -116,11 +116,15 @@ def for_check(check, passed: bool, detail: str, ctx) -> str:
         return ""
     args = check.args
     name, bus = getattr(args, "name", None), getattr(args, "bus", None) or "default"
+    disabled = ctx.seen.setdefault("disabled-rules", [])  # found by this verification's earlier checks
     if name and "disabled" in detail:
+        disabled.append(name)
         return pasteable(f"Enable it: `aws events enable-rule --name {name} --event-bus-name {bus}`.", ctx.backend)
     hint = pasteable((check.hint or "").strip(), ctx.backend)
     sample = getattr(args, "sample", None)
     ids = ctx.published.get(sample, []) if sample else []
+    if ids and disabled:  # the cause is known: the rule delivers nothing while it is disabled
+        hint = f"Rule {', '.join(disabled)} is disabled, so it delivers nothing: enable it first (see its hint above)."
     if ids:
         hint = hint.replace("EVENT_ID", ids[-1])
         if "workshop trace" not in hint:

@@ -273,6 +273,24 @@ def paragraphs(text: str) -> list[tuple[str, str]]:
     return [(marker, body) for marker, body in items if body]
 
 
+_at_prompt: list[str] = []  # set when Ctrl-C lands at a prompt (typer turns the exception into Exit(130))
+
+
+def interrupted_at_prompt() -> str:
+    return _at_prompt[-1] if _at_prompt else ""
+
+
+class PromptInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or Ctrl-D) at a prompt: exit 130 with how to take it up again, not talk of cleanup."""
+
+    def __init__(self):
+        import shlex
+
+        super().__init__()
+        self.sentence = f"Stopped at the prompt; `workshop {shlex.join(sys.argv[1:])}` asks again."
+        _at_prompt.append(self.sentence)
+
+
 def _ask(question):
     """Ask; Ctrl-D ends the prompt as Ctrl-C does (questionary's select and confirm ignore it, and
     its text prompt raises EOFError, which the CLI also reports as interrupted, exit 130)."""
@@ -286,4 +304,7 @@ def _ask(question):
 
     app = question.application
     app.key_bindings = merge_key_bindings([app.key_bindings, bindings]) if app.key_bindings else bindings
-    return question.unsafe_ask()
+    try:
+        return question.unsafe_ask()
+    except (KeyboardInterrupt, EOFError):
+        raise PromptInterrupted() from None
