@@ -22,7 +22,7 @@ from workshop.commands import app
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMAND = re.compile(r"`((?:[A-Z_]+=\S+ )*(?:aws|workshop) [^`]*)`")
-# Placeholders the code fills in before a learner sees the text (hints.for_check, hints.pasteable).
+# Placeholders the code fills in before a learner sees a scenario's text (hints.for_check, hints.pasteable).
 FILLED = {"EVENT_ID": str(uuid.uuid4()), "{region}": "us-east-1", "{account}": "123456789012"}
 
 
@@ -61,17 +61,17 @@ def _code_texts() -> list[tuple[str, str]]:
     return texts
 
 
-def _commands(texts):
+def _commands(texts, filled=None):
     found = []
     for where, text in texts:
-        for key, value in FILLED.items():
+        for key, value in (filled or {}).items():
             text = text.replace(key, value)
         found += [(where, command) for command in COMMAND.findall(text)]
     return found
 
 
-SCENARIO_COMMANDS = _commands(_scenario_texts())
-CODE_COMMANDS = _commands(_code_texts())
+SCENARIO_COMMANDS = _commands(_scenario_texts(), FILLED)
+CODE_COMMANDS = _commands(_code_texts())  # the code fills nothing in after: what it says is what is shown
 CLI = typer.main.get_command(app)
 BOTOCORE = botocore.session.get_session()
 

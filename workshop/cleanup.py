@@ -13,8 +13,7 @@ from dataclasses import dataclass
 
 from .ledger import Resource
 from .steps import resources as kinds
-from .aws.secrets import reveal
-from .steps.plan import Custom, show
+from .steps.plan import Delete, DisplayOnlyExecutor, Executor, Forget
 
 
 @dataclass
@@ -32,9 +31,21 @@ def planned(ledger) -> list[Deletion]:
     return [Deletion(r) for r in kinds.deletion_order(ledger.resources())]
 
 
+@dataclass
+class _Sweep:
+    """What the executor needs to run cleanup's instructions: no module is being run."""
+
+    backend: object
+    ui: object
+    module_id: None = None
+
+
 def execute(backend, ui, deletions: list[Deletion], dry_run: bool = False) -> list[Deletion]:
+    """Each deletion becomes one instruction (Delete, or Forget when it is gone or no longer ours)
+    run by the plan's executor, the ledger's only writer; --dry-run shows the same calls."""
     import botocore.exceptions
 
+    executor = (DisplayOnlyExecutor if dry_run else Executor)(_Sweep(backend, ui))
     for deletion in deletions:
         resource = deletion.resource
         kind = kinds.KINDS.get(resource.kind)
@@ -42,17 +53,15 @@ def execute(backend, ui, deletions: list[Deletion], dry_run: bool = False) -> li
             deletion.status, deletion.error = "failed", f"this version does not know how to delete a {resource.kind}"
             ui.step_note(f"{resource.kind} {resource.name}: {deletion.error}", "fail")
             continue
-        calls = kind.delete(resource)
+        delete = Delete(resource, kind.delete(resource), kind.gone_codes, kind.label)
         if dry_run:
+            executor.run([delete])
             deletion.status = "planned"
-            for call in calls:
-                show(ui, call)
             continue
         adopted = bool(resource.attrs.get("adopted"))
         if kind.proves_ownership and not adopted and kind.find(backend, resource) is None:
             deletion.status = "gone"
-            ui.step_note(f"{kind.label} {resource.name} is gone, or no longer carries workshop's mark: left alone", "exists")
-            backend.ledger.forget(resource)
+            executor.run_one(Forget(resource, f"{kind.label} {resource.name} is gone, or no longer carries workshop's mark: left alone"))
             continue
         others = kind.foreign_contents(backend, resource) if kind.foreign_contents and not adopted else []
         if others:
@@ -61,21 +70,9 @@ def execute(backend, ui, deletions: list[Deletion], dry_run: bool = False) -> li
                          f"make ({', '.join(others)}); everything of workshop's inside it was removed", "warn")
             continue
         try:
-            for call in calls:
-                if isinstance(call, Custom):
-                    call.run(backend.client)
-                else:
-                    getattr(backend.client(call.service), call.operation)(**reveal(call.params))
-            deletion.status = "deleted"
-            ui.step_note(calls[0].summary if calls else f"Forget {resource.name}", "done")
+            deletion.status = executor.run_one(delete)
         except botocore.exceptions.ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            if code in kind.gone_codes:
-                deletion.status = "gone"
-                ui.step_note(f"{kind.label} {resource.name} was already gone", "exists")
-            else:
-                deletion.status, deletion.error = "failed", f"{code}: {exc.response.get('Error', {}).get('Message', '')}"
-                ui.step_note(f"Could not delete {kind.label} {resource.name}: {deletion.error}", "fail")
-                continue
-        backend.ledger.forget(resource)
+            error = exc.response.get("Error", {})
+            deletion.status, deletion.error = "failed", f"{error.get('Code', '')}: {error.get('Message', '')}"
+            ui.step_note(f"Could not delete {kind.label} {resource.name}: {deletion.error}", "fail")
     return deletions

@@ -11,14 +11,8 @@ from pathlib import Path
 from .errors import BadInput
 from .limits import MAX_EVENT_BYTES
 
-DEFAULT_ENVELOPE = {
-    "version": "0",
-    "source": "com.aws.orders",
-    "detail-type": "Order Notification",
-    "account": "123456789012",
-    "region": "us-east-1",
-    "resources": [],
-}
+# The envelope fields every event has; source and detail-type come from the scenario's default events.
+ENVELOPE = {"version": "0", "account": "123456789012", "region": "us-east-1", "resources": []}
 
 _stdin_used = False
 
@@ -65,7 +59,8 @@ def read_json_arg(value: str, what: str):
         raise BadInput(f"The {what} from {where} is not valid JSON: {exc}.") from None
 
 
-def complete_event(event, *, detail_only: bool = False) -> tuple[dict, list[str]]:
+def complete_event(event, *, detail_only: bool = False, source: str = "example.source",
+                   detail_type: str = "Example event") -> tuple[dict, list[str]]:
     """Fill the envelope fields AWS requires (TestEventPattern makes users hand-write them; we don't).
 
     Returns the event and the names of the fields that were filled, so the CLI can say so.
@@ -75,7 +70,7 @@ def complete_event(event, *, detail_only: bool = False) -> tuple[dict, list[str]
     if detail_only:
         event = {"detail": event}
     filled = []
-    defaults = dict(DEFAULT_ENVELOPE, id=str(uuid.uuid4()),
+    defaults = dict(ENVELOPE, source=source, id=str(uuid.uuid4()), **{"detail-type": detail_type},
                     time=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
     completed = dict(event)
     for key in ("version", "id", "detail-type", "source", "account", "time", "region", "resources"):

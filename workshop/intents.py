@@ -9,17 +9,18 @@ the intent is forgotten. Nothing is left that neither the ledger nor cleanup kno
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from .ledger import Resource
 from .steps import resources as kinds
+from .steps.plan import Executor, Forget, Record
 
 
 def resolve(backend) -> list[str]:
-    """Settle every open intent of this backend's ledger; one sentence per intent, saying how."""
-    ledger = backend.ledger
-    said = []
-    for intent in ledger.open_intents():
+    """Settle every open intent of this backend's ledger (through the plan's executor, the ledger's
+    only writer); one sentence per intent, saying how."""
+    said, plan = [], []
+    for intent in backend.ledger.open_intents():
         kind = kinds.KINDS.get(intent.kind)
         label = kind.label if kind else intent.kind
         if kind is None or kind.find is None:
@@ -27,12 +28,19 @@ def resolve(backend) -> list[str]:
             continue
         found = kind.find(backend, intent)
         if found is None:
-            ledger.drop_intent(intent)
+            plan.append(Forget(intent, "", intent_only=True))
             said.append(f"{label} {intent.name} was never made (its run was interrupted): forgotten")
             continue
         also: list[Resource] = found.pop("also", [])
-        ledger.record(Resource(intent.kind, intent.name, {**intent.attrs, **found}, intent.module, intent.created_at))
-        for extra in also:
-            ledger.record(replace(extra, module=intent.module))
+        plan.append(Record(Resource(intent.kind, intent.name, {**intent.attrs, **found}, intent.module, intent.created_at)))
+        plan += [Record(replace(extra, module=intent.module)) for extra in also]
         said.append(f"{label} {intent.name} was made by an interrupted run: recorded, and cleanup removes it")
+    Executor(_Settling(backend)).run(plan)
     return said
+
+
+@dataclass
+class _Settling:
+    backend: object
+    ui: object = None
+    module_id: None = None

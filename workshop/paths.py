@@ -3,6 +3,7 @@ those files are read and written: atomically, and never trusted blindly when rea
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -30,6 +31,18 @@ def set_state_dir(path: str | os.PathLike | None) -> None:
     """Called by the CLI for --state-dir; the environment and XDG default apply otherwise."""
     global _override
     _override = Path(path).expanduser() if path else None
+
+
+@contextlib.contextmanager
+def state_dir_for_now(path: str | os.PathLike):
+    """Use another state directory inside the block (selftest's private one), then the previous again."""
+    global _override
+    previous = _override
+    _override = Path(path)
+    try:
+        yield
+    finally:
+        _override = previous
 
 
 def state_dir_path() -> Path:

@@ -64,7 +64,7 @@ def headline(view: dict) -> str:
     return text
 
 
-def say_next(ui, scenario, progress: dict, just_ran: list[str]) -> None:
+def say_next(ui, scenario, progress: dict, just_ran: list[str], last_event: str | None = None) -> None:
     """Every run ends with where to go: the next module, or a completion summary."""
     if ui.quiet:
         return
@@ -81,4 +81,8 @@ def say_next(ui, scenario, progress: dict, just_ran: list[str]) -> None:
     if own < required or extra["earned"] < extra["total"]:
         unsolved = [m["id"] for m in view["modules"] if any(c["solved"] != "own" for c in m["challenges"])]
         ui.say(f"Take a challenge yourself: [bold]workshop reset {unsolved[0]}[/], then [bold]workshop run {unsolved[0]}[/].")
-    ui.say("Follow any event with `workshop trace EVENT_ID`; remove everything with `workshop cleanup`.")
+    if last_event:
+        ui.say(f"Follow any event above by its id, as `workshop trace {last_event}` does the last one; "
+               "remove everything with `workshop cleanup`.")
+    else:
+        ui.say("Remove everything with `workshop cleanup`.")

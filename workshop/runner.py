@@ -93,7 +93,7 @@ class Runner:
 
     def cannot_run(self, step: Step) -> str | None:
         """Why a behaviour step (publishing) is pointless here: every check it feeds is unsupported."""
-        if step.kind != "publish" or not step.checks or self.ctx.dry_run:
+        if not steps.KINDS[step.kind].puts_events or not step.checks or self.ctx.dry_run:
             return None
         caps = self.capabilities()
         if all(caps.lacks(self.needs(c)) for c in step.checks):
@@ -130,25 +130,24 @@ class Runner:
             self.ui.step_note(f"skipped: this backend lacks {why_not}", "warn")
             self.ui.end_step(explain)
             return []
-        if step.kind == "publish" and not self.ctx.dry_run:  # an EventBridge event: its journey can be traced
+        kind = steps.KINDS[step.kind]
+        if kind.puts_events and not self.ctx.dry_run:  # an EventBridge event: its journey can be traced
             actions = self._publish(step)
             self.ui.end_step(explain)
             self.show_journey(self.ctx.published.get(step.args.sample, [])[-1:])
             return actions
         challenge_id = getattr(step.args, "challenge", None)
-        if step.kind in ("rule", "sns_filtered_subscription") and challenge_id and challenge_id not in self.ctx.patterns:
+        if kind.challenge and challenge_id and challenge_id not in self.ctx.patterns:
             from .challenge import pattern_for_step
 
             with self.ui.loud():
                 chosen = pattern_for_step(self.ctx, step.args, self.ctx.scenario.challenge(challenge_id), self.progress)
             if chosen is not None:
                 self.ctx.patterns[challenge_id] = chosen
-        plan = steps.KINDS[step.kind].plan(self.ctx, step.args)
-        actions = self.executor.run(plan)
+        actions = self.executor.run(kind.plan(self.ctx, step.args))
         self.ui.end_step(explain)
-        if step.kind == "rule" and not self.ctx.dry_run:
-            self.ui.show_rule(step.args.pattern if not challenge_id else self.ctx.pattern_for(challenge_id),
-                              step.args.schedule, [f"{t.kind.replace('_', ' ')} {t.ref}" for t in step.args.targets])
+        if kind.show and not self.ctx.dry_run:
+            kind.show(self.ctx, step.args)
         return actions
 
     def show_journey(self, event_ids: list[str]) -> None:

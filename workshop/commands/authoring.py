@@ -33,9 +33,7 @@ def selftest(
     wanted = list(module_ids) if module_ids else [m.id for m in scenario.modules]
     for module_id in wanted:
         scenario.module(module_id)
-    with tempfile.TemporaryDirectory(prefix="workshop-selftest-") as private:
-        previous = paths._override
-        paths.set_state_dir(private)
+    with tempfile.TemporaryDirectory(prefix="workshop-selftest-") as private, paths.state_dir_for_now(private):
         try:
             backend = Backend(BackendChoice("sandbox", region=G.region),
                               on_sandbox_start=lambda url: ui.say(f"[dim]Started a private sandbox at {url}[/]"),
@@ -45,7 +43,6 @@ def selftest(
             findings = runner.selftest(runner.with_requirements(wanted))
         finally:
             sandbox.stop()
-            paths._override = previous
     ok = all(f["ok"] for f in findings)
     if json_out:
         ui.emit_json({"passed": ok, "checks": findings})

@@ -129,8 +129,14 @@ def run(
         if not errors:  # an error's sentence stays the last line
             from ..place import say_next
 
-            say_next(ui, scenario, runner.progress.all(), wanted)
+            say_next(ui, scenario, runner.progress.all(), wanted, last_published(runner.ctx))
     raise typer.Exit(code)
+
+
+def last_published(ctx) -> str | None:
+    """The id of the last event this command published, for a pasteable `workshop trace`."""
+    ids = [i for found in ctx.published.values() for i in found]
+    return ids[-1] if ids else None
 
 
 def _summary(ui, results, errors=()) -> None:
@@ -195,7 +201,7 @@ def verify_cmd(
         _summary(ui, [result])
         from ..place import say_next
 
-        say_next(ui, scenario, progress.all(), [module.id])
+        say_next(ui, scenario, progress.all(), [module.id], last_published(ctx))
     raise typer.Exit(0 if result.passed else 1)
 
 

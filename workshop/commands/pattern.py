@@ -9,10 +9,9 @@ import typer
 
 from ..errors import BadInput
 from .app import pattern_app
-from .common import make_ui
+from .common import load_scenario, make_ui
 
 
-# pattern --------------------------------------------------------------------------------------------
 def _pattern_and_events(pattern_arg: str, event_args: list[str], detail_only: bool, ui):
     from .. import patterns
     from ..inputs import complete_event, read_json_arg
@@ -24,10 +23,12 @@ def _pattern_and_events(pattern_arg: str, event_args: list[str], detail_only: bo
         raise BadInput(f"Invalid pattern: {exc}") from None
     from ..render import envelope_notes
 
+    defaults = load_scenario().events  # an event without source or detail-type gets the workshop's
+    envelope = {"source": defaults.source, "detail_type": defaults.detail_type} if defaults else {}
     events, filled_any, notes = [], set(), []
     for arg in event_args:
         raw = read_json_arg(arg, "event")
-        event, filled = complete_event(raw, detail_only=detail_only)
+        event, filled = complete_event(raw, detail_only=detail_only, **envelope)
         filled_any.update(filled)
         events.append(event)
         if not detail_only:

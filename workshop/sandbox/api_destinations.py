@@ -37,6 +37,9 @@ import time
 import urllib.parse
 from dataclasses import dataclass, field
 
+from .connection_secrets import ConnectionSecrets, redact
+from .http_parameters import add_body_parameters, add_query, fill_path, pairs, safe_url
+from .service import Service
 from .front import Request, Response
 from .targets import DeliveryError, arn_parts
 
@@ -64,83 +67,6 @@ RETRYABLE_STATUSES = {401, 407, 409, 429}
 _EXECUTE_API_HOST = re.compile(r"^([a-z0-9]+)\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$", re.IGNORECASE)
 _AUTH_TYPES = {"BASIC": "BasicAuthParameters", "API_KEY": "ApiKeyAuthParameters",
                "OAUTH_CLIENT_CREDENTIALS": "OAuthParameters"}
-# What DescribeConnection may show of each kind of auth parameters (AWS never returns secrets).
-_SECRET_FIELDS = {"Password", "ApiKeyValue", "ClientSecret"}
-
-
-# -- secrets -------------------------------------------------------------------------------
-
-
-class ConnectionSecrets:
-    """Auth parameters of each connection, in memory only. repr() never shows a value."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._store: dict[tuple[str, str], tuple[str, dict]] = {}
-
-    def __repr__(self) -> str:
-        with self._lock:
-            names = sorted(f"{region}/{name}:{kind}" for (region, name), (kind, _) in self._store.items())
-        return f"ConnectionSecrets({', '.join(names)}; values masked)"
-
-    __str__ = __repr__
-
-    def put(self, region: str, name: str, auth_type: str, params: dict) -> None:
-        with self._lock:
-            self._store[(region, name)] = (auth_type, params)
-
-    def update(self, region: str, name: str, auth_type: str | None, params: dict | None) -> None:
-        """UpdateConnection: a new authorization type replaces everything; otherwise merge."""
-        with self._lock:
-            current = self._store.get((region, name))
-            if current is None:
-                if auth_type and params is not None:
-                    self._store[(region, name)] = (auth_type, params)
-                return
-            kind, stored = current
-            if auth_type and auth_type != kind:
-                self._store[(region, name)] = (auth_type, params or {})
-                return
-            if params:
-                self._store[(region, name)] = (kind, _merge(stored, params))
-
-    def get(self, region: str, name: str) -> tuple[str, dict] | None:
-        with self._lock:
-            return self._store.get((region, name))
-
-    def delete(self, region: str, name: str) -> None:
-        with self._lock:
-            self._store.pop((region, name), None)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._store.clear()
-
-
-def _merge(old: dict, new: dict) -> dict:
-    merged = dict(old)
-    for key, value in new.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def redact(auth_parameters: dict) -> dict:
-    """The auth parameters as DescribeConnection shows them: no password, key value or client
-    secret, and no value of an invocation/OAuth parameter marked IsValueSecret."""
-
-    def walk(value):
-        if isinstance(value, dict):
-            if value.get("IsValueSecret") and "Key" in value:
-                return {k: v for k, v in value.items() if k != "Value"}
-            return {k: walk(v) for k, v in value.items() if k not in _SECRET_FIELDS}
-        if isinstance(value, list):
-            return [walk(v) for v in value]
-        return value
-
-    return walk(auth_parameters or {})
 
 
 # -- rate limiting -------------------------------------------------------------------------
@@ -185,7 +111,7 @@ class HttpResult:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class ApiDestinations:
+class ApiDestinations(Service):
     """Deliverer for `arn:aws:events:REGION:ACCOUNT:api-destination/NAME/UUID`, and the
     interceptor that keeps connection secrets."""
 
@@ -199,6 +125,9 @@ class ApiDestinations:
 
     def __repr__(self) -> str:
         return f"ApiDestinations({self.secrets!r})"
+
+    def reset(self) -> None:
+        self.secrets.clear()
 
     # interceptor ------------------------------------------------------------------------------
     def intercept(self, request: Request) -> Response | None:
@@ -283,11 +212,11 @@ class ApiDestinations:
 
         http_params = target.get("HttpParameters") or {}
         invocation = auth.get("InvocationHttpParameters") or {}
-        headers = {**(http_params.get("HeaderParameters") or {}), **_pairs(invocation.get("HeaderParameters"))}
-        query = {**(http_params.get("QueryStringParameters") or {}), **_pairs(invocation.get("QueryStringParameters"))}
-        url = _fill_path(destination["InvocationEndpoint"], http_params.get("PathParameterValues") or [])
-        url = _add_query(url, query)
-        body = _add_body_parameters(payload, _pairs(invocation.get("BodyParameters")))
+        headers = {**(http_params.get("HeaderParameters") or {}), **pairs(invocation.get("HeaderParameters"))}
+        query = {**(http_params.get("QueryStringParameters") or {}), **pairs(invocation.get("QueryStringParameters"))}
+        url = fill_path(destination["InvocationEndpoint"], http_params.get("PathParameterValues") or [])
+        url = add_query(url, query)
+        body = add_body_parameters(payload, pairs(invocation.get("BodyParameters")))
         headers = {k.strip(): str(v) for k, v in headers.items() if k.strip().lower() not in _RESERVED_HEADERS}
         if not any(k.lower() == "content-type" for k in headers):
             headers["Content-Type"] = DEFAULT_CONTENT_TYPE
@@ -309,7 +238,7 @@ class ApiDestinations:
 
     def _judge(self, name: str, method: str, url: str, result: HttpResult) -> None:
         status = result.status
-        shown = _safe_url(url)
+        shown = safe_url(url)
         if 200 <= status < 300:
             log.info("api destination %s: %s %s -> %s", name, method, shown, status)
             return
@@ -364,27 +293,27 @@ class ApiDestinations:
         extra = oauth.get("OAuthHttpParameters") or {}
         method = (oauth.get("HttpMethod") or "POST").upper()
         credentials = f"{client.get('ClientID', '')}:{client.get('ClientSecret', '')}".encode()
-        headers = {k: str(v) for k, v in _pairs(extra.get("HeaderParameters")).items()}
+        headers = {k: str(v) for k, v in pairs(extra.get("HeaderParameters")).items()}
         headers["Authorization"] = "Basic " + base64.b64encode(credentials).decode("ascii")
         headers["User-Agent"] = FIXED_HEADERS["User-Agent"]
-        form = {"grant_type": "client_credentials", **_pairs(extra.get("BodyParameters"))}
-        url = _add_query(oauth.get("AuthorizationEndpoint", ""), _pairs(extra.get("QueryStringParameters")))
+        form = {"grant_type": "client_credentials", **pairs(extra.get("BodyParameters"))}
+        url = add_query(oauth.get("AuthorizationEndpoint", ""), pairs(extra.get("QueryStringParameters")))
         if method == "GET":
-            url, data = _add_query(url, form), b""
+            url, data = add_query(url, form), b""
         else:
             data = urllib.parse.urlencode(form).encode()
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         result = self._send(None, method, url, headers, data)
         if not 200 <= result.status < 300:
             raise DeliveryError("ERROR_FROM_TARGET",
-                                f"The authorization endpoint {_safe_url(url)} answered HTTP {result.status}.",
+                                f"The authorization endpoint {safe_url(url)} answered HTTP {result.status}.",
                                 retryable=result.status in RETRYABLE_STATUSES or result.status >= 500)
         try:
             document = json.loads(result.body)
             value = document["access_token"]
         except (ValueError, KeyError, TypeError):
             raise DeliveryError("INVALID_PARAMETER",
-                                f"The authorization endpoint {_safe_url(url)} answered without an access_token.",
+                                f"The authorization endpoint {safe_url(url)} answered without an access_token.",
                                 retryable=False) from None
         token_type = str(document.get("token_type") or "Bearer")
         token_type = "Bearer" if token_type.lower() == "bearer" else token_type
@@ -403,7 +332,7 @@ class ApiDestinations:
                 api_region, api_id, method, path, parsed.query, sent, body, source_ip="127.0.0.1")
             return HttpResult(response.status, response.body, {k.lower(): v for k, v in response.headers.items()})
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            raise DeliveryError("INVALID_PARAMETER", f"Cannot call {_safe_url(url)}: only http(s) URLs.", retryable=False)
+            raise DeliveryError("INVALID_PARAMETER", f"Cannot call {safe_url(url)}: only http(s) URLs.", retryable=False)
         connection_class = http.client.HTTPSConnection if parsed.scheme == "https" else http.client.HTTPConnection
         connection = connection_class(parsed.hostname, parsed.port, timeout=TIMEOUT_S)
         target = (parsed.path or "/") + (f"?{parsed.query}" if parsed.query else "")
@@ -415,7 +344,7 @@ class ApiDestinations:
             return HttpResult(answer.status, data, {k.lower(): v for k, v in answer.getheaders()})
         except (OSError, http.client.HTTPException) as exc:
             raise DeliveryError("SDK_CLIENT_ERROR",
-                                f"Unable to invoke ApiDestination endpoint {_safe_url(url)}: {type(exc).__name__}: {exc}",
+                                f"Unable to invoke ApiDestination endpoint {safe_url(url)}: {type(exc).__name__}: {exc}",
                                 retryable=True) from None
         finally:
             connection.close()
@@ -446,55 +375,6 @@ def _hand_moto_redacted(request: Request, body: dict, params) -> None:
     if isinstance(params, dict):
         body = {**body, "AuthParameters": redact(params)}
         request.body = json.dumps(body).encode()
-
-
-def _pairs(parameters) -> dict:
-    """[{Key, Value, IsValueSecret}] (connection parameters) -> {Key: Value}."""
-    out = {}
-    for item in parameters or []:
-        if isinstance(item, dict) and item.get("Key"):
-            out[item["Key"]] = item.get("Value", "")
-    return out
-
-
-def _fill_path(url: str, values: list) -> str:
-    parsed = urllib.parse.urlsplit(url)
-    path = parsed.path
-    for value in values:
-        if "*" not in path:
-            break
-        path = path.replace("*", urllib.parse.quote(str(value), safe=""), 1)
-    return urllib.parse.urlunsplit((parsed.scheme, parsed.netloc, path, parsed.query, parsed.fragment))
-
-
-def _add_query(url: str, params: dict) -> str:
-    if not params:
-        return url
-    parsed = urllib.parse.urlsplit(url)
-    query = urllib.parse.parse_qsl(parsed.query, keep_blank_values=True)
-    query = [(k, v) for k, v in query if k not in params] + [(k, str(v)) for k, v in params.items()]
-    return urllib.parse.urlunsplit((parsed.scheme, parsed.netloc, parsed.path, urllib.parse.urlencode(query),
-                                    parsed.fragment))
-
-
-def _add_body_parameters(payload: str, params: dict) -> str:
-    """Connection BodyParameters join a JSON-object body; other bodies go as they are."""
-    if not params:
-        return payload
-    try:
-        document = json.loads(payload)
-    except ValueError:
-        return payload
-    if not isinstance(document, dict):
-        return payload
-    document.update(params)
-    return json.dumps(document)
-
-
-def _safe_url(url: str) -> str:
-    """The URL without its query (a connection's query parameters may be secret)."""
-    parsed = urllib.parse.urlsplit(url)
-    return urllib.parse.urlunsplit((parsed.scheme, parsed.netloc, parsed.path, "", ""))
 
 
 def _as_float(value, default: float) -> float:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from .front import Request, Response
+from .service import Service
 
 _ARCHIVE_ARN = re.compile(r"^arn:[\w-]+:events:(?P<region>[\w-]+):(?P<account>\d{12}):archive/(?P<name>[\w.\-]+)$")
 _BUS_ARN = re.compile(r"^arn:[\w-]+:events:[\w-]+:\d{12}:event-bus/[\w.\-/]+$")
@@ -86,7 +87,7 @@ def _time(value) -> datetime | None:
     return None
 
 
-class Archives:
+class Archives(Service):
     def __init__(self, plane):
         self.plane = plane
         self._lock = threading.Lock()

@@ -8,8 +8,10 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta, timezone
 
+from .service import Service
 
-class Clock:
+
+class Clock(Service):
     def __init__(self):
         self._offset = timedelta()
         self._lock = threading.Lock()

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
+from .service import Service
 from .targets import DeliveryError, arn_parts
 
 log = logging.getLogger("workshop.sandbox.delivery")
@@ -63,7 +64,7 @@ def backoff(attempt: int) -> float:
     return base * random.uniform(0.8, 1.0)
 
 
-class Delivery:
+class Delivery(Service):
     def __init__(self, plane):
         self.plane = plane
         self.clock = plane.clock

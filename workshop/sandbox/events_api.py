@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 
 from .. import patterns
 from .front import Request, Response
+from .service import Service
 
 MAX_ENTRIES = 10
 MAX_REQUEST_BYTES = 256 * 1024
@@ -56,11 +57,11 @@ def _parse_time(value) -> datetime | None:
         return None
 
 
-class EventsApi:
+class EventsApi(Service):
     def __init__(self, plane):
         self.plane = plane
 
-    def handle(self, request: Request) -> Response | None:
+    def intercept(self, request: Request) -> Response | None:
         operation = request.target.split(".", 1)[1] if "." in request.target else ""
         handler = {"PutEvents": self.put_events, "TestEventPattern": self.test_event_pattern,
                    "PutRule": self.validate_put_rule}.get(operation)

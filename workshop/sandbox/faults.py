@@ -11,12 +11,13 @@ import threading
 import time
 from .front import Request, Response
 from .operations import operation_name, protocol
+from .service import Service
 
 
 MAX_DELAY_S = 60.0  # a held call always ends: a test must never hang on the sandbox
 
 
-class Faults:
+class Faults(Service):
     def __init__(self):
         self._lock = threading.Lock()
         self.clear()
@@ -24,6 +25,11 @@ class Faults:
     def clear(self) -> None:
         with self._lock:
             self.throttle, self.error, self.deny, self.delay, self.operations = 0.0, 0.0, 0.0, 0.0, frozenset()
+
+    reset = clear
+
+    def routes(self) -> dict:
+        return {"/faults": self.configure}
 
     def describe(self) -> dict:
         with self._lock:

@@ -14,10 +14,12 @@ import threading
 from collections import deque
 from datetime import datetime, timezone
 
+from .service import Service
+
 MAX_ENTRIES = 5000
 
 
-class Journal:
+class Journal(Service):
     def __init__(self, clock):
         self.clock = clock
         self._entries: deque[dict] = deque(maxlen=MAX_ENTRIES)
@@ -45,6 +47,8 @@ class Journal:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+    reset = clear
 
     def query(self, event_id: str) -> dict:
         with self._lock:

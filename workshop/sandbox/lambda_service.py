@@ -36,6 +36,7 @@ import botocore.exceptions
 from .. import policy_documents
 from .front import Request, Response
 from .lambda_runtime import Invocation, LambdaRuntime, LambdaRuntimeError
+from .service import Service
 
 log = logging.getLogger("workshop.sandbox.lambda")
 
@@ -89,7 +90,7 @@ def parse_function(region: str, identifier: str) -> tuple[str, str]:
     return region, parts[0]
 
 
-class LambdaService:
+class LambdaService(Service):
     def __init__(self, plane):
         self.plane = plane
         base = Path(plane.state_dir) if getattr(plane, "state_dir", None) else Path(tempfile.mkdtemp(prefix="sandbox-"))

@@ -38,6 +38,7 @@ from moto.iam.models import get_account_id_from
 from moto.sqs.models import Message, Queue, sqs_backends
 
 from .front import Request, Response
+from .service import Service
 
 JSON_10 = "application/x-amz-json-1.0"
 MAX_VISIBILITY_TIMEOUT = 43200
@@ -64,7 +65,7 @@ class SqsError(Exception):
         self.code = code
 
 
-class SqsBackend:
+class SqsBackend(Service):
     def __init__(self):
         self._receipts: weakref.WeakValueDictionary[str, Message] = weakref.WeakValueDictionary()
         self._locks: weakref.WeakKeyDictionary[Queue, threading.Lock] = weakref.WeakKeyDictionary()

@@ -33,11 +33,9 @@ class DataPlane:
         self.clock = Clock()
         self.journal = Journal(self.clock)  # every event accepted, delivered or failed, for `workshop trace`
         self.events_api = EventsApi(self)
-        self.interceptors = [self.events_api.handle]  # more target kinds register their own here
         self.regions: set[str] = {os.environ.get("AWS_DEFAULT_REGION", "us-east-1")}
         self.faults = Faults()
         self.state_dir = None  # set by the server: Lambda code lives under it
-        self.after_moto_hooks = []  # called with each request moto answered with 2xx
         self._first_seen: dict[str, datetime] = {}  # schedule rule ARN -> first minute seen (rate() origin)
         self._rule_created: dict[tuple[str, str, str], datetime] = {}  # (region, bus, rule) -> PutRule clock time
         self._schedule_lock = threading.Lock()
@@ -56,15 +54,12 @@ class DataPlane:
         from .moto_backends import SqsBackend
 
         self.sqs = SqsBackend()  # moto's queues, driven directly for per-message calls
-        self.interceptors.insert(0, self.sqs.intercept)
         self.sqs_target = SqsTarget(self.sqs, self.faults)
         self.deliverers = {"logs": self.logs_target, "sqs": self.sqs_target, "events": EventBusTarget(self)}
         self.sns_target = SnsTarget(self.clients)
         self.lambdas = LambdaService(self)  # keeps function code, runs handlers, async invokes
         self.deliverers.update({"sns": self.sns_target, "states": StepFunctionsTarget(self.clients),
                                 "lambda": LambdaTarget(self)})
-        self.interceptors.append(self.lambdas.intercept)
-        self.after_moto_hooks += [self.lambdas.after_moto, self.sns_target.observe, self._note_put_rule]
         from .api_destinations import ApiDestinations
         from .apigateway import ApiGateway
 
@@ -74,18 +69,23 @@ class DataPlane:
         from .archives import Archives
 
         self.archives = Archives(self)  # keeps archived events, runs replays
-        self.interceptors.append(self.archives.intercept)
-        self.after_moto_hooks.append(self.archives.after_moto)
         from .scheduler import Scheduler
 
         self.scheduler = Scheduler(self)  # fires EventBridge Scheduler schedules on the clock
-        self.after_moto_hooks.append(self.scheduler.after_moto)
-        self.interceptors += [self.apigateway.intercept, self.api_destinations.intercept]
+        # Every part that answers requests, watches moto, resets or serves a control endpoint, in the
+        # order they are asked (service.py is the contract); SQS first: it is the hottest path.
+        self.services = [self.sqs, self.events_api, self.lambdas, self.archives, self.apigateway, self.api_destinations,
+                         self.scheduler, self.sns_target, self.logs_target, self.faults, self.journal, self.delivery,
+                         self.clock]
         local_app = getattr(self, "local_app", None)
         if local_app is not None:
             from .stepfunctions import StepFunctions
 
-            self.interceptors.append(StepFunctions(local_app.ask_moto).intercept)
+            self.services.append(StepFunctions(local_app.ask_moto))
+        self.routes = {"/health": self._health, "/stats": self._stats, "/journal": self._journal,
+                       "/wait-idle": self._wait_idle, "/clock/tick": self._tick, "/reset": self._reset}
+        for service in self.services:
+            self.routes.update(service.routes())
         self.delivery.start()
         threading.Thread(target=self._schedule_loop, name="schedules", daemon=True).start()
 
@@ -113,15 +113,16 @@ class DataPlane:
             fault = self.faults.check(request)
             if fault is not None:
                 return fault
-        for intercept in self.interceptors:
-            response = intercept(request)
+        for service in self.services:
+            response = service.intercept(request)
             if response is not None:
                 return response
         return None
 
     def after_moto(self, request: Request) -> None:
-        for hook in self.after_moto_hooks:
-            hook(request)
+        for service in self.services:
+            service.after_moto(request)
+        self._note_put_rule(request)
         operation = request.target.split(".", 1)[-1] if request.target else ""
         if request.service == "events" and not operation.startswith(_READ_PREFIXES):
             self.router.invalidate()
@@ -224,48 +225,43 @@ class DataPlane:
 
     # control endpoints -----------------------------------------------------------------------
     def control(self, request: Request) -> Response:
-        path = request.path[len("/_workshop"):]
-        body = request.json() if request.body else {}
-        if path == "/health":
-            warming = getattr(self, "warmup", None)
-            return Response.of_json({"ok": True, "pid": os.getpid(), "clock": self.clock.now().isoformat(),
-                                     "warm": warming is None or not warming.is_alive()})
-        if path == "/stats":
-            return Response.of_json({"stats": self.delivery.snapshot(), "failures": self.delivery.failures[-20:]})
-        if path == "/journal":
-            return Response.of_json(self.journal.query(str(body.get("event_id", ""))))
-        if path == "/wait-idle":
-            idle = self.delivery.wait_idle(float(body.get("timeout", 10)))
-            return Response.of_json({"idle": idle, "stats": self.delivery.snapshot()})
-        if path == "/clock/tick":
-            minutes = int(body.get("minutes", 1))
-            if not 1 <= minutes <= 60 * 24 * 31:
-                return Response.of_json({"message": "minutes must be between 1 and 44640"}, 400)
-            before, after = self.clock.advance(minutes)
-            fired = self.fire_schedules(after.replace(second=0, microsecond=0))
-            self.delivery.settle(after, 60)  # retries and Lambda attempts that came due run now
-            return Response.of_json({"from": before.isoformat(), "to": after.isoformat(), "fired": fired})
-        if path == "/apis":  # REST APIs and their local execute-api URLs, for `workshop status`
-            return Response.of_json(self.apigateway.list_apis())
-        if path == "/faults":
-            return self.faults.configure(body)
-        if path == "/reset":
-            req = urllib.request.Request(self.endpoint_url + "/moto-api/reset", data=b"", method="POST")
-            urllib.request.urlopen(req, timeout=30).read()
-            self.configure_moto()
-            self.router.invalidate()
-            self.logs_target.invalidate()
-            self.api_destinations.secrets.clear()
-            self.clock.reset()
-            self._last_fired = None
-            self._first_seen.clear()
-            self._rule_created.clear()
-            self.delivery.reset()
-            self.journal.clear()
-            self.faults.clear()
-            self.lambdas.reset()
-            self.sns_target.invalidate()
-            self.archives.reset()
-            self.scheduler.reset()
-            return Response.of_json({"reset": True})
-        return Response.of_json({"message": f"unknown sandbox endpoint {request.path}"}, 404)
+        handler = self.routes.get(request.path[len("/_workshop"):])
+        if handler is None:
+            return Response.of_json({"message": f"unknown sandbox endpoint {request.path}"}, 404)
+        return handler(request.json() if request.body else {})
+
+    def _health(self, body: dict) -> Response:
+        warming = getattr(self, "warmup", None)
+        return Response.of_json({"ok": True, "pid": os.getpid(), "clock": self.clock.now().isoformat(),
+                                 "warm": warming is None or not warming.is_alive()})
+
+    def _stats(self, body: dict) -> Response:
+        return Response.of_json({"stats": self.delivery.snapshot(), "failures": self.delivery.failures[-20:]})
+
+    def _journal(self, body: dict) -> Response:
+        return Response.of_json(self.journal.query(str(body.get("event_id", ""))))
+
+    def _wait_idle(self, body: dict) -> Response:
+        idle = self.delivery.wait_idle(float(body.get("timeout", 10)))
+        return Response.of_json({"idle": idle, "stats": self.delivery.snapshot()})
+
+    def _tick(self, body: dict) -> Response:
+        minutes = int(body.get("minutes", 1))
+        if not 1 <= minutes <= 60 * 24 * 31:
+            return Response.of_json({"message": "minutes must be between 1 and 44640"}, 400)
+        before, after = self.clock.advance(minutes)
+        fired = self.fire_schedules(after.replace(second=0, microsecond=0))
+        self.delivery.settle(after, 60)  # retries and Lambda attempts that came due run now
+        return Response.of_json({"from": before.isoformat(), "to": after.isoformat(), "fired": fired})
+
+    def _reset(self, body: dict) -> Response:
+        req = urllib.request.Request(self.endpoint_url + "/moto-api/reset", data=b"", method="POST")
+        urllib.request.urlopen(req, timeout=30).read()
+        self.configure_moto()
+        self.router.invalidate()
+        self._last_fired = None
+        self._first_seen.clear()
+        self._rule_created.clear()
+        for service in self.services:
+            service.reset()
+        return Response.of_json({"reset": True})

@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from .. import policy_documents
 from ..scheduler_schedules import AT, fires_at, minute_of
 from .events_api import envelope
+from .service import Service
 
 log = logging.getLogger("workshop.sandbox.scheduler")
 
@@ -37,7 +38,7 @@ _ACTIONS = {"events": "events:PutEvents", "sqs": "sqs:SendMessage", "lambda": "l
             "sns": "sns:Publish", "states": "states:StartExecution"}
 
 
-class Scheduler:
+class Scheduler(Service):
     def __init__(self, plane):
         self.plane = plane
         self._lock = threading.Lock()

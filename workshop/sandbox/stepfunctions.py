@@ -12,12 +12,13 @@ import ast
 import json
 
 from .front import Request, Response
+from .service import Service
 
 FAILED_ENTRY = "EventBridge.FailedEntry"
 _REWRITTEN = {"DescribeExecution", "GetExecutionHistory"}
 
 
-class StepFunctions:
+class StepFunctions(Service):
     def __init__(self, ask_moto):
         self.ask_moto = ask_moto  # Request -> Response: moto's own answer, past the interceptors
 

@@ -18,6 +18,7 @@ import botocore.exceptions
 
 from .. import policy_documents
 from .faults import operation_name
+from .service import Service
 
 EVENTS_PRINCIPAL = "events.amazonaws.com"
 _THROTTLING = {"Throttling", "ThrottlingException", "ThrottledException", "TooManyRequestsException",
@@ -74,7 +75,7 @@ def policy_context(context) -> dict[str, str]:
     return {"aws:SourceArn": rule_arn, "aws:SourceAccount": account}
 
 
-class LogsTarget:
+class LogsTarget(Service):
     """CloudWatch Logs: EventBridge may only write where a logs resource policy lets it.
     Each event gets its own log stream, named by the event id, as EventBridge does."""
 
@@ -87,6 +88,8 @@ class LogsTarget:
     def invalidate(self) -> None:
         with self._lock:
             self._policies.clear()
+
+    reset = invalidate  # a sandbox reset forgets the cached policies
 
     def deliver(self, target: dict, payload: str, event: dict, context) -> None:
         arn = target["Arn"].removesuffix(":*")
@@ -181,7 +184,7 @@ def _as_client_error(code: str, message: str, status: int) -> botocore.exception
                                             "ResponseMetadata": {"HTTPStatusCode": status}}, "SendMessage")
 
 
-class SnsTarget:
+class SnsTarget(Service):
     """SNS: publish through moto, which fans out to subscribers (raw delivery or the envelope).
     AWS requires the topic policy to let events.amazonaws.com call sns:Publish."""
 
@@ -194,7 +197,9 @@ class SnsTarget:
         with self._lock:
             self._policies.clear()
 
-    def observe(self, request) -> None:
+    reset = invalidate
+
+    def after_moto(self, request) -> None:
         """After each call moto answered: forget cached policies when a topic's may have changed."""
         if request.service == "sns" and operation_name(request) in _SNS_POLICY_CHANGES:
             self.invalidate()

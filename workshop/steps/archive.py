@@ -73,7 +73,7 @@ def plan_archive(ctx, args: ArchiveArgs):
     return [ApiCall("events", "update_archive", wanted, f"Update {label.lower()}: pattern and retention")]
 
 
-resources.register("archive", resources.Kind(25, "archive", lambda r: [ApiCall(
+resources.register("archive", resources.Kind("archive", uses=("event_bus",), delete=lambda r: [ApiCall(
     "events", "delete_archive", {"ArchiveName": r.attrs["name"]}, f"Delete archive {r.attrs['name']}")]))
 
 
@@ -127,7 +127,7 @@ def _remove_queue_statement(resource: Resource) -> list[Custom]:
 
 
 resources.register("queue_policy_statement", resources.Kind(
-    15, "queue policy statement", _remove_queue_statement,
+    "queue policy statement", _remove_queue_statement, uses=("sqs_queue",),
     gone_codes=("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")))
 
 

@@ -64,4 +64,5 @@ def _find(backend, r: Resource) -> dict | None:
     return {} if current and current == r.attrs.get("destination") else None
 
 
-resources.register("lambda_failure_destination", resources.Kind(15, "Lambda on-failure destination", _remove, find=_find))
+resources.register("lambda_failure_destination", resources.Kind("Lambda on-failure destination", _remove, find=_find,
+                                                                         uses=("lambda_function", "sqs_queue")))

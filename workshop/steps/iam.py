@@ -150,14 +150,14 @@ def _foreign_policies(backend, r: Resource) -> list[str]:
 
 
 # deletion ------------------------------------------------------------------------------------
-register("iam_role_policy", Kind(30, "inline role policy", lambda r: [ApiCall(
+register("iam_role_policy", Kind("inline role policy", lambda r: [ApiCall(
     "iam", "delete_role_policy", {"RoleName": r.attrs["role"], "PolicyName": r.attrs["policy"]},
     f"Delete inline policy {r.attrs['policy']} of IAM role {r.attrs['role']}")],
-    find=_find_role_policy))
-register("iam_role_policy_attachment", Kind(30, "managed policy attachment", lambda r: [ApiCall(
+    find=_find_role_policy, uses=("iam_role",)))
+register("iam_role_policy_attachment", Kind("managed policy attachment", lambda r: [ApiCall(
     "iam", "detach_role_policy", {"RoleName": r.attrs["role"], "PolicyArn": r.attrs["arn"]},
     f"Detach {r.attrs['arn'].rsplit('/', 1)[-1]} from IAM role {r.attrs['role']}")],
-    find=_find_attachment))
-register("iam_role", Kind(31, "IAM role", lambda r: [ApiCall(
+    find=_find_attachment, uses=("iam_role",)))
+register("iam_role", Kind("IAM role", lambda r: [ApiCall(
     "iam", "delete_role", {"RoleName": r.attrs["name"]}, f"Delete IAM role {r.attrs['name']}")],
     find=_find_role, foreign_contents=_foreign_policies, proves_ownership=True))

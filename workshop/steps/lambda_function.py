@@ -21,7 +21,7 @@ from ..aws.arns import role as role_arn
 from ..errors import WorkshopError
 from ..ledger import Resource
 from . import step_kind
-from .plan import ApiCall, Custom, Note, Record
+from .plan import ApiCall, Custom, Note, Record, Wait
 from .resources import Kind, answer, register
 
 SUPPORTED_RUNTIMES = ("python3.12", "python3.13", "python3.14")
@@ -61,6 +61,11 @@ def log_group_name(name: str) -> str:
     return f"/aws/lambda/{name}"
 
 
+def _ready(ctx, name: str) -> Wait:
+    """Lambda creates and updates a function asynchronously: the next call waits for this one."""
+    return Wait("lambda", f"Wait until Lambda function {name} is Active", lambda client: wait_until_ready(ctx, name))
+
+
 def wait_until_ready(ctx, name: str, limit_s: float = ACTIVE_LIMIT_S) -> dict:
     """Poll until State is Active and LastUpdateStatus is not InProgress; bounded, with a message."""
     lam = ctx.client("lambda")
@@ -85,7 +90,7 @@ def wait_until_ready(ctx, name: str, limit_s: float = ACTIVE_LIMIT_S) -> dict:
         delay = min(delay * 2, 5.0)
 
 
-def _broken(config: dict) -> str:
+def why_broken(config: dict) -> str:
     """What makes an existing function unusable ('Failed: its reason'), or '' when it can run."""
     if config.get("State") == "Failed":
         return f"Failed ({config.get('StateReason') or 'no reason given'})"
@@ -117,12 +122,12 @@ def plan(ctx, args: LambdaFunctionArgs):
              **ownership.tags_param("lambda", ctx.module_id)},
             f"Create {label} ({args.runtime}, code {args.code}, CodeSha256 {sha}; "
             f"its logs go to {group}, which cleanup removes too)",
-            records=Resource("lambda_function", args.name, {"name": args.name}),
-            on_result=lambda _: wait_until_ready(ctx, args.name)))
+            records=Resource("lambda_function", args.name, {"name": args.name})))
+        instructions.append(_ready(ctx, args.name))
     else:
         config = existing["Configuration"]
         ours = ctx.ours_tagged("lambda_function", args.name, existing.get("Tags"))
-        broken = _broken(config)  # in place is not enough: a Failed function cannot run
+        broken = why_broken(config)  # in place is not enough: a Failed function cannot run
         if not ours:
             if broken:
                 instructions.append(Note(f"{label} is not workshop's and it is {broken}: used as it is, not changed "
@@ -136,13 +141,13 @@ def plan(ctx, args: LambdaFunctionArgs):
                 instructions.append(ApiCall("lambda", "update_function_code",
                                             {"FunctionName": args.name, "ZipFile": package, "Publish": False},
                                             f"Redeploy the code of {label}: it is {broken}" if broken else
-                                            f"Update the code of {label} (CodeSha256 {sha})",
-                                            on_result=lambda _: wait_until_ready(ctx, args.name)))
+                                            f"Update the code of {label} (CodeSha256 {sha})"))
+                instructions.append(_ready(ctx, args.name))
             changed = {k: v for k, v in wanted.items() if config.get(k, "" if k == "Description" else None) != v}
             if changed:
                 instructions.append(ApiCall("lambda", "update_function_configuration", {"FunctionName": args.name, **wanted},
-                                            f"Update the configuration of {label}: {', '.join(sorted(changed))}",
-                                            on_result=lambda _: wait_until_ready(ctx, args.name)))
+                                            f"Update the configuration of {label}: {', '.join(sorted(changed))}"))
+                instructions.append(_ready(ctx, args.name))
             if not instructions:
                 instructions.append(ctx.existing_note("lambda_function", args.name, label))
     if args.async_invoke:
@@ -219,9 +224,9 @@ def _find_invoke_config(backend, r: Resource) -> dict | None:
     return {} if answer(lambda: lam.get_function_event_invoke_config(FunctionName=r.attrs["function"])) else None
 
 
-register("lambda_event_invoke_config", Kind(22, "async invoke config", lambda r: [ApiCall(
+register("lambda_event_invoke_config", Kind("async invoke config", lambda r: [ApiCall(
     "lambda", "delete_function_event_invoke_config", {"FunctionName": r.attrs["function"]},
-    f"Delete the asynchronous invocation settings of {r.attrs['function']}")], find=_find_invoke_config))
-register("lambda_function", Kind(23, "Lambda function", lambda r: [ApiCall(
+    f"Delete the asynchronous invocation settings of {r.attrs['function']}")], find=_find_invoke_config, uses=("lambda_function", "sqs_queue", "event_bus")))
+register("lambda_function", Kind("Lambda function", lambda r: [ApiCall(
     "lambda", "delete_function", {"FunctionName": r.attrs["name"]}, f"Delete Lambda function {r.attrs['name']}")],
-    find=_find_function, proves_ownership=True))
+    find=_find_function, proves_ownership=True, uses=("iam_role", "log_group")))

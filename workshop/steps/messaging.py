@@ -179,9 +179,9 @@ def _find_queue(backend, r: Resource) -> dict | None:
     return None
 
 
-register("sns_subscription", Kind(26, "SNS subscription", _delete_subscription,
-                                  find=_find_subscription))
-register("sns_topic", Kind(27, "SNS topic", lambda r: [ApiCall(
+register("sns_subscription", Kind("SNS subscription", _delete_subscription,
+                                  find=_find_subscription, uses=("sns_topic", "sqs_queue")))
+register("sns_topic", Kind("SNS topic", lambda r: [ApiCall(
     "sns", "delete_topic", {"TopicArn": r.attrs["arn"]}, f"Delete SNS topic {r.attrs['name']}")],
     find=_find_topic, foreign_contents=_foreign_subscriptions, proves_ownership=True))
-register("sqs_queue", Kind(28, "SQS queue", _delete_queue, find=_find_queue, proves_ownership=True))
+register("sqs_queue", Kind("SQS queue", _delete_queue, find=_find_queue, proves_ownership=True))

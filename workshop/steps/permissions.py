@@ -169,14 +169,17 @@ def _find_named(operation: str):
     return find
 
 
-resources.register("topic_policy_statement", resources.Kind(15, "topic policy statement", _remove_statement, find=_find_statement))
+resources.register("topic_policy_statement", resources.Kind("topic policy statement", _remove_statement, find=_find_statement,
+                                                                    uses=("sns_topic",)))
 
 
-resources.register("lambda_permission", resources.Kind(15, "Lambda permission", lambda r: [ApiCall(
+resources.register("lambda_permission", resources.Kind("Lambda permission", lambda r: [ApiCall(
     "lambda", "remove_permission", {"FunctionName": r.attrs["function"], "StatementId": r.attrs["statement_id"]},
-    f"Remove permission {r.attrs['statement_id']} from {r.attrs['function']}")], find=_find_permission))
-resources.register("lambda_destination", resources.Kind(15, "Lambda destination", _remove_on_success, find=_find_destination))
-resources.register("connection", resources.Kind(35, "connection", lambda r: [ApiCall(
+    f"Remove permission {r.attrs['statement_id']} from {r.attrs['function']}")], find=_find_permission,
+    uses=("lambda_function",)))
+resources.register("lambda_destination", resources.Kind("Lambda destination", _remove_on_success, find=_find_destination,
+                                                                uses=("lambda_function", "event_bus")))
+resources.register("connection", resources.Kind("connection", lambda r: [ApiCall(
     "events", "delete_connection", {"Name": r.attrs["name"]}, f"Delete connection {r.attrs['name']}")],
     find=_find_named("describe_connection")))
 def _delete_api_destination(r: Resource) -> list[ApiCall]:
@@ -186,5 +189,5 @@ def _delete_api_destination(r: Resource) -> list[ApiCall]:
     return [ApiCall("events", "delete_api_destination", {"Name": r.attrs["name"]}, f"Delete API destination {r.attrs['name']}")]
 
 
-resources.register("api_destination", resources.Kind(30, "API destination", _delete_api_destination,
-                                                     find=_find_named("describe_api_destination")))
+resources.register("api_destination", resources.Kind("API destination", _delete_api_destination,
+                                                     find=_find_named("describe_api_destination"), uses=("connection",)))

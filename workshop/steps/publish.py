@@ -38,7 +38,7 @@ def put_events_call(ctx, sample_name: str, *, bus: str, source: str, detail_type
     return ApiCall("events", "put_events", {"Entries": [entry]}, summary, on_result=remember)
 
 
-@step_kind("publish", PublishArgs, behaviour=True)
+@step_kind("publish", PublishArgs, behaviour=True, puts_events=True)
 def plan(ctx, args: PublishArgs):
     sample = ctx.sample(args.sample)
     return [put_events_call(ctx, args.sample, bus=sample.bus, source=sample.source,

@@ -22,9 +22,10 @@ from .plan import ApiCall
 
 @dataclass(frozen=True)
 class Kind:
-    order: int  # lower is deleted first
     label: str
     delete: Callable[[Resource], list[ApiCall]]
+    # the kinds a resource of this kind needs while it exists (lives in, points at): it is deleted before them
+    uses: tuple[str, ...] = ()
     gone_codes: frozenset[str] = NOT_FOUND_CODES  # a deletion that meets one has nothing left to do
     find: Callable[[object, Resource], dict | None] | None = None  # (backend, intent) -> attrs if it exists and is ours
     # (backend, resource) -> what someone else keeps inside it (a bus's rules, a topic's subscriptions): then it stays
@@ -120,15 +121,16 @@ def _foreign_rules(backend, r: Resource) -> list[str]:
 
 
 KINDS: dict[str, Kind] = {
-    "target": Kind(10, "target", _delete_target, find=_find_target),
-    "rule": Kind(20, "rule", _delete_rule, find=_find_rule, foreign_contents=_foreign_targets, proves_ownership=True),
-    "event_bus": Kind(40, "event bus", lambda r: _call(
+    "target": Kind("target", _delete_target, find=_find_target, uses=(
+        "rule", "event_bus", "log_group", "sqs_queue", "sns_topic", "lambda_function", "state_machine", "api_destination", "iam_role")),
+    "rule": Kind("rule", _delete_rule, uses=("event_bus",), find=_find_rule, foreign_contents=_foreign_targets, proves_ownership=True),
+    "event_bus": Kind("event bus", lambda r: _call(
         "events", "delete_event_bus", {"Name": r.attrs["name"]}, f"Delete event bus {r.attrs['name']}"), find=_find_bus,
         foreign_contents=_foreign_rules, proves_ownership=True),
-    "log_group": Kind(60, "log group", lambda r: _call(
+    "log_group": Kind("log group", lambda r: _call(
         "logs", "delete_log_group", {"logGroupName": r.attrs["name"]}, f"Delete log group {r.attrs['name']}"),
         find=_find_log_group, proves_ownership=True),
-    "logs_resource_policy": Kind(70, "logs resource policy", _restore_logs_policy, find=_find_logs_policy),
+    "logs_resource_policy": Kind("logs resource policy", _restore_logs_policy, find=_find_logs_policy, uses=("log_group",)),
 }
 
 
@@ -138,6 +140,32 @@ def register(kind: str, spec: Kind) -> None:
 
 
 def deletion_order(resources: list[Resource]) -> list[Resource]:
-    unknown = [r for r in resources if r.kind not in KINDS]
-    known = sorted((r for r in resources if r.kind in KINDS), key=lambda r: (KINDS[r.kind].order, -r.created_at))
+    """Every resource before the ones its kind uses (newest first within a kind); unknown kinds last."""
+    rank = {kind: i for i, kind in enumerate(_kinds_dependents_first())}
+    unknown = [r for r in resources if r.kind not in rank]
+    known = sorted((r for r in resources if r.kind in rank), key=lambda r: (rank[r.kind], -r.created_at))
     return known + unknown
+
+
+def _kinds_dependents_first() -> list[str]:
+    """The kinds in an order where each comes before every kind it uses (Kahn's algorithm, ties by name)."""
+    used_by: dict[str, set[str]] = {name: set() for name in KINDS}
+    for name, kind in KINDS.items():
+        for used in kind.uses:
+            if used in used_by and used != name:
+                used_by[used].add(name)
+    ordered: list[str] = []
+    ready = sorted(name for name, users in used_by.items() if not users)
+    waiting = {name: set(users) for name, users in used_by.items() if users}
+    while ready:
+        name = ready.pop(0)
+        ordered.append(name)
+        for other in list(waiting):
+            waiting[other].discard(name)
+            if not waiting[other]:
+                del waiting[other]
+                ready.append(other)
+        ready.sort()
+    if waiting:
+        raise RuntimeError(f"resource kinds use each other in a cycle: {', '.join(sorted(waiting))}")
+    return ordered

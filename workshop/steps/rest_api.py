@@ -5,8 +5,8 @@ answers 200, guarded by a REQUEST Lambda authorizer on the Authorization header 
 caching off (TTL 0), the Lambda permission for apigateway.amazonaws.com (from exactly that
 authorizer), deployed to stage Prod with execution logging at INFO and data trace for `*/*`.
 Ids AWS picks while the plan runs (the API's, its root resource's, the authorizer's) appear as
-placeholders in the plan and are filled into the following calls as soon as AWS answers, so
-`--dry-run` shows every call. The execution log group `API-Gateway-Execution-Logs_{id}/Prod`,
+placeholders in the plan, bound to the answer of the call that creates them; the executor fills
+them into the following calls, so `--dry-run` shows every call. The execution log group `API-Gateway-Execution-Logs_{id}/Prod`,
 which API Gateway creates itself, is recorded when the API is created so cleanup removes it.
 
 `apigateway_cloudwatch_role` handles API Gateway's account-level CloudWatch Logs role (one per
@@ -47,40 +47,6 @@ class RestApiArgs:
     description: str = ""
 
 
-class Fill:
-    """Puts the ids AWS chooses into the instructions that come after the call that chose them."""
-
-    def __init__(self, instructions: list):
-        self.instructions = instructions
-
-    def __call__(self, values: dict[str, str]) -> None:
-        for instruction in self.instructions:
-            if isinstance(instruction, Record):
-                r = instruction.resource
-                instruction.resource = Resource(r.kind, _replace(r.name, values), _replace(r.attrs, values), r.module)
-                instruction.summary = _replace(instruction.summary, values)
-                continue
-            if not isinstance(instruction, ApiCall):
-                continue
-            instruction.params = _replace(instruction.params, values)
-            instruction.summary = _replace(instruction.summary, values)
-            if instruction.records is not None:
-                r = instruction.records
-                instruction.records = Resource(r.kind, _replace(r.name, values), _replace(r.attrs, values), r.module)
-
-
-def _replace(value, values: dict[str, str]):
-    if isinstance(value, str):
-        for token, real in values.items():
-            value = value.replace(token, real)
-        return value
-    if isinstance(value, dict):
-        return {k: _replace(v, values) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_replace(v, values) for v in value]
-    return value
-
-
 @step_kind("rest_api", RestApiArgs)
 def plan(ctx, args: RestApiArgs):
     apigw = ctx.client("apigateway")
@@ -91,15 +57,11 @@ def plan(ctx, args: RestApiArgs):
                 Note(f"{label} ({api['id']}) is not workshop's: used as it is, not changed. The API destination module "
                      "needs its POST / to accept only the workshop's Basic credentials", "warn")]
     instructions: list = []
-    fill = Fill(instructions)
     api_id = api["id"] if api else API_ID
     root = root_resource_id(ctx, api) if api else ROOT_ID
     changed = api is None
 
     if api is None:
-        def created(result):
-            fill({API_ID: result["id"], ROOT_ID: result.get("rootResourceId") or root_resource_id(ctx, result)})
-
         instructions.append(ApiCall(
             "apigateway", "create_rest_api",
             {"name": args.name, "description": args.description or "The workshop's API destination endpoint",
@@ -107,7 +69,7 @@ def plan(ctx, args: RestApiArgs):
             f"Create {label} (REGIONAL; API Gateway writes its execution logs to "
             f"API-Gateway-Execution-Logs_<id>/{args.stage}, which cleanup removes too)",
             records=Resource("rest_api", args.name, {"name": args.name, "stage": args.stage, "id": Output("id")}),
-            on_result=created))
+            binds={API_ID: Output("id"), ROOT_ID: Output("rootResourceId", otherwise=lambda result: root_resource_id(ctx, result))}))
         group = execution_log_group(API_ID, args.stage)
         instructions.append(Record(Resource("log_group", group, {"name": group, "made_by": "apigateway"}),
                                    f"Record {group}: API Gateway creates it, and cleanup removes it"))
@@ -129,7 +91,7 @@ def plan(ctx, args: RestApiArgs):
             "apigateway", "create_authorizer", {"restApiId": api_id, "name": args.authorizer_name, **wanted},
             f"Create the REQUEST authorizer {args.authorizer_name} (Lambda {args.authorizer_function}, "
             "header Authorization, result caching off)",
-            on_result=lambda result: fill({AUTHORIZER_ID: result["id"]})))
+            binds={AUTHORIZER_ID: Output("id")}))
     else:
         patches = [{"op": "replace", "path": f"/{k}", "value": str(v)} for k, v in wanted.items()
                    if k != "type" and current.get(k) != v]
@@ -282,9 +244,10 @@ def _find_account_setting(backend, r: Resource) -> dict | None:
 
 
 # deletion ------------------------------------------------------------------------------------
-register("rest_api", Kind(24, "REST API", lambda r: [ApiCall(
+register("rest_api", Kind("REST API", lambda r: [ApiCall(
     "apigateway", "delete_rest_api", {"restApiId": r.attrs["id"]},
-    f"Delete REST API {r.attrs['name']} ({r.attrs['id']}), its stages and deployments")] if r.attrs.get("id") else [], find=_find_rest_api))
-# Before the roles (order 30/31): API Gateway must never point at a role that no longer exists.
-register("apigateway_account", Kind(29, "API Gateway account setting", _restore_account,
-                                    find=_find_account_setting))
+    f"Delete REST API {r.attrs['name']} ({r.attrs['id']}), its stages and deployments")] if r.attrs.get("id") else [], find=_find_rest_api,
+    uses=("lambda_function", "log_group")))
+# Put back before the role goes: API Gateway must never point at a role that no longer exists.
+register("apigateway_account", Kind("API Gateway account setting", _restore_account,
+                                    find=_find_account_setting, uses=("iam_role",)))

@@ -108,7 +108,13 @@ def _same_pattern(deployed: str | None, wanted: dict | None) -> bool:
     return json.loads(deployed) == wanted
 
 
-@step_kind("rule", RuleArgs)
+def _show(ctx, args: RuleArgs) -> None:
+    """The pattern deployed (the learner's own for a challenge) and where the rule sends what it matches."""
+    pattern = ctx.pattern_for(args.challenge) if args.challenge else args.pattern
+    ctx.ui.show_rule(pattern, args.schedule, [f"{t.kind.replace('_', ' ')} {t.ref}" for t in args.targets])
+
+
+@step_kind("rule", RuleArgs, challenge=True, show=_show)
 def plan(ctx, args: RuleArgs):
     events = ctx.client("events")
     pattern = rule_pattern(ctx, args)

@@ -125,6 +125,6 @@ def plan_end_date(ctx, args: EndDateArgs):
                     f"Stop schedule {args.name}: end date {end.strftime('%Y-%m-%d %H:%M UTC')}")]
 
 
-resources.register("schedule", resources.Kind(12, "schedule", lambda r: [ApiCall(
+resources.register("schedule", resources.Kind("schedule", uses=("event_bus", "iam_role"), delete=lambda r: [ApiCall(
     "scheduler", "delete_schedule", {"Name": r.attrs["name"], "GroupName": r.attrs["group"]},
     f"Delete schedule {r.attrs['name']} (group {r.attrs['group']})")]))

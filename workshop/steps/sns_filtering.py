@@ -51,7 +51,7 @@ def deployed_policy(ctx, args: FilteredSubscriptionArgs) -> tuple[dict | None, s
     return subscription_filter(ctx, args.topic, args.queue)
 
 
-@step_kind("sns_filtered_subscription", FilteredSubscriptionArgs)
+@step_kind("sns_filtered_subscription", FilteredSubscriptionArgs, challenge=True)
 def plan_filtered_subscription(ctx, args: FilteredSubscriptionArgs):
     policy = subscription_policy(ctx, args)
     name = f"{args.topic}/{args.queue}"

@@ -81,5 +81,5 @@ def _find_state_machine(backend, r: Resource) -> dict | None:
     return {} if marked(lambda: sfn.list_tags_for_resource(resourceArn=r.attrs["arn"]), "tags") else None
 
 
-register("state_machine", Kind(25, "state machine", _delete_state_machine, find=_find_state_machine,
-                                proves_ownership=True))
+register("state_machine", Kind("state machine", _delete_state_machine, find=_find_state_machine,
+                                proves_ownership=True, uses=("iam_role",)))

@@ -165,7 +165,8 @@ def apigateway_logging_role(ctx, args: NameArgs) -> Outcome:
 
 # behaviour -----------------------------------------------------------------------------------
 def _event(ctx, detail_type: str, detail: dict) -> dict:
-    return {"version": "0", "id": str(uuid.uuid4()), "detail-type": detail_type, "source": "com.aws.orders",
+    """An event as EventBridge delivers it, from the scenario's default source."""
+    return {"version": "0", "id": str(uuid.uuid4()), "detail-type": detail_type, "source": ctx.scenario.events.source,
             "account": ctx.account, "time": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "region": ctx.region, "resources": [], "detail": detail}
 
@@ -174,7 +175,7 @@ def _event(ctx, detail_type: str, detail: dict) -> dict:
 class ExecutionArgs:
     name: str
     sample: str
-    bus: str = "Orders"  # where the state machine puts its event
+    bus: str = ""  # where the state machine puts its event (default: the scenario's events bus)
 
 
 @check_kind("state_machine_succeeds", ExecutionArgs, needs=("sfn_runs", "sfn_put_events"))
@@ -189,7 +190,9 @@ def state_machine_succeeds(ctx, args: ExecutionArgs) -> Outcome:
     arn = arns.state_machine(ctx, args.name)
     if not ctx.found(lambda: sfn.describe_state_machine(stateMachineArn=arn)):
         return Outcome(False, f"there is no state machine {args.name}")
-    event = _event(ctx, "Order Notification", dict(ctx.sample(args.sample).detail))
+    sample = ctx.sample(args.sample)
+    event = _event(ctx, sample.detail_type or ctx.scenario.events.detail_type, dict(sample.detail))
+    bus = args.bus or ctx.scenario.events.bus
     started = sfn.start_execution(stateMachineArn=arn, name=f"workshop-check-{uuid.uuid4().hex[:12]}", input=json.dumps(event))
     execution = started["executionArn"]
 
@@ -201,13 +204,13 @@ def state_machine_succeeds(ctx, args: ExecutionArgs) -> Outcome:
         if status == "RUNNING":
             return Outcome(False, f"execution {execution.rsplit(':', 1)[-1]} is still RUNNING")
         error, cause = described.get("error", ""), described.get("cause", "")
-        bus_missing = ctx.found(lambda: ctx.client("events").describe_event_bus(Name=args.bus)) is None
+        bus_missing = ctx.found(lambda: ctx.client("events").describe_event_bus(Name=bus)) is None
         # Recognized by meaning, not by one backend's wording: AWS says "EventBridge.ResourceNotFoundException",
         # moto "States.Runtime ... ResourceNotFoundException"; both say the thing was not found.
         text = f"{error} {cause}".lower()
         missing_named = any(w in text for w in ("does not exist", "resourcenotfound", "not found", "notfound"))
         if bus_missing and missing_named:
-            return Outcome(True, f"{args.name} ran and called PutEvents; bus {args.bus} does not exist yet (module event-bus "
+            return Outcome(True, f"{args.name} ran and called PutEvents; bus {bus} does not exist yet (module event-bus "
                                  f"creates it), so the execution stopped there as expected: \"{error}\"")
         return Outcome(False, f"execution {execution.rsplit(':', 1)[-1]} {status}: {error} {cause[:300]}".strip())
 
