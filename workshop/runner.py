@@ -122,8 +122,9 @@ class Runner:
         return [self.ctx.scenario.module(m) for m in sorted(wanted, key=order.index)]
 
     def run_step(self, step: Step, explain: bool = True) -> list[str]:
-        """One line per step (its actions tallied in it), its explanation beneath; --dry-run shows every call."""
-        self.ui.steps_in_full = self.ctx.dry_run
+        """One line per step (its actions tallied in it), its explanation beneath; --dry-run shows every
+        call, and --adopt every change (it may touch what someone else made)."""
+        self.ui.steps_in_full = self.ctx.dry_run or bool(getattr(self.ctx, "adopt", False))
         self.ui.step(step.name, step.explain)
         why_not = self.cannot_run(step)
         if why_not:
