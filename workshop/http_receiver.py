@@ -1,10 +1,25 @@
-"""A throwaway HTTP receiver on 127.0.0.1 (a free port) that records what it is sent: what
-`workshop doctor` points an API destination at, to see the body and auth a backend really sends."""
+"""Plain HTTP for checks and probes: a throwaway receiver on 127.0.0.1 (a free port) that records
+what it is sent (what `workshop doctor` points an API destination at, to see the body and auth a
+backend really sends), and `post_status`, the status an endpoint answers a POST with."""
 
 from __future__ import annotations
 
 import threading
+import urllib.error
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def post_status(url: str, headers: dict, body: bytes) -> int | str:
+    """The HTTP status a POST is answered with, or "no answer (why)"; bounded at 10 s."""
+    request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/json", **headers})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except (urllib.error.URLError, OSError) as exc:
+        return f"no answer ({getattr(exc, 'reason', exc)})"
 
 
 class Receiver:

@@ -2,7 +2,8 @@
 
 PutEventsRequestEntry: Source 1-256 characters, not starting with `aws.` (reserved for AWS
 services); DetailType 1-128 characters; an entry of at most 256 KB, counted as AWS counts it
-(14 bytes for Time plus the UTF-8 sizes of Source, DetailType, Detail and Resources).
+(`patterns.entry_size`: the UTF-8 sizes of Source, DetailType, Detail and Resources, and 14
+bytes for Time when an entry sets it; the CLI's do not).
 EventBusName: 1-256 characters of `/ . - _ A-Z a-z 0-9`, or an event bus ARN.
 """
 
@@ -11,16 +12,12 @@ from __future__ import annotations
 import re
 
 from .errors import BadInput
-
-MAX_EVENT_BYTES = 256 * 1024
+from .patterns.limits import MAX_ENTRY_BYTES as MAX_EVENT_BYTES
+from .patterns.limits import entry_size
 MAX_SOURCE = 256
 MAX_DETAIL_TYPE = 128
 MAX_BUS_NAME = 256
 _BUS_NAME = re.compile(r"(arn:aws[\w-]*:events:[a-z0-9-]+:\d{12}:event-bus/)?[/.\-_A-Za-z0-9]+")
-
-
-def entry_size(source: str, detail_type: str, detail: str, resources: list[str] = ()) -> int:
-    return 14 + sum(len(text.encode()) for text in (source, detail_type, detail, *resources))
 
 
 def check_event(*, bus: str, source: str, detail_type: str, detail: str) -> None:
@@ -37,6 +34,6 @@ def check_event(*, bus: str, source: str, detail_type: str, detail: str) -> None
         raise BadInput("--detail-type cannot be empty: EventBridge requires one, such as 'Order Notification'.")
     if len(detail_type) > MAX_DETAIL_TYPE:
         raise BadInput(f"--detail-type is {len(detail_type)} characters long; EventBridge allows at most {MAX_DETAIL_TYPE}.")
-    size = entry_size(source, detail_type, detail)
+    size = entry_size({"Source": source, "DetailType": detail_type, "Detail": detail})
     if size > MAX_EVENT_BYTES:
         raise BadInput(f"The event is {size:,} bytes; EventBridge accepts at most {MAX_EVENT_BYTES:,} (256 KB) per event.")

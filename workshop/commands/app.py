@@ -26,6 +26,7 @@ Examples:
   workshop --backend aws --profile dev run event-bus
 """
 
+
 def _module_ids() -> str:
     """The built-in workshop's module ids, read without loading YAML (help must start fast)."""
     import re
@@ -68,6 +69,7 @@ def _plain_help_names() -> None:
 
 
 _plain_help_names()
+
 
 
 class _SectionedGroup(typer.core.TyperGroup):

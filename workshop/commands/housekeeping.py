@@ -71,8 +71,6 @@ def _cleanup(ui, json_out: bool, dry_run: bool, sweeper) -> None:
     raise typer.Exit(1 if failed else 0)
 
 
-
-
 @app.command("export")
 def export_cmd(
     output_format: Literal["cloudformation", "cli"] = typer.Option("cloudformation", "--format", help="cloudformation (a JSON template) or cli (AWS CLI commands)."),
@@ -98,8 +96,6 @@ def export_cmd(
         sys.stdout.write(_json.dumps(export.cloudformation(built), indent=2) + "\n")
     else:
         sys.stdout.write(export.cli(built))
-
-
 
 
 @app.command()

@@ -253,8 +253,6 @@ def reset(
     raise typer.Exit(1 if outcome["failed"] else 0)
 
 
-
-
 @app.command()
 def status(json_out: bool = typer.Option(False, "--json", help="Print one JSON document.")):
     """What workshop created, where, and in which state.

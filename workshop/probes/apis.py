@@ -4,14 +4,13 @@ API destination calling a receiver on this machine."""
 from __future__ import annotations
 
 import base64
-import urllib.error
-import urllib.request
 import uuid
 
-from ..http_receiver import Receiver
+from ..http_receiver import Receiver, post_status
 from ..outputs import URL_FORMS, local_api_url
 from .delivery import deliver
 from .support import AUTHORIZER, Probe, wait_for
+
 
 def rest_api(run: Probe) -> None:
     """A REST API behind a REQUEST authorizer, its stage logged; which local URL form serves it."""
@@ -82,15 +81,8 @@ def _account_logging_role(run: Probe, apigw) -> None:
     run.later(lambda: apigw.update_account(patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": ""}]))
 
 
-def _post(url: str, headers: dict, body: bytes = b'{"probe": true}') -> int | str:
-    request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/json", **headers})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
-    except (urllib.error.URLError, OSError) as exc:
-        return f"no answer ({getattr(exc, 'reason', exc)})"
+def _post(url: str, headers: dict) -> int | str:
+    return post_status(url, headers, b'{"probe": true}')
 
 
 def api_destination(run: Probe) -> None:

@@ -10,6 +10,7 @@ from typing import Callable
 from ..aws.executions import ExecutionFinder
 from .support import DELIVERY_S, HANDLER, SCHEDULE_S, Probe, short_error, wait_for
 
+
 def deliver(run: Probe, name: str, suffix: str, target: Callable[[], dict], evidence: Callable[[str], bool],
              what: str) -> None:
     bus = run.bus(suffix)

@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     plane = DataPlane()
     plane.state_dir = Path(args.state_dir)  # Lambda code is kept under it
     front = Front(moto_app, plane)
+
     class RequestHandler(MotoRequestHandler):
         # A response goes out as headers, then body: with Nagle's algorithm the body waits for the
         # client's delayed ACK of the headers (40 ms on Linux), on every request of a kept-alive connection.

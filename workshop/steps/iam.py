@@ -23,7 +23,6 @@ from .plan import ApiCall, Note
 from .resources import Kind, answer, marked, register
 
 
-
 @dataclass
 class IamRoleArgs:
     name: str

@@ -89,4 +89,3 @@ def plan_resource_policy(ctx, args: LogsResourcePolicyArgs):
         return [Note("This region already has 10 CloudWatch Logs resource policies (the limit) and none lets EventBridge "
                      f"write to {args.log_group_pattern}; delivery to log groups will fail until one does", "warn")]
     return [ApiCall("logs", "put_resource_policy", put, summary, records=Resource("logs_resource_policy", args.name, {"name": args.name}))]
-

@@ -182,6 +182,8 @@ resources.register("lambda_destination", resources.Kind("Lambda destination", _r
 resources.register("connection", resources.Kind("connection", lambda r: [ApiCall(
     "events", "delete_connection", {"Name": r.attrs["name"]}, f"Delete connection {r.attrs['name']}")],
     find=_find_named("describe_connection")))
+
+
 def _delete_api_destination(r: Resource) -> list[ApiCall]:
     if r.attrs.get("adopted"):
         return [ApiCall("events", "update_api_destination", {"Name": r.attrs["name"], **r.attrs["adopted"]},

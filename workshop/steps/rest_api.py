@@ -167,7 +167,6 @@ class CloudWatchRoleArgs:
     role: str = "workshop-apigateway-cloudwatch"
 
 
-
 @step_kind("apigateway_cloudwatch_role", CloudWatchRoleArgs)
 def plan_cloudwatch_role(ctx, args: CloudWatchRoleArgs):
     apigw = ctx.client("apigateway")

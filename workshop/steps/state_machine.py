@@ -38,7 +38,6 @@ def definition_for(ctx, args: StateMachineArgs) -> dict:
     return assets.state_machine_definition(args.definition, Region=ctx.region, Account=ctx.account)
 
 
-
 @step_kind("state_machine", StateMachineArgs)
 def plan(ctx, args: StateMachineArgs):
     sfn = ctx.client("stepfunctions")

@@ -91,6 +91,24 @@ def published(run: Callable) -> Callable:
     return checked
 
 
+SETTLE_S = 10.0  # on AWS, how long to keep listening for what must NOT arrive (or arrive only once)
+
+
+def listen_for_strays(ctx, look: Callable[[], Outcome | None]) -> tuple[Outcome | None, str]:
+    """Before saying something did not arrive (or arrived just once): on the sandbox, once all that
+    was published has been delivered one look is exact; elsewhere keep looking for SETTLE_S. Answers
+    the first look that found something (else None), and how long was listened (" within 10s", or "")."""
+    if ctx.backend.settle():
+        return look(), ""
+    end = time.monotonic() + SETTLE_S
+    while time.monotonic() < end:
+        found = look()
+        if found:
+            return found, f" within {SETTLE_S:.0f}s"
+        time.sleep(0.5)
+    return look(), f" within {SETTLE_S:.0f}s"
+
+
 def poll(probe: Callable[[], Outcome], deadline_s: float, interval_s: float = 0.25) -> Outcome:
     """Ask until the probe passes or the deadline passes; the last answer explains a failure."""
     end = time.monotonic() + deadline_s

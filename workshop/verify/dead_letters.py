@@ -9,13 +9,12 @@ The record is found by the published event's id in its requestPayload; exactly o
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
 
 from ..aws import arns
 from ..aws.lookups import destination, log_events
-from . import Outcome, brief, check_kind, poll, published
-from .sqs import SETTLE_S, drain
+from . import Outcome, brief, check_kind, listen_for_strays, poll, published
+from .sqs import drain
 
 
 @dataclass
@@ -76,11 +75,7 @@ def lambda_failure_record(ctx, args: FailureRecordArgs, ids: list[str]) -> Outco
     if not outcome.passed:
         return outcome
     # Exactly one: on the sandbox, once delivery is idle one more look is exact; elsewhere listen a while.
-    if not ctx.backend.settle():
-        end = time.monotonic() + SETTLE_S
-        while time.monotonic() < end:
-            _records_for(ctx, args.queue, event_id, wait_s=0)
-            time.sleep(0.5)
+    listen_for_strays(ctx, lambda: _records_for(ctx, args.queue, event_id, wait_s=0) and None)
     found = _records_for(ctx, args.queue, event_id, wait_s=0)
     if len(found) != 1:
         return Outcome(False, f"{len(found)} failure records for event {event_id} arrived in queue {args.queue}, expected exactly one")

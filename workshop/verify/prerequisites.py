@@ -9,13 +9,12 @@ No detail ever contains a credential.
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from ..aws import arns
+from ..http_receiver import post_status
 from ..policy_documents import as_list
 from . import Outcome, brief, check_kind, existence, poll
 
@@ -294,12 +293,4 @@ def api_authorizes(ctx, args: ApiArgs) -> Outcome:
 def _post(url: str, authorization) -> str | int:
     from ..aws.secrets import reveal
 
-    request = urllib.request.Request(url, data=b'{"source": "workshop verify"}', method="POST",
-                                     headers={"Content-Type": "application/json", "Authorization": reveal(authorization)})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
-    except (urllib.error.URLError, OSError) as exc:
-        return f"no answer ({getattr(exc, 'reason', exc)})"
+    return post_status(url, {"Authorization": reveal(authorization)}, b'{"source": "workshop verify"}')

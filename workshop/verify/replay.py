@@ -9,14 +9,13 @@ give it a new id) by the same time, source and detail.
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
 from typing import Any
 
 from .. import policy_documents
 from ..aws import arns
-from . import Outcome, check_kind, poll, published
-from .sqs import SETTLE_S, drain
+from . import Outcome, check_kind, listen_for_strays, poll, published
+from .sqs import drain
 
 
 @dataclass
@@ -120,12 +119,5 @@ def original_not_received(ctx, args: LiveArgs, ids: list[str]) -> Outcome:
                                   "though it carries no replay-name")
         return None
 
-    if ctx.backend.settle():
-        return arrived() or Outcome(True, f"the original {args.sample} did not reach {args.queue}, as expected")
-    end = time.monotonic() + SETTLE_S
-    while time.monotonic() < end:
-        found = arrived()
-        if found:
-            return found
-        time.sleep(0.5)
-    return arrived() or Outcome(True, f"the original {args.sample} did not reach {args.queue} within {SETTLE_S:.0f}s, as expected")
+    found, within = listen_for_strays(ctx, arrived)
+    return found or Outcome(True, f"the original {args.sample} did not reach {args.queue}{within}, as expected")

@@ -9,14 +9,12 @@ in the context, so every check of one verification judges the same messages.
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..grading import grade
 from ..aws.lookups import subscription_filter as deployed_filter
-from . import Outcome, check_kind, poll
-from .sqs import SETTLE_S
+from . import Outcome, check_kind, listen_for_strays, poll
 
 
 @dataclass
@@ -95,11 +93,7 @@ def sns_filtered_delivery(ctx, args: FilteredDeliveryArgs) -> Outcome:
     outcome = poll(wanted_arrived, ctx.deadline_s)
     if not outcome.passed:
         return outcome
-    if not ctx.backend.settle():  # elsewhere, listen a while for what must not come
-        end = time.monotonic() + SETTLE_S
-        while time.monotonic() < end:
-            counts()
-            time.sleep(0.5)
+    listen_for_strays(ctx, lambda: counts() and None)  # what comes is counted; the counts say
     got = counts()
     extra = [n for n in args.messages if n not in args.expect and got[n]]
     twice = [n for n in args.expect if got[n] > 1]

@@ -7,12 +7,9 @@ so the "arrived" and "did not arrive" checks of one verification see the same me
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
 
-from . import Outcome, brief, check_kind, poll, published
-
-SETTLE_S = 10.0  # on AWS, how long to keep listening for an event that must NOT arrive
+from . import Outcome, brief, check_kind, listen_for_strays, poll, published
 
 
 def unwrap(body: str) -> dict | None:
@@ -92,17 +89,6 @@ def sqs_not_received(ctx, args: QueueArgs, ids: list[str]) -> Outcome:
                                   f"its detail was {json.dumps(found[0].get('detail'))}")
         return None
 
-    # The sandbox can say when everything published has been delivered: then one look is exact.
-    def absent(within: str = "") -> Outcome:  # the evidence: how many messages were read, none of them this event
-        read = len(ctx.seen.get(f"sqs:{args.queue}", []))
-        return Outcome(True, f"{read} message(s) read from {args.queue}{within}, none of them event {ids[-1]} ({args.sample})")
-
-    if ctx.backend.settle():
-        return arrived() or absent()
-    end = time.monotonic() + SETTLE_S
-    while time.monotonic() < end:
-        found = arrived()
-        if found:
-            return found
-        time.sleep(0.5)
-    return arrived() or absent(f" in {SETTLE_S:.0f}s")
+    found, within = listen_for_strays(ctx, arrived)
+    read = len(ctx.seen.get(f"sqs:{args.queue}", []))  # the evidence: how many messages were read, none of them this event
+    return found or Outcome(True, f"{read} message(s) read from {args.queue}{within}, none of them event {ids[-1]} ({args.sample})")

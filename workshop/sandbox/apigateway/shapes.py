@@ -34,7 +34,6 @@ FORBIDDEN = {"message": "Forbidden"}
 INTERNAL_ERROR = {"message": "Internal server error"}
 
 
-
 class Stop(Exception):
     """Ends a request early with a gateway response."""
 
