@@ -142,11 +142,13 @@ def last_published(ctx) -> str | None:
 def _summary(ui, results, errors=()) -> None:
     """Once, at the end: a count per module, and only the failed checks again (each was shown above)."""
     failed_rows = []
+    alone = len(results) == 1 and not errors and results[0].status == "passed"  # the last line says it all
     for result in results:
         passed = sum(c.passed for c in result.checks)
         could_not = f" ({len(result.could_not_run)} could not run here)" if result.could_not_run else ""
-        ui.say(f"{result.module}: {passed} of {len(result.checks)} checks passed{could_not}" if result.checks else
-               f"{result.module}: deployed (no checks)")
+        if not alone:
+            ui.say(f"{result.module}: {passed} of {len(result.checks)} checks passed{could_not}" if result.checks else
+                   f"{result.module}: deployed (no checks)")
         failed_rows += [[result.module, c.name, c.detail] for c in result.checks if c.status == "failed"]
     failed_rows += [[e["module"], "(not run)" if e["type"] == "skipped" else "(error)", e["message"]] for e in errors]
     if failed_rows and not ui.quiet:  # under --quiet the failed checks were the only lines shown
