@@ -233,22 +233,20 @@ class Backend:
     def ledger(self) -> Ledger:
         return Ledger(self.scope)
 
-    def sandbox_clock(self):
-        """The sandbox's clock (schedules fire on it and it can be moved), or None on any other backend."""
+    def sandbox_control(self):
+        """The sandbox's own endpoints (its clock, journal, delivery state), or None on any other backend."""
         if not self.choice.is_sandbox:
             return None
-        from .sandbox import SandboxClock
+        from .sandbox import SandboxControl
 
-        return SandboxClock(self.endpoint_url)
+        return SandboxControl(self.endpoint_url)
 
     def settle(self, timeout_s: float = 10.0) -> bool:
         """Wait until every event published so far has been delivered, when the backend can tell
         (the sandbox can); False means it cannot, and the caller must wait for a while instead."""
         if not self.choice.is_sandbox:
             return False
-        from .sandbox import request
-
-        return bool(request(self.endpoint_url, "/_workshop/wait-idle", {"timeout": timeout_s}, timeout=timeout_s + 5).get("idle"))
+        return self.sandbox_control().wait_idle(timeout_s)
 
     def describe(self) -> str:
         if self.choice.is_sandbox:

@@ -32,9 +32,7 @@ class Tracer:
     def journal(self, event_id: str) -> dict:
         if not self.sandbox:
             return {"entries": [], "onward": []}
-        from .sandbox import request
-
-        return request(self.backend.endpoint_url, "/_workshop/journal", {"event_id": event_id}, timeout=10)
+        return self.backend.sandbox_control().journal(event_id)
 
     def locate(self, event_id: str) -> tuple[dict, str, str | None]:
         """(the event as delivered, its bus, when it was accepted) or BadInput."""

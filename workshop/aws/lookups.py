@@ -95,3 +95,11 @@ def log_events(where, group: str, since_ms: int = 0, limit: int = 10_000) -> lis
 def destination(invoke_config: dict | None, outcome: str) -> str | None:
     """The ARN a function's async invoke config sends `outcome` ("OnSuccess" / "OnFailure") to."""
     return (((invoke_config or {}).get("DestinationConfig") or {}).get(outcome) or {}).get("Destination")
+
+
+def dangling_role(where, arn: str) -> bool:
+    """True when an IAM role ARN of this account names a role that does not exist."""
+    name = arn.rsplit("/", 1)[-1]
+    if f":{where.account}:" not in arn:
+        return False  # another account's role: not ours to look up
+    return found(lambda: where.client("iam").get_role(RoleName=name)) is None

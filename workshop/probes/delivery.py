@@ -173,7 +173,7 @@ def lambda_(run: Probe) -> None:
 def schedules(run: Probe) -> None:
     url, arn = run.queue("schedule")
     rule_arn = run.rule("default", "schedule", {"Arn": arn}, ScheduleExpression="rate(1 minute)")
-    clock = run.backend.sandbox_clock()
+    clock = run.backend.sandbox_control()
     if clock:
         clock.advance(2)
 

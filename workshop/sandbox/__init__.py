@@ -5,6 +5,6 @@ the server itself runs in a separate process (`python -m workshop.sandbox.server
 this package imports its internals, and importing this module does not import moto or boto3.
 """
 
-from .control import SandboxClock, SandboxInfo, SandboxNotRunning, request, reset, start, status, stop, tick
+from .control import SandboxControl, SandboxInfo, SandboxNotRunning, request, reset, start, status, stop, tick
 
-__all__ = ["SandboxClock", "SandboxInfo", "SandboxNotRunning", "request", "reset", "start", "status", "stop", "tick"]
+__all__ = ["SandboxControl", "SandboxInfo", "SandboxNotRunning", "request", "reset", "start", "status", "stop", "tick"]

@@ -88,7 +88,7 @@ def status() -> SandboxInfo:
         info.problem = f"the sandbox (pid {pid}) is no longer running: it crashed or was killed"
         return info
     try:
-        request(endpoint, "/_workshop/health", timeout=3.0)
+        SandboxControl(endpoint).health(timeout=3.0)
     except SandboxNotRunning:
         info.running = False
         info.problem = f"the sandbox (pid {pid}) is running but does not answer at {endpoint}"
@@ -155,13 +155,13 @@ def reset() -> SandboxInfo:
     info = status()
     if not info.running:
         raise SandboxNotRunning("The sandbox is not running: start it with `workshop sandbox start`.")
-    request(info.endpoint_url, "/_workshop/reset", {}, timeout=30.0)
+    SandboxControl(info.endpoint_url).reset()
     return info
 
 
 def tick(minutes: int) -> dict:
     info, _ = start()
-    return request(info.endpoint_url, "/_workshop/clock/tick", {"minutes": minutes}, timeout=120.0)
+    return SandboxControl(info.endpoint_url).advance(minutes)
 
 
 def _terminate(pid: int) -> None:
@@ -188,16 +188,40 @@ def _log_tail(lines: int = 5) -> str:
     return " | ".join(text[-lines:])
 
 
-class SandboxClock:
-    """The sandbox clock, seen from outside: what time it is there, and moving it forward."""
+class SandboxControl:
+    """The CLI's one client for the sandbox's own `/_workshop/*` endpoints (a backend that is not the
+    sandbox has none of them): typed calls, each bounded by a timeout."""
 
     def __init__(self, endpoint_url: str):
         self.endpoint_url = endpoint_url
 
+    def health(self, timeout: float = 5.0) -> dict:
+        return request(self.endpoint_url, "/_workshop/health", timeout=timeout)
+
     def now(self):
         from datetime import datetime
 
-        return datetime.fromisoformat(request(self.endpoint_url, "/_workshop/health")["clock"])
+        return datetime.fromisoformat(self.health()["clock"])
 
     def advance(self, minutes: int) -> dict:
+        """Move the clock: schedules fire for every minute passed; {"from", "to", "fired"}."""
         return request(self.endpoint_url, "/_workshop/clock/tick", {"minutes": minutes}, timeout=120.0)
+
+    def reset(self) -> dict:
+        return request(self.endpoint_url, "/_workshop/reset", {}, timeout=30.0)
+
+    def journal(self, event_id: str) -> dict:
+        """What the data plane did with one event: accepted, matched, delivered, failed."""
+        return request(self.endpoint_url, "/_workshop/journal", {"event_id": event_id}, timeout=10)
+
+    def wait_idle(self, timeout_s: float) -> bool:
+        """True once every event accepted so far has been delivered (or has failed for good)."""
+        return bool(request(self.endpoint_url, "/_workshop/wait-idle", {"timeout": timeout_s}, timeout=timeout_s + 5).get("idle"))
+
+    def apis(self) -> list:
+        """REST APIs and the local URLs the sandbox serves them at."""
+        return request(self.endpoint_url, "/_workshop/apis", timeout=10)
+
+    def faults(self, **settings) -> dict:
+        return request(self.endpoint_url, "/_workshop/faults", settings)
+

@@ -142,7 +142,7 @@ class ReplayArgs:
 
 
 def _now(ctx) -> datetime:
-    clock = ctx.backend.sandbox_clock()
+    clock = ctx.backend.sandbox_control()
     return clock.now() if clock else datetime.now(timezone.utc)
 
 

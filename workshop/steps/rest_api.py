@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from .. import assets, ownership
 from ..aws import arns
-from ..aws.lookups import execution_log_group, find_api, root_resource_id
+from ..aws.lookups import dangling_role, execution_log_group, find_api, root_resource_id
 from ..ledger import Resource
 from . import step_kind
 from .iam import IamRoleArgs, plan_role
@@ -200,14 +200,6 @@ def plan_cloudwatch_role(ctx, args: CloudWatchRoleArgs):
         "the whole account in this region (it lets every REST API here write execution logs); `workshop cleanup` removes it again",
         records=Resource("apigateway_account", "cloudwatchRoleArn", {"previous": current, "set_to": mine}), announce=True))
     return instructions
-
-
-def dangling_role(ctx, arn: str) -> bool:
-    """True when an IAM role ARN of this account names a role that does not exist."""
-    name = arn.rsplit("/", 1)[-1]
-    if f":{ctx.account}:" not in arn:
-        return False  # another account's role: not ours to look up
-    return ctx.found(lambda: ctx.client("iam").get_role(RoleName=name)) is None
 
 
 def _restore_account(r: Resource) -> list:

@@ -154,7 +154,7 @@ def apigateway_logging_role(ctx, args: NameArgs) -> Outcome:
     current = ctx.client("apigateway").get_account().get("cloudwatchRoleArn")
     if not current:
         return Outcome(False, f"API Gateway in {ctx.region} has no CloudWatch Logs role: execution logs cannot be written")
-    from ..steps.rest_api import dangling_role
+    from ..aws.lookups import dangling_role
 
     if dangling_role(ctx, current):
         return Outcome(False, f"API Gateway in {ctx.region} is set to the CloudWatch Logs role {current}, which does not "

@@ -52,7 +52,7 @@ def scheduled_event(ctx, args: ScheduledArgs) -> Outcome:
     if rule.get("State") != "ENABLED":
         return Outcome(False, f"rule {args.rule} is {rule.get('State')}: a disabled rule never fires")
     schedule = schedules.parse(args.schedule)
-    clock = ctx.backend.sandbox_clock()
+    clock = ctx.backend.sandbox_control()
     now = clock.now() if clock else datetime.now(timezone.utc)
     next_fire = schedule.next_fire(now)
     if next_fire is None:

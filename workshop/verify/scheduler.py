@@ -116,7 +116,7 @@ def scheduler_event(ctx, args: ScheduledEventArgs) -> Outcome:
         return Outcome(False, f"there is no schedule {args.name} in group {args.group}")
     if schedule.get("State") != "ENABLED":
         return Outcome(False, f"schedule {args.name} is {schedule.get('State')}: it never fires")
-    clock = ctx.backend.sandbox_clock()
+    clock = ctx.backend.sandbox_control()
     now = clock.now() if clock else datetime.now(timezone.utc)
     end = schedule.get("EndDate")
     created = schedule.get("CreationDate") or now
@@ -167,7 +167,7 @@ def schedule_stopped(ctx, args: StoppedArgs) -> Outcome:
     end = schedule.get("EndDate")
     if end is None:
         return Outcome(False, f"schedule {args.name} has no end date: it keeps firing")
-    clock = ctx.backend.sandbox_clock()
+    clock = ctx.backend.sandbox_control()
     now = clock.now() if clock else datetime.now(timezone.utc)
     created = schedule.get("CreationDate") or now
     upcoming = next_firing(schedule, now, created)
