@@ -353,7 +353,7 @@ def pattern_for_step(ctx, rule_args, challenge, progress) -> dict | None:
                .get(challenge.id, {}).get("how"))
         whose = "your pattern" if how == "own" else "a pattern that passes" if kept != challenge.solution else \
             "the reference solution (deployed by --yes, or without a terminal)"
-        ui.step_note(f"{getattr(rule_args, 'name', None) or rule_args.queue} already has {whose}: kept, so the challenge is not asked again", "exists")
+        ui.step_note(f"{getattr(rule_args, 'name', None) or rule_args.queue} already has {whose}: kept, so the challenge is not asked again", "info")
         if how != "own":
             ui.say(f"    [dim]To take it yourself: workshop reset {ctx.module_id}[/]")
         return kept

@@ -31,6 +31,39 @@ def test_run_all_passes_every_module_in_order(workshop):
         assert all(c["passed"] for c in module["checks"]), module
 
 
+# Behaviour checks quote what they saw (the logged event, the execution's output, the message body, the API's log line).
+EVIDENCE_KINDS = {"log_event", "sqs_received", "execution_succeeded", "api_execution_log", "lambda_chain",
+                  "lambda_success_record", "scheduled_event", "state_machine_succeeds"}
+KIND_OF = {c.name: c.kind for m in scenario.load().modules for step in m.steps for c in step.checks}
+
+
+def _words(text: str) -> set[str]:
+    import re
+
+    return {w.lower() for w in re.findall(r"[A-Za-z0-9][\w./:-]*", text)}
+
+
+def test_each_check_detail_says_something_its_name_does_not(workshop):
+    checks = [(m["module"], c) for m in workshop["modules"] for c in m["checks"]]
+    assert checks
+    for module, check in checks:
+        new = _words(check["detail"]) - _words(check["name"]) - {"a", "an", "the", "is", "in", "of", "to", "and", "it", "its"}
+        assert new, f"{module}: the detail of '{check['name']}' only repeats its name: {check['detail']}"
+
+
+def test_behaviour_checks_quote_their_evidence(workshop):
+    quoted = [(m["module"], c) for m in workshop["modules"] for c in m["checks"] if KIND_OF.get(c["name"]) in EVIDENCE_KINDS]
+    assert {KIND_OF[c["name"]] for _, c in quoted} >= {"log_event", "sqs_received", "execution_succeeded", "api_execution_log"}
+    for module, check in quoted:
+        assert "{" in check["detail"] or '"' in check["detail"], f"{module}: '{check['name']}' shows no evidence: {check['detail']}"
+    details = {c["name"]: c["detail"] for _, c in quoted}
+    assert '"location": "eu-west"' in details["the event arrived in /aws/events/orders"]  # the logged event's detail
+    assert "SNS envelope" in details["the US lab-supplies order arrived in the Orders queue, once"]
+    assert '"Entries"' in details["the eu-west order ran OrderProcessing to SUCCEEDED"]  # the execution's output
+    assert "Method completed with status: 200" in details[
+        "the API's execution log shows the authorizer allowed the event and status 200"]
+
+
 @pytest.mark.parametrize("module", MODULES)
 def test_verify_each_module(cli, workshop, module):
     report = cli.json("verify", module)
