@@ -118,8 +118,11 @@ def start_sandbox(on_wait: Callable[[str], None] | None = None):
         info, started = sandbox.start()  # checks again: another command may have started it meanwhile
         if started:
             from .ledger import clear_backend
+            from .progress import sandbox_progress
 
             clear_backend("sandbox")
+            for progress in sandbox_progress():
+                progress.forget_deployments()
         return info, started
 
 

@@ -67,7 +67,7 @@ class Context:
     def existing_note(self, kind: str, name: str, label: str) -> Note:
         if self.backend.ledger.has(kind, name):
             return Note(f"{label} is already in place", "exists")
-        return Note(f"{label} already existed: used, not created (cleanup will leave it)", "exists")
+        return Note(f"{label} already existed: used, not created (cleanup will leave it)", "info")
 
     def sample(self, name: str):
         try:

@@ -64,7 +64,10 @@ def usage_error(command, prog_name: str, message: str) -> Exception:
 
 
 def interrupted() -> Outcome:
-    return Outcome(INTERRUPTED, "Interrupted", INTERRUPTED_SENTENCE)
+    """Ctrl-C: at a prompt, how to take it up again; elsewhere, that what was created is recorded."""
+    from .ui import interrupted_at_prompt
+
+    return Outcome(INTERRUPTED, "Interrupted", interrupted_at_prompt() or INTERRUPTED_SENTENCE)
 
 
 def classify(exc: BaseException, backend=None, command=None, argv: list[str] | None = None) -> Outcome:

@@ -5,6 +5,7 @@ to the solution. Which challenge is current, and how many hints it gave, is kept
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from .paths import read_json, state_dir, write_json_atomic
@@ -50,7 +51,7 @@ def _about_file(challenge, file: Path | None, samples: dict) -> str:
     if file is None or not file.exists():
         return ""
     text = file.read_text()
-    problem = json_problem(text)
+    problem = json_problem(text, challenge)
     if problem:
         return f"{file.name}: {problem}."
     result = grade(challenge, json.loads(text), samples)
@@ -80,6 +81,34 @@ def for_module(scenario, module_id: str | None) -> tuple[str, object]:
     return module_id, challenge
 
 
+_AWS_COMMAND = re.compile(r"`aws ")
+
+
+def aws_cli(backend) -> str:
+    """The AWS CLI as it must be typed to reach what workshop talks to: the sandbox's endpoint (and
+    its any-value credentials), an emulator's endpoint, or the profile and region on AWS."""
+    words = ["AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing"] if backend.choice.kind == "sandbox" else []
+    words.append("aws")
+    if backend.choice.kind != "aws" and backend.endpoint_url:
+        words.append(f"--endpoint-url {backend.endpoint_url}")
+    if backend.choice.profile:
+        words.append(f"--profile {backend.choice.profile}")
+    words.append(f"--region {backend.region}")
+    return " ".join(words)
+
+
+def pasteable(text: str, backend) -> str:
+    """A hint whose commands can be pasted as they are: every `aws ...` reaches this backend, and
+    {region} and {account} (in ARNs) are filled in."""
+    if not text or backend is None:
+        return text
+    if "{region}" in text:
+        text = text.replace("{region}", backend.region)
+    if "{account}" in text:
+        text = text.replace("{account}", backend.account)
+    return _AWS_COMMAND.sub(lambda _: f"`{aws_cli(backend)} ", text)
+
+
 def for_check(check, passed: bool, detail: str, ctx) -> str:
     """A failed check's hint, fitted to what failed: a disabled rule is told how to enable it, a
     behaviour check points at the trace of its own event; EVENT_ID becomes that event's id."""
@@ -87,11 +116,15 @@ def for_check(check, passed: bool, detail: str, ctx) -> str:
         return ""
     args = check.args
     name, bus = getattr(args, "name", None), getattr(args, "bus", None) or "default"
+    disabled = ctx.seen.setdefault("disabled-rules", [])  # found by this verification's earlier checks
     if name and "disabled" in detail:
-        return f"Enable it: `aws events enable-rule --name {name} --event-bus-name {bus}`."
-    hint = (check.hint or "").strip()
+        disabled.append(name)
+        return pasteable(f"Enable it: `aws events enable-rule --name {name} --event-bus-name {bus}`.", ctx.backend)
+    hint = pasteable((check.hint or "").strip(), ctx.backend)
     sample = getattr(args, "sample", None)
     ids = ctx.published.get(sample, []) if sample else []
+    if ids and disabled:  # the cause is known: the rule delivers nothing while it is disabled
+        hint = f"Rule {', '.join(disabled)} is disabled, so it delivers nothing: enable it first (see its hint above)."
     if ids:
         hint = hint.replace("EVENT_ID", ids[-1])
         if "workshop trace" not in hint:

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 def module_state(entry: dict) -> str:
     """verified (with evidence for every check), or verified with some checks that could not run on
-    this backend, or failed / error (a verify that failed or could not finish), deployed, not started."""
+    this backend, or failed / error (a verify that failed or could not finish), deployed, not started;
+    "not deployed now" once the sandbox that held its resources has stopped."""
+    if entry.get("gone"):  # its resources went with the sandbox: what was learned is kept, said honestly
+        return "verified, not deployed now" if entry.get("verified") else "not deployed now"
     if entry.get("verified"):
         return "verified"
     if entry.get("status") in ("error", "failed"):
@@ -30,8 +33,9 @@ def overview(scenario, progress: dict) -> dict:
             challenges.append({"id": challenge.id, "title": challenge.title, "optional": challenge.optional,
                                "solved": how})
         rows.append({"id": module.id, "title": module.title, "requires": module.requires,
-                     "state": module_state(entry), "challenges": challenges})
-    done = sum(r["state"] == "verified" for r in rows)
+                     "state": module_state(entry), "done": bool(entry.get("verified")),
+                     "deployed": bool(entry.get("deployed")) and not entry.get("gone"), "challenges": challenges})
+    done = sum(r["done"] for r in rows)
     following = next_module(scenario, progress)
     return {"modules": rows, "done": done, "total": len(rows), "extra_credit": {"earned": earned, "total": extra_total},
             "next": f"workshop run {following.id}" if following else None}
@@ -60,7 +64,7 @@ def headline(view: dict) -> str:
     return text
 
 
-def say_next(ui, scenario, progress: dict, just_ran: list[str]) -> None:
+def say_next(ui, scenario, progress: dict, just_ran: list[str], last_event: str | None = None) -> None:
     """Every run ends with where to go: the next module, or a completion summary."""
     if ui.quiet:
         return
@@ -77,4 +81,8 @@ def say_next(ui, scenario, progress: dict, just_ran: list[str]) -> None:
     if own < required or extra["earned"] < extra["total"]:
         unsolved = [m["id"] for m in view["modules"] if any(c["solved"] != "own" for c in m["challenges"])]
         ui.say(f"Take a challenge yourself: [bold]workshop reset {unsolved[0]}[/], then [bold]workshop run {unsolved[0]}[/].")
-    ui.say("Follow any event with `workshop trace EVENT_ID`; remove everything with `workshop cleanup`.")
+    if last_event:
+        ui.say(f"Follow any event above by its id, as `workshop trace {last_event}` does the last one; "
+               "remove everything with `workshop cleanup`.")
+    else:
+        ui.say("Remove everything with `workshop cleanup`.")

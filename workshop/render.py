@@ -16,7 +16,7 @@ def failing_reasons(explanation) -> str:
     wrong = [f for f in explanation.fields if not f.matched]
     if not wrong:
         return explanation.summary or "every condition holds"
-    return "; ".join(f.reason or f"{f.path}: pattern asks {f.expected}, event has {f.actual}" for f in wrong)
+    return "; ".join((f.reason or f"{f.path}: pattern asks {f.expected}, event has {f.actual}").rstrip(".") for f in wrong)
 
 
 # trace ------------------------------------------------------------------------------------------
@@ -44,6 +44,8 @@ def trace_tree(node: dict, *, compact: bool = False, limit: int = 0):
         label = f"{escape(node['via'])} put " + label
     if not compact:
         label += f"\n[dim]{escape(_compact({'source': node.get('source'), 'detail-type': node.get('detail-type'), 'detail': node.get('detail')}, limit))}[/]"
+    elif node.get("detail") is not None:  # what was published, in brief
+        label += f" [dim]{escape(_compact(node.get('detail'), limit))}[/]"
     root = Tree(label)
     for rule in node["rules"]:
         _add_rule(root, rule, compact, limit)

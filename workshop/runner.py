@@ -121,25 +121,32 @@ class Runner:
         order = [m.id for m in self.ctx.scenario.modules]
         return [self.ctx.scenario.module(m) for m in sorted(wanted, key=order.index)]
 
-    def run_step(self, step: Step) -> list[str]:
+    def run_step(self, step: Step, explain: bool = True) -> list[str]:
+        """One line per step (its actions tallied in it), its explanation beneath; --dry-run shows every
+        call, and --adopt every change (it may touch what someone else made)."""
+        self.ui.steps_in_full = self.ctx.dry_run or bool(getattr(self.ctx, "adopt", False))
         self.ui.step(step.name, step.explain)
         why_not = self.cannot_run(step)
         if why_not:
             self.ui.step_note(f"skipped: this backend lacks {why_not}", "warn")
+            self.ui.end_step(explain)
             return []
         kind = steps.KINDS[step.kind]
         if kind.puts_events and not self.ctx.dry_run:  # an EventBridge event: its journey can be traced
             actions = self._publish(step)
+            self.ui.end_step(explain)
             self.show_journey(self.ctx.published.get(step.args.sample, [])[-1:])
             return actions
         challenge_id = getattr(step.args, "challenge", None)
         if kind.challenge and challenge_id and challenge_id not in self.ctx.patterns:
             from .challenge import pattern_for_step
 
-            chosen = pattern_for_step(self.ctx, step.args, self.ctx.scenario.challenge(challenge_id), self.progress)
+            with self.ui.loud():
+                chosen = pattern_for_step(self.ctx, step.args, self.ctx.scenario.challenge(challenge_id), self.progress)
             if chosen is not None:
                 self.ctx.patterns[challenge_id] = chosen
         actions = self.executor.run(kind.plan(self.ctx, step.args))
+        self.ui.end_step(explain)
         if kind.show and not self.ctx.dry_run:
             kind.show(self.ctx, step.args)
         return actions
@@ -196,12 +203,13 @@ class Runner:
         return "; ".join(found)
 
     def deploy(self, module: Module, *, include_publish: bool = True) -> list[str]:
+        """A module asked for teaches (each step's explanation); one pulled in as a requirement is only built."""
         self.ctx.module_id = module.id
         actions = []
         for step in module.steps:
             if steps.KINDS[step.kind].behaviour and not include_publish:
                 continue
-            actions += self.run_step(step)
+            actions += self.run_step(step, explain=include_publish)
         self._deployed.add(module.id)
         return actions
 
@@ -210,13 +218,14 @@ class Runner:
         started = time.monotonic()
         self.ui.heading(module.title if requested else f"{module.title} (required)", module.summary if requested else "")
         if module.reading and requested:
-            self.ui.say(module.reading)
+            self.ui.indented(module.reading, 0)
         actions = self.deploy(module, include_publish=requested)
         optional = [c for c in module.challenges if c.optional]
         if optional and requested and not self.ctx.dry_run:
             from .challenge import extra_credit
 
-            extra_credit(self.ctx, optional, self.progress)
+            with self.ui.loud():
+                extra_credit(self.ctx, optional, self.progress)
         if self.ctx.dry_run or not requested:
             if self.progress and not self.ctx.dry_run:
                 self.progress.mark(module.id, deployed=True)
@@ -280,7 +289,7 @@ class Runner:
         self.ui.heading(f"Verify: {module.title}")
         for step in module.steps:
             if steps.KINDS[step.kind].behaviour:
-                self.run_step(step)
+                self.run_step(step, explain=False)
         checks = self._checks(module)
         result = ModuleResult.of(module.id, checks, time.monotonic() - started)
         self._record(module.id, result)
@@ -317,7 +326,7 @@ class Runner:
             self.ui.heading(f"Selftest: {module.title}")
             for step in module.steps:
                 before = [self.run_check(c, quiet=True) for c in step.checks]
-                self.run_step(step)
+                self.run_step(step, explain=False)
                 after = [self.run_check(c, quiet=True) for c in step.checks]
                 for b, a in zip(before, after):
                     ok = (not b.passed) and a.passed

@@ -30,7 +30,8 @@ def _describe(holder: dict) -> str:
     if not holder.get("pid"):
         return "another workshop command"
     since = time.time() - float(holder.get("since") or time.time())
-    return f"`workshop {holder.get('command') or '…'}` (pid {holder['pid']}, started {since:.0f}s ago)"
+    command = f"`workshop {holder['command']}`" if holder.get("command") else "a workshop command"
+    return f"{command} (pid {holder['pid']}, started {since:.0f}s ago)"
 
 
 def holder(directory) -> dict:

@@ -97,7 +97,9 @@ class Tracer:
                 return entry
         if rule.get("State") != "ENABLED":
             entry["reason"] = "the pattern matches, but the rule is disabled: nothing is delivered"
-            entry["hint"] = f"aws events enable-rule --name {rule['Name']} --event-bus-name {bus}"
+            from .hints import pasteable
+
+            entry["hint"] = pasteable(f"Enable it: `aws events enable-rule --name {rule['Name']} --event-bus-name {bus}`", self.backend)
             return entry
         for target in rule["Targets"]:
             entry["targets"].append(self._target(rule["Name"], target, event, journal, since_ms, depth, seen))

@@ -130,7 +130,7 @@ def test_trace_of_a_scheduled_event(cli, workshop):
     _log_evidence(only_target(entry), event_id)
 
 
-def test_trace_of_a_disabled_rule_says_so_and_how_to_enable_it(cli, workshop, aws):
+def test_trace_of_a_disabled_rule_says_so_and_how_to_enable_it(cli, workshop, aws, sandbox):
     events = aws("events")
     events.disable_rule(Name="OrdersDevRule", EventBusName="Orders")
     try:
@@ -140,7 +140,9 @@ def test_trace_of_a_disabled_rule_says_so_and_how_to_enable_it(cli, workshop, aw
         events.enable_rule(Name="OrdersDevRule", EventBusName="Orders")
     assert entry["matched"] is True and entry["targets"] == []
     assert "disabled" in entry["reason"]
-    assert entry["hint"] == "aws events enable-rule --name OrdersDevRule --event-bus-name Orders"
+    # pasteable as it is: the AWS CLI pointed at this sandbox (with its any-value credentials)
+    assert entry["hint"] == (f"Enable it: `AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --endpoint-url "
+                             f"{sandbox.endpoint_url} --region us-east-1 events enable-rule --name OrdersDevRule --event-bus-name Orders`")
 
 
 def test_trace_of_a_failed_delivery_names_the_error_code(cli, workshop, aws):
@@ -172,7 +174,7 @@ def test_trace_piped_never_cuts_values(cli, workshop):
     assert '"signature":["John Doe"]' in result.stdout and "…" not in result.stdout
 
 
-def test_a_disabled_rule_gets_a_hint_about_enabling_it_in_json(cli, workshop, aws):
+def test_a_disabled_rule_gets_a_hint_about_enabling_it_in_json(cli, workshop, aws, sandbox):
     events = aws("events")
     events.disable_rule(Name="OrdersDevRule", EventBusName="Orders")
     try:
@@ -181,9 +183,14 @@ def test_a_disabled_rule_gets_a_hint_about_enabling_it_in_json(cli, workshop, aw
         events.enable_rule(Name="OrdersDevRule", EventBusName="Orders")
     failed = {c["name"]: c for c in report["checks"] if not c["passed"]}
     rule_check = failed["OrdersDevRule sends Orders events to /aws/events/orders"]
-    assert rule_check["hint"] == "Enable it: `aws events enable-rule --name OrdersDevRule --event-bus-name Orders`."
+    assert rule_check["hint"] == (f"Enable it: `AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --endpoint-url "
+                                  f"{sandbox.endpoint_url} --region us-east-1 events enable-rule --name OrdersDevRule "
+                                  "--event-bus-name Orders`.")
     arrived = failed["the event arrived in /aws/events/orders"]
     assert "`workshop trace " in arrived["hint"] and "EVENT_ID" not in arrived["hint"]
+    # the delivery check's hint follows what failed: the disabled rule, not patterns or policies
+    assert arrived["hint"].startswith("Rule OrdersDevRule is disabled, so it delivers nothing")
+    assert "resource policy" not in arrived["hint"]
 
 
 @pytest.mark.parametrize("event,note", [

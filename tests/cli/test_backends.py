@@ -36,8 +36,10 @@ def test_aws_run_refuses_without_yes_when_not_a_terminal(cli):
 
 
 def test_unknown_backend_is_bad_input(cli):
-    result = cli("--backend", "azure", "status")
-    assert result.returncode == 2 and "Unknown backend" in result.stderr
+    result = cli("--backend", "azure", "status")  # a choice: click names the ones there are
+    assert result.returncode == 2 and "'azure' is not one of 'sandbox', 'aws'" in result.stderr
+    from_env = cli.with_env(WORKSHOP_BACKEND="azure")("status")
+    assert from_env.returncode == 2 and "Unknown backend" in from_env.stderr
 
 
 def test_endpoint_backend_runs_the_same_steps(cli, fresh, sandbox):

@@ -57,6 +57,7 @@ CASES = [
     # usage errors, as click shows them ------------------------------------------------------------
     usage("unknown-command", "frobnicate"),
     usage("unknown-global-option", "--frobnicate", "status"),
+    usage("unknown-backend", "--backend", "azure", "status"),  # a choice: click names the ones there are
     usage("unknown-option-run", "run", "--bogus"),
     usage("unknown-option-verify", "verify", "event-bus", "--bogus"),
     usage("verify-without-module", "verify"),
@@ -101,7 +102,7 @@ CASES = [
     bad("unknown-module-verify", "verify", "no-such-module"),
     bad("unknown-module-selftest", "selftest", "no-such-module"),
     bad("run-nothing-without-terminal", "run"),
-    bad("unknown-backend", "--backend", "azure", "status"),
+    bad("unknown-backend-env", "status", env={"WORKSHOP_BACKEND": "azure"}),
     bad("endpoint-without-scheme", "--endpoint-url", "localhost:4566", "status"),
     bad("publish-neither-detail-nor-sample", "publish"),
     bad("publish-both-detail-and-sample", "publish", "--detail", "{}", "--sample", "x"),
@@ -482,4 +483,5 @@ def test_ctrl_d_at_a_prompt_is_handled_like_ctrl_c(tmp_path):
     finally:
         child.close(force=True)
     assert child.exitstatus == 130, child.before
-    assert "Traceback" not in child.before and "Interrupted" in child.before
+    # as Ctrl-C at a prompt: how to take it up again
+    assert "Traceback" not in child.before and "Stopped at the prompt; `workshop run` asks again." in child.before

@@ -469,7 +469,7 @@ def test_the_next_run_settles_an_interrupted_create_and_carries_on(empty):
     again = world("run", "--all", "--yes")
     assert again.returncode == 0, again.stderr[-3000:]
     assert "connection basic-auth-connection was made by an interrupted run: recorded" in again.stderr
-    assert "Connection basic-auth-connection is already in place" in again.stderr
+    assert "Create the connection basic-auth-connection (already in place)" in again.stderr
     clean(world)
     assert left(world) == {}
 

@@ -11,6 +11,8 @@ import json
 
 import pytest
 
+from tests.support import failed_checks, run_fresh
+
 from workshop import scenario
 
 MODULES = [module.id for module in scenario.load().modules]  # in the file's order, as `run --all` takes them
@@ -18,10 +20,7 @@ MODULES = [module.id for module in scenario.load().modules]  # in the file's ord
 
 @pytest.fixture(scope="module")
 def workshop(cli, sandbox):
-    assert cli("sandbox", "reset").returncode == 0
-    result = cli("run", "--all", "--yes", "--json", timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout)
+    return run_fresh(cli)  # --all
 
 
 def test_run_all_passes_every_module_in_order(workshop):
@@ -32,18 +31,45 @@ def test_run_all_passes_every_module_in_order(workshop):
         assert all(c["passed"] for c in module["checks"]), module
 
 
+# Behaviour checks quote what they saw (the logged event, the execution's output, the message body, the API's log line).
+EVIDENCE_KINDS = {"log_event", "sqs_received", "execution_succeeded", "api_execution_log", "lambda_chain",
+                  "lambda_success_record", "scheduled_event", "state_machine_succeeds"}
+KIND_OF = {c.name: c.kind for m in scenario.load().modules for step in m.steps for c in step.checks}
+
+
+def _words(text: str) -> set[str]:
+    import re
+
+    return {w.lower() for w in re.findall(r"[A-Za-z0-9][\w./:-]*", text)}
+
+
+def test_each_check_detail_says_something_its_name_does_not(workshop):
+    checks = [(m["module"], c) for m in workshop["modules"] for c in m["checks"]]
+    assert checks
+    for module, check in checks:
+        new = _words(check["detail"]) - _words(check["name"]) - {"a", "an", "the", "is", "in", "of", "to", "and", "it", "its"}
+        assert new, f"{module}: the detail of '{check['name']}' only repeats its name: {check['detail']}"
+
+
+def test_behaviour_checks_quote_their_evidence(workshop):
+    quoted = [(m["module"], c) for m in workshop["modules"] for c in m["checks"] if KIND_OF.get(c["name"]) in EVIDENCE_KINDS]
+    assert {KIND_OF[c["name"]] for _, c in quoted} >= {"log_event", "sqs_received", "execution_succeeded", "api_execution_log"}
+    for module, check in quoted:
+        assert "{" in check["detail"] or '"' in check["detail"], f"{module}: '{check['name']}' shows no evidence: {check['detail']}"
+    details = {c["name"]: c["detail"] for _, c in quoted}
+    assert '"location": "eu-west"' in details["the event arrived in /aws/events/orders"]  # the logged event's detail
+    assert "SNS envelope" in details["the US lab-supplies order arrived in the Orders queue, once"]
+    assert '"Entries"' in details["the eu-west order ran OrderProcessing to SUCCEEDED"]  # the execution's output
+    assert "Method completed with status: 200" in details[
+        "the API's execution log shows the authorizer allowed the event and status 200"]
+
+
 @pytest.mark.parametrize("module", MODULES)
 def test_verify_each_module(cli, workshop, module):
     report = cli.json("verify", module)
     assert report["module"] == module and report["passed"] is True
     assert all({"name", "passed", "status", "detail", "hint"} <= set(c) and c["status"] == "passed" for c in report["checks"])
     assert report["status"] == "passed" and report["could_not_run"] == 0
-
-
-def _verify_failures(cli, module: str) -> dict[str, str]:
-    result = cli("verify", module, "--json")
-    assert result.returncode == 1, f"verify {module} should fail:\n{result.stdout}"
-    return {c["name"]: c["detail"] for c in json.loads(result.stdout)["checks"] if not c["passed"]}
 
 
 WRONG_PATTERNS = [
@@ -69,7 +95,7 @@ def test_wrong_pattern_fails_verify_naming_the_check(cli, workshop, aws, module,
     original = events.describe_rule(Name=rule, EventBusName="Orders")["EventPattern"]
     events.put_rule(Name=rule, EventBusName="Orders", EventPattern=json.dumps(pattern))
     try:
-        failed = _verify_failures(cli, module)
+        failed = failed_checks(cli("verify", module, "--json"))
     finally:
         events.put_rule(Name=rule, EventBusName="Orders", EventPattern=original)
     assert set(failed) == failing, failed
@@ -97,7 +123,7 @@ def test_status_shows_the_api_url_first(cli, workshop, sandbox):
 def test_lambda_destination_removed_fails_the_chain(cli, workshop, aws):
     aws("lambda").update_function_event_invoke_config(FunctionName="InventoryFunction", DestinationConfig={"OnSuccess": {}})
     try:
-        failed = _verify_failures(cli, "lambda-destinations")
+        failed = failed_checks(cli("verify", "lambda-destinations", "--json"))
     finally:
         cli("run", "lambda-destinations", "--yes")
     assert "InventoryFunction sends successful results to the Inventory bus" in failed

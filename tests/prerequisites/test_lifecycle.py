@@ -24,7 +24,7 @@ def first_run(ws):
 
 def test_first_run_creates_and_passes(first_run):
     assert first_run.returncode == 0, first_run.stderr
-    assert "Create Lambda function InventoryFunction" in first_run.stderr
+    assert "✓ Create the Lambda function InventoryFunction" in first_run.stderr  # one line per step
     assert "Set API Gateway's CloudWatch Logs role" in first_run.stderr  # the account-wide change is announced
     assert "✗" not in first_run.stderr
 
@@ -129,7 +129,7 @@ def test_second_run_changes_nothing(ws, first_run):
     assert module["actions"] == [], module["actions"]  # every call the executor made would be listed here
     assert sorted(json.dumps(r, sort_keys=True) for r in ws.ledger()) == before
     assert not re.search(r"^\s*✓ (Create|Update|Set|Add|Subscribe|Attach|Deploy|Turn on|Let|Replace|Remove)\b", again.stderr, re.M)
-    assert "is already in place" in again.stderr
+    assert "• Create the Lambda function InventoryFunction (already in place)" in again.stderr
 
 
 def test_dry_run_shows_placeholders_and_masks_packages(ws, first_run, aws):

@@ -64,6 +64,39 @@ def test_moto_sqs_classes_still_have_what_the_sandbox_uses():
         backend.delete_queue(name)
 
 
+def test_moto_sns_subscriptions_still_ask_the_matcher_the_sandbox_installs():
+    from moto.sns.models import Subscription, sns_backends
+
+    from workshop.sandbox.moto_backends import filter_with
+
+    backend = sns_backends[ACCOUNT][REGION]
+    topic = backend.create_topic(unique("shape"))
+    try:
+        subscription = backend.subscribe(topic.arn, f"arn:aws:sqs:{REGION}:{ACCOUNT}:nowhere", "sqs")
+        assert isinstance(subscription, Subscription) and backend.subscriptions[subscription.arn] is subscription
+        assert subscription.topic.arn == topic.arn and isinstance(subscription.attributes, dict)
+        assert subscription._filter_policy_matcher is None
+        subscription.attributes["FilterPolicy"] = '{"a": ["b"]}'
+        asked = []
+
+        class Refuses:
+            key = None
+
+            def __init__(self, policy, scope):
+                asked.append((policy, scope))
+
+            def matches(self, message_attributes, message):
+                asked.append((message_attributes, message))
+                return False
+
+        filter_with(topic.arn, Refuses)
+        assert isinstance(subscription._filter_policy_matcher, Refuses)
+        topic.publish("hello", message_attributes={"a": {"Type": "String", "Value": "b"}})  # refused: nothing sent
+        assert asked == [('{"a": ["b"]}', "MessageAttributes"), ({"a": {"Type": "String", "Value": "b"}}, "hello")]
+    finally:
+        backend.delete_topic(topic.arn)
+
+
 def test_a_delivered_message_is_seen_by_moto_and_received_and_deleted_by_either_path(sb):
     sqs = sb.client("sqs")
     bus, _ = make_bus(sb)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Literal, Optional
 
 import typer
 
@@ -40,6 +40,36 @@ def _module_ids() -> str:
 
 
 HELP += f"\n\b\nModules, in order: {_module_ids()}\n"
+MODULE_HELP = f"A module id: {_module_ids()}."
+JSON_HELP = "Print one JSON document."
+
+def _plain_help_names() -> None:
+    """typer 0.29 writes Python types (`MODULE <list[str]>`, `--bus <str>`) and `{MODULE}` or
+    `[[MODULE]]` in help and usage lines. Show what a learner types instead: `--bus BUS`,
+    `--backend [sandbox|aws]`, `MODULE`, `[MODULE]...`."""
+    core = typer.core
+
+    def display_type(self, ctx) -> str:
+        choices = self.type_descriptor.choices
+        if choices:
+            return "[" + "|".join(str(getattr(c, "value", c)) for c in choices) + "]"
+        if isinstance(self, core.TyperArgument):
+            return ""  # the argument's name says it
+        return self.metavar or (self.name or "").upper()
+
+    def usage_name(self) -> str:
+        name = self.display_name_raw.strip("[]{}")
+        name = name if self.required else f"[{name}]"
+        return name + ("..." if self.nargs != 1 else "")
+
+    for kind in (core.TyperArgument, core.TyperOption):
+        kind.display_type = display_type
+    core.TyperArgument._usage_display_name = usage_name
+    core.TyperArgument._rich_display_name = lambda self: self.display_name_raw.strip("[]{}") + ("..." if self.nargs != 1 else "")
+
+
+_plain_help_names()
+
 
 
 class _SectionedGroup(typer.core.TyperGroup):
@@ -95,7 +125,7 @@ def _version(value: bool):
 
 @app.callback()
 def main_options(
-    backend: Optional[str] = typer.Option(None, "--backend", metavar="sandbox|aws", autocompletion=lambda: ["sandbox", "aws"], help="sandbox or aws (env WORKSHOP_BACKEND; default sandbox)."),
+    backend: Optional[Literal["sandbox", "aws"]] = typer.Option(None, "--backend", help="Where to run (env WORKSHOP_BACKEND; default sandbox)."),
     endpoint_url: Optional[str] = typer.Option(None, "--endpoint-url", help="Any AWS-compatible endpoint (LocalStack, a moto server); AWS_ENDPOINT_URL is honoured."),
     profile: Optional[str] = typer.Option(None, "--profile", help="AWS profile, as in the AWS CLI."),
     region: Optional[str] = typer.Option(None, "--region", help="AWS region (default: your config, else us-east-1)."),

@@ -7,15 +7,15 @@ from typing import List, Optional
 
 import typer
 
-from .app import G, app
+from .app import JSON_HELP, MODULE_HELP, G, app
 from .common import complete_modules, load_scenario, make_context, make_ui
 
 
 # selftest -------------------------------------------------------------------------------------------
 @app.command(rich_help_panel="Authoring")
 def selftest(
-    module_ids: Optional[List[str]] = typer.Argument(None, metavar="MODULE", autocompletion=complete_modules),
-    json_out: bool = typer.Option(False, "--json"),
+    module_ids: Optional[List[str]] = typer.Argument(None, metavar="MODULE", autocompletion=complete_modules, help="Module ids (default: every module).  " + MODULE_HELP),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ):
     """Prove the scenario's checks on a fresh, private sandbox: each fails before its step, passes after.
 

@@ -46,10 +46,10 @@ def scenario_path() -> str:
 
 
 # helpers ------------------------------------------------------------------------------------------
-def make_ui(json_mode: bool = False, yes: bool = False):
+def make_ui(json_mode: bool = False, yes: bool = False, quiet: bool = False):
     from ..ui import UI
 
-    return UI(json_mode=json_mode, assume_yes=yes)
+    return UI(json_mode=json_mode, assume_yes=yes, quiet=quiet)
 
 
 def open_backend(ui):

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Literal
 import time
 
 import typer
@@ -72,7 +73,7 @@ def _cleanup(ui, json_out: bool, dry_run: bool, sweeper) -> None:
 
 @app.command("export")
 def export_cmd(
-    output_format: str = typer.Option("cloudformation", "--format", help="cloudformation (a JSON template) or cli (AWS CLI commands)."),
+    output_format: Literal["cloudformation", "cli"] = typer.Option("cloudformation", "--format", help="cloudformation (a JSON template) or cli (AWS CLI commands)."),
 ):
     """What you built, to take home: a CloudFormation template or AWS CLI commands (secrets as parameters).
 

@@ -10,7 +10,7 @@ from typing import List, Optional
 import typer
 
 from ..errors import BadInput, WorkshopError
-from .app import G, app
+from .app import MODULE_HELP, G, _module_ids, app
 from .common import (complete_modules, confirm_real_aws, load_scenario, make_context, make_ui, one_writer, open_backend,
                      progress_of, settle_intents)
 
@@ -34,7 +34,9 @@ def modules(json_out: bool = typer.Option(False, "--json", help="Print one JSON 
     ui.table(f"Workshop modules: {place.headline(view)}", ["id", "title", "state", "challenges"],
              [[r["id"], r["title"], r["state"], ", ".join(place.challenge_label(c) for c in r["challenges"])]
               for r in view["modules"]])
-    ui.say(f"Next: [bold]{view['next']}[/]" if view["next"] else "Every module is done: `workshop reset MODULE` takes one again.")
+    first_challenge = next((m.id for m in scenario.modules if m.challenges), None)
+    ui.say(f"Next: [bold]{view['next']}[/]" if view["next"] else
+           f"Every module is done: `workshop reset {first_challenge}` takes its challenge again (any module id works).")
 
 
 def _sandbox_progress(ui=None) -> dict:
@@ -64,12 +66,13 @@ def _sandbox_progress(ui=None) -> dict:
 
 @app.command()
 def run(
-    module_ids: Optional[List[str]] = typer.Argument(None, metavar="MODULE", autocompletion=complete_modules, help="Module ids (see `workshop modules`)."),
+    module_ids: Optional[List[str]] = typer.Argument(None, metavar="MODULE", autocompletion=complete_modules, help=f"Module ids, in any order: {_module_ids()}."),
     all_modules: bool = typer.Option(False, "--all", help="Run every module in order."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Non-interactive: no prompts, reference solutions for challenges."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan (API calls, secrets masked); change nothing."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
     adopt: bool = typer.Option(False, "--adopt", help="Take over same-name resources workshop did not create (cleanup restores them)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="The minimum: failed checks with their hints, and the outcome."),
 ):
     """Create a module's resources, publish its events, and verify delivery.
 
@@ -81,7 +84,7 @@ def run(
     """
     from ..runner import Runner
 
-    ui = make_ui(json_out, yes)
+    ui = make_ui(json_out, yes, quiet)
     scenario = load_scenario()
     if all_modules:
         wanted = [m.id for m in scenario.modules]
@@ -126,40 +129,50 @@ def run(
         if not errors:  # an error's sentence stays the last line
             from ..place import say_next
 
-            say_next(ui, scenario, runner.progress.all(), wanted)
+            say_next(ui, scenario, runner.progress.all(), wanted, last_published(runner.ctx))
     raise typer.Exit(code)
+
+
+def last_published(ctx) -> str | None:
+    """The id of the last event this command published, for a pasteable `workshop trace`."""
+    ids = [i for found in ctx.published.values() for i in found]
+    return ids[-1] if ids else None
 
 
 def _summary(ui, results, errors=()) -> None:
     """Once, at the end: a count per module, and only the failed checks again (each was shown above)."""
     failed_rows = []
+    alone = len(results) == 1 and not errors and results[0].status == "passed"  # the last line says it all
     for result in results:
         passed = sum(c.passed for c in result.checks)
         could_not = f" ({len(result.could_not_run)} could not run here)" if result.could_not_run else ""
-        ui.say(f"{result.module}: {passed} of {len(result.checks)} checks passed{could_not}" if result.checks else
-               f"{result.module}: deployed (no checks)")
+        if not alone:
+            ui.say(f"{result.module}: {passed} of {len(result.checks)} checks passed{could_not}" if result.checks else
+                   f"{result.module}: deployed (no checks)")
         failed_rows += [[result.module, c.name, c.detail] for c in result.checks if c.status == "failed"]
     failed_rows += [[e["module"], "(not run)" if e["type"] == "skipped" else "(error)", e["message"]] for e in errors]
-    if failed_rows:
+    if failed_rows and not ui.quiet:  # under --quiet the failed checks were the only lines shown
         ui.table("Failed checks", ["module", "check", "detail"], failed_rows)
     failed = [r.module for r in results if not r.passed] + [e["module"] for e in errors if e["type"] != "skipped"]
     could_not = sum(len(r.could_not_run) for r in results)
+    count = sum(len(r.checks) for r in results)
     if failed:
-        ui.say(f"[red]Failed:[/] {', '.join(failed)}: see the hints above.")
+        ui.result(f"[red]Failed:[/] {', '.join(failed)}: see the hints above.")
         stopped = [e for e in errors if e["type"] != "skipped"]
         if stopped:  # the contract's one sentence, last, where scripts and people look for it
             ui.error(stopped[0]["message"])
     elif could_not:
-        ui.say(f"[green]Every check that can run here passed;[/] [yellow]{could_not} could not run on this backend[/] "
-               "(unsupported or unverifiable, see why above; `workshop doctor` shows what it can do).")
+        ui.result(f"[green]Every check that can run here passed;[/] [yellow]{could_not} could not run on this backend[/] "
+                  "(unsupported or unverifiable, see why above; `workshop doctor` shows what it can do).")
     else:
-        ui.say("[green]All checks passed.[/]")
+        ui.result(f"[green]All checks passed[/] ({count} checks, {len(results)} module{'s' * (len(results) != 1)}).")
 
 
 @app.command("verify")
 def verify_cmd(
-    module_id: str = typer.Argument(..., metavar="MODULE", autocompletion=complete_modules),
+    module_id: str = typer.Argument(..., metavar="MODULE", autocompletion=complete_modules, help=MODULE_HELP),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="The minimum: failed checks with their hints, and the outcome."),
 ):
     """Check a module: what is deployed, and what it does (publishes its events and polls).
 
@@ -172,7 +185,7 @@ def verify_cmd(
     """
     from ..runner import Runner
 
-    ui = make_ui(json_out, yes=True)
+    ui = make_ui(json_out, yes=True, quiet=quiet)
     scenario = load_scenario()
     module = scenario.module(module_id)
     backend = open_backend(ui)
@@ -190,12 +203,12 @@ def verify_cmd(
         _summary(ui, [result])
         from ..place import say_next
 
-        say_next(ui, scenario, progress.all(), [module.id])
+        say_next(ui, scenario, progress.all(), [module.id], last_published(ctx))
     raise typer.Exit(0 if result.passed else 1)
 
 
 @app.command()
-def hint(module_id: Optional[str] = typer.Argument(None, metavar="[MODULE]", autocompletion=complete_modules, help="A module with a challenge (default: the one you are on).")):
+def hint(module_id: Optional[str] = typer.Argument(None, metavar="MODULE", autocompletion=complete_modules, help="A module with a challenge (default: the one you are on): api-destination, step-functions, sns, ...")):
     """The next hint of the current challenge: its hint, then what your pattern file gets wrong, then the way to the solution.
 
     \b
@@ -212,7 +225,7 @@ def hint(module_id: Optional[str] = typer.Argument(None, metavar="[MODULE]", aut
 
 @app.command()
 def reset(
-    module_id: str = typer.Argument(..., metavar="MODULE", autocompletion=complete_modules),
+    module_id: str = typer.Argument(..., metavar="MODULE", autocompletion=complete_modules, help=MODULE_HELP),
     yes: bool = typer.Option(False, "--yes", "-y", help="Also reset the modules that build on it, without asking."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ):

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import typer
 
-from .app import sandbox_app
+from .app import JSON_HELP, sandbox_app
 from .common import make_ui, one_writer
 
 
 # sandbox ------------------------------------------------------------------------------------------
 @sandbox_app.command("start")
-def sandbox_start(json_out: bool = typer.Option(False, "--json")):
+def sandbox_start(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)):
     """Start the sandbox (does nothing if one is running).  Example: workshop sandbox start"""
     from .. import sandbox
     from ..backend import start_sandbox
@@ -28,22 +28,54 @@ def sandbox_start(json_out: bool = typer.Option(False, "--json")):
 
 
 @sandbox_app.command("stop")
-def sandbox_stop(json_out: bool = typer.Option(False, "--json")):
-    """Stop the sandbox and everything it started.  Example: workshop sandbox stop"""
-    from .. import sandbox
+def sandbox_stop(json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+                 yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask first, even at a terminal.")):
+    """Stop the sandbox and everything it started: its resources go, your progress stays.
 
-    ui = make_ui(json_out)
+    At a terminal it asks first when modules are deployed on it. Afterwards `workshop modules`
+    shows them as verified but not deployed now.
+
+    \b
+    Example:  workshop sandbox stop --yes
+    """
+    from .. import sandbox
+    from ..ledger import clear_backend
+    from ..progress import sandbox_progress
+
+    ui = make_ui(json_out, yes)
+    deployed = _deployed_on_sandbox(sandbox_progress())
+    if deployed and ui.interactive and sandbox.status().running:
+        if not ui.confirm(f"Stop the sandbox? The resources of {', '.join(deployed)} go with it "
+                          "(your progress is kept).", default=False):
+            ui.say("The sandbox is still running.")
+            raise typer.Exit(1)
     info = sandbox.stop()
+    clear_backend("sandbox")  # what it held is gone: the ledger and progress say so
+    for progress in sandbox_progress():
+        progress.forget_deployments()
     if json_out:
-        ui.emit_json({"running": False, "endpoint_url": None, "pid": None, "stopped_pid": info.pid})
+        ui.emit_json({"running": False, "endpoint_url": None, "pid": None, "stopped_pid": info.pid,
+                      "not_deployed_now": deployed})
     else:
         ui.say(f"Stopped the sandbox (pid {info.pid}). Its resources are gone; your progress is kept "
-               "(`workshop modules`), and `workshop run MODULE` rebuilds what a module needs." if info.pid
-               else "The sandbox was not running.")
+               "(`workshop modules` shows it, not deployed now), and `workshop run --all --yes` rebuilds everything."
+               if info.pid else "The sandbox was not running.")
+
+
+def _deployed_on_sandbox(progresses) -> list[str]:
+    from ..paths import DamagedStateFile
+
+    deployed = set()
+    for progress in progresses:
+        try:
+            deployed |= {m for m, e in progress.all().items() if e.get("deployed") and not e.get("gone")}
+        except DamagedStateFile:
+            continue
+    return sorted(deployed)
 
 
 @sandbox_app.command("status")
-def sandbox_status(json_out: bool = typer.Option(False, "--json")):
+def sandbox_status(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)):
     """Is the sandbox running, and where?  Example: workshop sandbox status --json"""
     from .. import sandbox
 
@@ -64,7 +96,7 @@ def sandbox_status(json_out: bool = typer.Option(False, "--json")):
 
 
 @sandbox_app.command("reset")
-def sandbox_reset(json_out: bool = typer.Option(False, "--json")):
+def sandbox_reset(json_out: bool = typer.Option(False, "--json", help=JSON_HELP)):
     """Empty the sandbox: every resource, event and log is gone.  Example: workshop sandbox reset"""
     from .. import sandbox
     from ..ledger import clear_backend
@@ -85,7 +117,7 @@ def sandbox_reset(json_out: bool = typer.Option(False, "--json")):
 @sandbox_app.command("tick")
 def sandbox_tick(
     minutes: int = typer.Option(1, "--minutes", "-m", min=1, max=44640, help="How far to move the clock."),
-    json_out: bool = typer.Option(False, "--json"),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ):
     """Advance the sandbox clock; schedule rules fire for every minute passed.
 

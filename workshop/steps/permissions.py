@@ -64,7 +64,10 @@ class TopicPolicyArgs:
 
 
 def _topic_policy(ctx, topic_arn: str) -> dict:
-    attributes = ctx.client("sns").get_topic_attributes(TopicArn=topic_arn)["Attributes"]
+    """The topic's policy; an empty one while the topic does not exist yet (an earlier step creates
+    it: --dry-run plans without it; a real run that lacks it fails at SetTopicAttributes, saying so)."""
+    found = ctx.found(lambda: ctx.client("sns").get_topic_attributes(TopicArn=topic_arn))
+    attributes = (found or {}).get("Attributes", {})
     return json.loads(attributes.get("Policy") or '{"Version": "2012-10-17", "Statement": []}')
 
 

@@ -52,6 +52,7 @@ class ApiCall:
     # reads the answer before anything is recorded, and raises to refuse it (a batch call's failed
     # entries); it never changes the plan or the ledger
     on_result: Callable[[dict], None] | None = field(default=None, repr=False)
+    announce: bool = False  # said on a line of its own, not only tallied in its step's line (a change to the whole account)
     binds: dict[str, Output] = field(default_factory=dict)  # placeholder -> where the answer holds its value
 
 
@@ -216,7 +217,7 @@ class Executor:
             self.values[token] = output.read(result)
         if records is not None:
             self.ledger.record(_answered(records, result, module))
-        ui.step_note(instruction.summary, "done")
+        ui.step_note(instruction.summary, "announce" if getattr(instruction, "announce", False) else "done")
         return "done"
 
     def _delete(self, deletion: Delete) -> str:

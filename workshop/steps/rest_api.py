@@ -176,7 +176,7 @@ def plan_cloudwatch_role(ctx, args: CloudWatchRoleArgs):
     if current and not dangling_role(ctx, current):
         if current == mine and ctx.backend.ledger.has("apigateway_account", "cloudwatchRoleArn"):
             return [Note(f"API Gateway's CloudWatch Logs role in {ctx.region} is workshop's {args.role}: already in place", "exists")]
-        return [Note(f"API Gateway in {ctx.region} already has a CloudWatch Logs role ({current}): reused and left alone", "exists")]
+        return [Note(f"API Gateway in {ctx.region} already has a CloudWatch Logs role ({current}): reused and left alone", "info")]
     if current:  # set, but to a role that is gone: no execution log can be written, so it is not "in place"
         instructions.append(Note(f"API Gateway's CloudWatch Logs role in {ctx.region} is {current}, which does not exist: "
                                  f"workshop sets its own instead (`workshop cleanup` puts the old value back)", "warn"))
@@ -198,7 +198,7 @@ def plan_cloudwatch_role(ctx, args: CloudWatchRoleArgs):
         f"Set API Gateway's CloudWatch Logs role for {ctx.region} to {args.role}: there was "
         f"{'only a role that does not exist' if current else 'none'}, and this is a setting of "
         "the whole account in this region (it lets every REST API here write execution logs); `workshop cleanup` removes it again",
-        records=Resource("apigateway_account", "cloudwatchRoleArn", {"previous": current, "set_to": mine})))
+        records=Resource("apigateway_account", "cloudwatchRoleArn", {"previous": current, "set_to": mine}), announce=True))
     return instructions
 
 

@@ -58,6 +58,18 @@ def check_kind(name: str, args: type, needs: tuple[str, ...] = ()):
     return register
 
 
+def brief(value) -> str:
+    """Evidence as one line: compact JSON (a JSON string inside is read as JSON first), never cut."""
+    import json
+
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return value.strip()
+    return json.dumps(value, separators=(", ", ": "), default=str)
+
+
 def existence(found, present: str, absent: str) -> Outcome:
     """The answer of a plain existence check: what to say when the lookup found it, and when not."""
     return Outcome(True, present) if found else Outcome(False, absent)

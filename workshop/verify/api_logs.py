@@ -47,7 +47,8 @@ def api_execution_log(ctx, args: ApiLogArgs, ids: list[str]) -> Outcome:
             status = re.search(r"Method completed with status: (\d+)", text)
             authorized = "Successfully completed authorizer execution" in text or "Using valid authorizer policy" in text
             if status and status.group(1) == "200" and authorized:
-                return Outcome(True, f"request {request_id}: the authorizer allowed it and the API answered 200")
+                said = [line.strip() for line in lines if "authorizer" in line.lower() or "Method completed" in line]
+                return Outcome(True, f"request {request_id} logged: " + " / ".join(f'"{line}"' for line in said[-2:]))
             if status:
                 return Outcome(False, f"request {request_id} carrying event {ids[-1]} ended with status {status.group(1)}"
                                       + ("" if authorized else ": the authorizer did not allow it (check the connection's Basic credentials)"))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..aws.lookups import log_events
-from . import Outcome, check_kind, poll, published
+from . import Outcome, brief, check_kind, poll, published
 from .stepfunctions import execution_finder
 
 
@@ -83,4 +83,6 @@ def lambda_chain(ctx, args: ChainArgs, ids: list[str]) -> Outcome:
     ctx.ui.tree(f"Order {ids[-1][:8]}… through the whole chain", hops)
     if event.get("detail-type") != "Lambda Function Invocation Result - Success":
         return Outcome(False, f"InventoryFunction's result was {event.get('detail-type')}")
-    return Outcome(True, f"the order went through {len(hops)} hops and the success record arrived in {args.log_group}")
+    # the evidence: the end of the chain, InventoryFunction's result as the Inventory bus logged it
+    return Outcome(True, f"{len(hops)} hops; {args.log_group} logged event {event['id']}: "
+                         f"responsePayload {brief(event['detail'].get('responsePayload'))}")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ..aws import arns
 from ..aws.lookups import destination, log_events
-from . import Outcome, check_kind, listen_for_strays, poll, published
+from . import Outcome, brief, check_kind, listen_for_strays, poll, published
 from .sqs import drain
 
 
@@ -28,7 +28,7 @@ def lambda_failure_destination(ctx, args: FailureDestinationArgs) -> Outcome:
     config = ctx.found(lambda: ctx.client("lambda").get_function_event_invoke_config(FunctionName=args.function))
     current = destination(config, "OnFailure")
     if current == arns.queue(ctx, args.queue):
-        return Outcome(True, f"{args.function} sends failed invocations to the queue {args.queue}")
+        return Outcome(True, f"OnFailure destination {current}, {config.get('MaximumRetryAttempts', 2)} retries")
     return Outcome(False, f"{args.function}'s on-failure destination is {current or 'not set'}, expected the queue {args.queue}")
 
 
@@ -110,7 +110,8 @@ def lambda_success_record(ctx, args: SuccessRecordArgs, ids: list[str]) -> Outco
             if isinstance(detail, dict) and (detail.get("requestPayload") or {}).get("id") == event_id:
                 if event.get("detail-type") != "Lambda Function Invocation Result - Success":
                     return Outcome(False, f"the record for event {event_id} is {event.get('detail-type')}", final=True)
-                return Outcome(True, f"the success record for event {event_id} ({args.sample}) arrived in {args.log_group}")
+                return Outcome(True, f"event {event['id']} logged for {args.sample}: responsePayload "
+                                     f"{brief(detail.get('responsePayload'))}")
         return Outcome(False, f"no success record for event {event_id} ({args.sample}) in {args.log_group} within {ctx.deadline_s:.0f}s")
 
     return poll(probe, ctx.deadline_s)

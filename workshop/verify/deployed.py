@@ -18,8 +18,8 @@ class BusArgs:
 
 @check_kind("bus_exists", BusArgs)
 def bus_exists(ctx, args: BusArgs) -> Outcome:
-    return existence(ctx.found(lambda: ctx.client("events").describe_event_bus(Name=args.name)),
-                     f"event bus {args.name} exists", f"there is no event bus named {args.name}")
+    found = ctx.found(lambda: ctx.client("events").describe_event_bus(Name=args.name))
+    return existence(found, (found or {}).get("Arn", ""), f"there is no event bus named {args.name}")
 
 
 @dataclass
@@ -30,8 +30,8 @@ class LogGroupArgs:
 @check_kind("log_group_exists", LogGroupArgs)
 def log_group_exists(ctx, args: LogGroupArgs) -> Outcome:
     groups = ctx.client("logs").describe_log_groups(logGroupNamePrefix=args.name).get("logGroups", [])
-    return existence(any(g["logGroupName"] == args.name for g in groups),
-                     f"log group {args.name} exists", f"there is no log group named {args.name}")
+    found = next((g for g in groups if g["logGroupName"] == args.name), None)
+    return existence(found, (found or {}).get("arn") or f"log group {args.name}", f"there is no log group named {args.name}")
 
 
 @dataclass
@@ -56,8 +56,9 @@ def rule_deployed(ctx, args: RuleArgs) -> Outcome:
         return Outcome(False, f"rule {args.name} has pattern {rule.get('EventPattern')}, expected {json.dumps(args.pattern)}")
     if args.schedule is not None and rule.get("ScheduleExpression") != args.schedule:
         return Outcome(False, f"rule {args.name} has schedule {rule.get('ScheduleExpression')!r}, expected {args.schedule!r}")
+    targets = events.list_targets_by_rule(Rule=args.name, EventBusName=args.bus).get("Targets", [])
+    matching = targets
     if args.target:
-        targets = events.list_targets_by_rule(Rule=args.name, EventBusName=args.bus).get("Targets", [])
         wanted = ctx.target_arn_suffix(args.target)
         matching = [t for t in targets if t["Arn"].removesuffix(":*").endswith(wanted) or wanted + "/" in t["Arn"]]
         if not matching:
@@ -65,7 +66,9 @@ def rule_deployed(ctx, args: RuleArgs) -> Outcome:
             return Outcome(False, f"rule {args.name} does not target {args.target.split(':', 1)[1]} (it has {have})")
         if args.role and not any((t.get("RoleArn") or "").endswith(f":role/{args.role}") for t in matching):
             return Outcome(False, f"rule {args.name}'s target has no role {args.role} (EventBridge needs one to call it)")
-    return Outcome(True, f"rule {args.name} is enabled on bus {args.bus}" + (f" and targets {args.target.split(':', 1)[1]}" if args.target else ""))
+    # the evidence: what the rule matches (or when it fires) and the target ARN it sends to
+    what = f"schedule {rule['ScheduleExpression']}" if rule.get("ScheduleExpression") else f"pattern {rule.get('EventPattern')}"
+    return Outcome(True, f"ENABLED, {what} → {', '.join(t['Arn'] for t in matching) or 'no targets'}")
 
 
 @dataclass
@@ -81,7 +84,11 @@ def lambda_permission(ctx, args: LambdaPermissionArgs) -> Outcome:
     function_arn = arns.function(ctx, args.function)
     if policy and policy_documents.allows(policy["Policy"], service="events.amazonaws.com", action="lambda:InvokeFunction",
                                           resource=function_arn, context={"aws:SourceArn": arns.rule(ctx, args.rule, args.bus)}):
-        return Outcome(True, f"{args.function} may be invoked by EventBridge for rule {args.rule}")
+        rule_arn = arns.rule(ctx, args.rule, args.bus)
+        statements = json.loads(policy["Policy"]).get("Statement") or []
+        sid = next((st.get("Sid") for st in statements if isinstance(st, dict) and rule_arn in json.dumps(st)), None)
+        return Outcome(True, f"resource policy statement {sid or '(no Sid)'}: events.amazonaws.com may call "
+                             f"lambda:InvokeFunction when aws:SourceArn is {rule_arn}")
     return Outcome(False, f"{args.function}'s resource policy does not let events.amazonaws.com invoke it for rule {args.rule}")
 
 
@@ -96,7 +103,7 @@ def lambda_destination(ctx, args: DestinationArgs) -> Outcome:
     config = ctx.found(lambda: ctx.client("lambda").get_function_event_invoke_config(FunctionName=args.function)) or {}
     current = destination(config, "OnSuccess")
     if current == arns.event_bus(ctx, args.on_success_bus):
-        return Outcome(True, f"{args.function} sends successful results to the {args.on_success_bus} bus")
+        return Outcome(True, f"OnSuccess destination {current}")
     return Outcome(False, f"{args.function}'s on-success destination is {current or 'not set'}, expected the {args.on_success_bus} bus")
 
 

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 
 from ..aws.lookups import log_events
-from . import Outcome, check_kind, poll, published
+from . import Outcome, brief, check_kind, poll, published
 
 
 @dataclass
@@ -20,14 +20,15 @@ class LogEventArgs:
 def log_event(ctx, args: LogEventArgs, ids: list[str]) -> Outcome:
 
     def probe() -> Outcome:
-        messages = [e["message"] for e in log_events(ctx, args.log_group, ctx.started_ms)]
-        for message in messages:
+        logged = log_events(ctx, args.log_group, ctx.started_ms)
+        messages = [e["message"] for e in logged]
+        for found in logged:
             try:
-                event = json.loads(message)
+                event = json.loads(found["message"])
             except ValueError:
                 continue
-            if isinstance(event, dict) and event.get("id") in ids:
-                return Outcome(True, f"event {event['id']} arrived in {args.log_group}")
+            if isinstance(event, dict) and event.get("id") in ids:  # the evidence: what the log event holds
+                return Outcome(True, f"event {event['id']} logged: {event.get('detail-type')} {brief(event.get('detail'))}")
         return Outcome(False, f"event {ids[-1]} did not arrive in {args.log_group} within {ctx.deadline_s:.0f}s "
                               f"({len(messages)} other event(s) there)")
 

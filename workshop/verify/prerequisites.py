@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from ..aws import arns
 from ..http_receiver import post_status
 from ..policy_documents import as_list
-from . import Outcome, check_kind, existence, poll
+from . import Outcome, brief, check_kind, existence, poll
 
 
 def _code(exc) -> str:
@@ -51,7 +51,7 @@ def iam_role_exists(ctx, args: RoleArgs) -> Outcome:
             services |= set(as_list(principal.get("Service")))
     if args.service not in services:
         return Outcome(False, f"IAM role {args.name} cannot be assumed by {args.service} (trusted: {', '.join(sorted(services)) or 'nobody'})")
-    return Outcome(True, f"IAM role {args.name} exists and {args.service} may assume it")
+    return Outcome(True, f"{role['Role']['Arn']}, trusted by {args.service}")
 
 
 @dataclass
@@ -61,15 +61,15 @@ class NameArgs:
 
 @check_kind("sqs_queue_exists", NameArgs)
 def sqs_queue_exists(ctx, args: NameArgs) -> Outcome:
-    return existence(ctx.found(lambda: ctx.client("sqs").get_queue_url(QueueName=args.name)),
-                     f"SQS queue {args.name} exists", f"there is no SQS queue {args.name}")
+    found = ctx.found(lambda: ctx.client("sqs").get_queue_url(QueueName=args.name))
+    return existence(found, (found or {}).get("QueueUrl", ""), f"there is no SQS queue {args.name}")
 
 
 @check_kind("sns_topic_exists", NameArgs)
 def sns_topic_exists(ctx, args: NameArgs) -> Outcome:
     arn = arns.topic(ctx, args.name)
     return existence(ctx.found(lambda: ctx.client("sns").get_topic_attributes(TopicArn=arn)),
-                     f"SNS topic {args.name} exists", f"there is no SNS topic {args.name}")
+                     arn, f"there is no SNS topic {args.name}")
 
 
 @dataclass
@@ -91,7 +91,7 @@ def queue_subscribed(ctx, args: SubscriptionArgs) -> Outcome:
     if raw != args.raw_message_delivery:
         return Outcome(False, f"the subscription has raw message delivery {'on' if raw else 'off'}, expected "
                               f"{'on' if args.raw_message_delivery else 'off'}")
-    return Outcome(True, f"queue {args.queue} is subscribed to topic {args.topic} (raw delivery {'on' if raw else 'off'})")
+    return Outcome(True, f"{sub['SubscriptionArn']}, raw message delivery {'on' if raw else 'off'}")
 
 
 @check_kind("state_machine_exists", NameArgs)
@@ -100,7 +100,7 @@ def state_machine_exists(ctx, args: NameArgs) -> Outcome:
     found = ctx.found(lambda: ctx.client("stepfunctions").describe_state_machine(stateMachineArn=arn))
     if not found:
         return Outcome(False, f"there is no state machine {args.name}")
-    return Outcome(True, f"state machine {args.name} exists ({found.get('type', 'STANDARD')})")
+    return Outcome(True, f"{arn} ({found.get('type', 'STANDARD')})")
 
 
 @check_kind("lambda_function_active", NameArgs)
@@ -111,7 +111,7 @@ def lambda_function_active(ctx, args: NameArgs) -> Outcome:
     state = config.get("State", "Active")
     if state != "Active":
         return Outcome(False, f"Lambda function {args.name} is {state}")
-    return Outcome(True, f"Lambda function {args.name} is Active ({config.get('Runtime')})")
+    return Outcome(True, f"{config.get('FunctionArn')} ({config.get('Runtime')}, handler {config.get('Handler')})")
 
 
 @dataclass
@@ -199,7 +199,7 @@ def state_machine_succeeds(ctx, args: ExecutionArgs) -> Outcome:
         described = sfn.describe_execution(executionArn=execution)
         status = described["status"]
         if status == "SUCCEEDED":
-            return Outcome(True, f"execution {execution.rsplit(':', 1)[-1]} of {args.name} SUCCEEDED")
+            return Outcome(True, f"execution {execution.rsplit(':', 1)[-1]} SUCCEEDED, output {brief(described.get('output') or 'null')}")
         if status == "RUNNING":
             return Outcome(False, f"execution {execution.rsplit(':', 1)[-1]} is still RUNNING")
         error, cause = described.get("error", ""), described.get("cause", "")
@@ -210,7 +210,7 @@ def state_machine_succeeds(ctx, args: ExecutionArgs) -> Outcome:
         missing_named = any(w in text for w in ("does not exist", "resourcenotfound", "not found", "notfound"))
         if bus_missing and missing_named:
             return Outcome(True, f"{args.name} ran and called PutEvents; bus {bus} does not exist yet (module event-bus "
-                                 "creates it), so the execution stopped there as expected")
+                                 f"creates it), so the execution stopped there as expected: \"{error}\"")
         return Outcome(False, f"execution {execution.rsplit(':', 1)[-1]} {status}: {error} {cause[:300]}".strip())
 
     return poll(probe, ctx.deadline_s)

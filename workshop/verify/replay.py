@@ -26,7 +26,7 @@ class ArchiveArgs:
     retention_days: int = 0
 
 
-@check_kind("archive_deployed", ArchiveArgs)
+@check_kind("archive_deployed", ArchiveArgs, needs=("archive_replay",))
 def archive_deployed(ctx, args: ArchiveArgs) -> Outcome:
     archive = ctx.found(lambda: ctx.client("events").describe_archive(ArchiveName=args.name))
     if not archive:
@@ -86,7 +86,7 @@ def _copies(ctx, queue: str, sample_name: str, ids: list[str], *, replayed: bool
     return found
 
 
-@check_kind("replayed_event", ReplayedArgs)
+@check_kind("replayed_event", ReplayedArgs, needs=("custom_bus", "deliver_sqs", "archive_replay"))
 @published
 def replayed_event(ctx, args: ReplayedArgs, ids: list[str]) -> Outcome:
     replays = ctx.replays.get(args.archive, [])
@@ -115,7 +115,7 @@ class LiveArgs:
     sample: str
 
 
-@check_kind("original_not_received", LiveArgs)
+@check_kind("original_not_received", LiveArgs, needs=("custom_bus", "deliver_sqs"))
 @published
 def original_not_received(ctx, args: LiveArgs, ids: list[str]) -> Outcome:
     """The event as first published (no replay-name) must not reach the queue."""

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 
 from .. import schedules
 from ..aws.lookups import log_events
-from . import Outcome, check_kind, poll
+from . import Outcome, brief, check_kind, poll
 
 WAIT_LIMIT = timedelta(minutes=2, seconds=30)
 
@@ -69,7 +69,8 @@ def scheduled_event(ctx, args: ScheduledArgs) -> Outcome:
     def probe() -> Outcome:
         fired = scheduled_events(ctx, args.log_group, rule["Arn"], next_fire - timedelta(seconds=1))
         if fired:
-            return Outcome(True, f"a Scheduled Event from {args.rule} (fired {fired[0]['time']}) arrived in {args.log_group}")
+            return Outcome(True, f"event {fired[0].get('id')} logged: fired {fired[0]['time']}, source {fired[0].get('source')}, "
+                                 f"detail {brief(fired[0].get('detail'))}")
         return Outcome(False, f"no Scheduled Event from {args.rule} arrived in {args.log_group} after the firing at {when}")
 
     wait = ctx.deadline_s if clock else max(ctx.deadline_s, (next_fire - now).total_seconds() + 60)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from . import Outcome, check_kind, listen_for_strays, poll, published
+from . import Outcome, brief, check_kind, listen_for_strays, poll, published
 
 
 def unwrap(body: str) -> dict | None:
@@ -31,6 +31,7 @@ def drain(ctx, queue: str, wait_s: int = 1) -> list[dict]:
     sqs = ctx.client("sqs")
     url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
     seen = ctx.seen.setdefault(f"sqs:{queue}", [])
+    envelopes = ctx.seen.setdefault(f"sns-envelope:{queue}", {})  # event id -> the SNS MessageId it came in
     for _ in range(10):  # bounded: at most 100 messages a look
         messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_s).get("Messages", [])
         if not messages:
@@ -39,9 +40,20 @@ def drain(ctx, queue: str, wait_s: int = 1) -> list[dict]:
             event = unwrap(message.get("Body", ""))
             if event is not None:
                 seen.append(event)
+                envelope = _envelope_id(message.get("Body", ""))
+                if envelope and event.get("id"):
+                    envelopes[event["id"]] = envelope
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
         wait_s = 0
     return seen
+
+
+def _envelope_id(body: str) -> str | None:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    return data.get("MessageId") if isinstance(data, dict) and data.get("Type") == "Notification" else None
 
 
 @dataclass
@@ -54,9 +66,12 @@ class QueueArgs:
 @published
 def sqs_received(ctx, args: QueueArgs, ids: list[str]) -> Outcome:
     def probe() -> Outcome:
-        count = sum(1 for e in drain(ctx, args.queue) if e.get("id") == ids[-1])
-        if count == 1:
-            return Outcome(True, f"event {ids[-1]} ({args.sample}) arrived in queue {args.queue} once")
+        found = [e for e in drain(ctx, args.queue) if e.get("id") == ids[-1]]
+        count = len(found)
+        if count == 1:  # the evidence: the message body, unwrapped from its SNS envelope when it came in one
+            envelope = ctx.seen.get(f"sns-envelope:{args.queue}", {}).get(ids[-1])
+            how = f"in SNS envelope {envelope}" if envelope else "as the message body"
+            return Outcome(True, f"event {ids[-1]} received {how}: {found[0].get('detail-type')} {brief(found[0].get('detail'))}")
         if count > 1:
             return Outcome(False, f"event {ids[-1]} arrived {count} times in queue {args.queue}")
         return Outcome(False, f"event {ids[-1]} ({args.sample}) did not arrive in queue {args.queue} within {ctx.deadline_s:.0f}s")
@@ -75,4 +90,5 @@ def sqs_not_received(ctx, args: QueueArgs, ids: list[str]) -> Outcome:
         return None
 
     found, within = listen_for_strays(ctx, arrived)
-    return found or Outcome(True, f"event {ids[-1]} ({args.sample}) did not arrive in queue {args.queue}{within}, as expected")
+    read = len(ctx.seen.get(f"sqs:{args.queue}", []))  # the evidence: how many messages were read, none of them this event
+    return found or Outcome(True, f"{read} message(s) read from {args.queue}{within}, none of them event {ids[-1]} ({args.sample})")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ..aws import arns
 from ..aws.executions import ExecutionFinder
-from . import Outcome, check_kind, poll, published
+from . import Outcome, brief, check_kind, poll, published
 
 
 @dataclass
@@ -30,7 +30,7 @@ def execution_succeeded(ctx, args: ExecutionArgs, ids: list[str]) -> Outcome:
         if not run:
             return Outcome(False, f"no execution of {args.state_machine} was started by event {ids[-1]} within {ctx.deadline_s:.0f}s")
         if run["status"] == "SUCCEEDED":
-            return Outcome(True, f"execution {run['name']} of {args.state_machine} SUCCEEDED")
+            return Outcome(True, f"execution {run['name']} output {brief(run.get('output') or 'null')}")
         if run["status"] in ("FAILED", "TIMED_OUT", "ABORTED"):
             return Outcome(False, f"execution {run['name']} {run['status']}: {run.get('error', '')} {run.get('cause', '')}".strip(),
                            final=True)
