@@ -280,3 +280,36 @@ def deployed_resources(aws) -> dict[str, list[str]]:
         "log_groups": [g["logGroupName"] for g in aws("logs").describe_log_groups()["logGroups"]],
         "logs_resource_policies": [p["policyName"] for p in aws("logs").describe_resource_policies()["resourcePolicies"]],
     }
+
+
+# what the module tests share ----------------------------------------------------------------------
+def run_fresh(cli: Cli, *modules: str, timeout: float = 900) -> dict:
+    """Empty the sandbox, then `run MODULES --yes --json` (or `--all` when none is named): the run's
+    report, which must have passed."""
+    assert cli("sandbox", "reset").returncode == 0
+    result = cli("run", *(modules or ("--all",)), "--yes", "--json", timeout=timeout)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout)
+
+
+def checks_of(report: dict, module: str) -> dict[str, dict]:
+    """A module's checks by name, from a run report (every module) or a verify report (one)."""
+    modules = report["modules"] if "modules" in report else [report]
+    return {c["name"]: c for m in modules if m["module"] == module for c in m["checks"]}
+
+
+def failed_checks(result: subprocess.CompletedProcess) -> dict[str, str]:
+    """The failed checks of a `verify MODULE --json` that had to fail (exit 1), by name: their detail."""
+    assert result.returncode == 1, f"verify should fail:\n{result.stdout}\n{result.stderr[-2000:]}"
+    return {c["name"]: c["detail"] for c in json.loads(result.stdout)["checks"] if not c["passed"]}
+
+
+def filter_policies(sns) -> dict[str, tuple[dict, str]]:
+    """The filtered subscriptions of the Orders topic: queue name -> (filter policy, scope)."""
+    topic = next(t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(":Orders"))
+    found = {}
+    for sub in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]:
+        attributes = sns.get_subscription_attributes(SubscriptionArn=sub["SubscriptionArn"])["Attributes"]
+        if attributes.get("FilterPolicy"):
+            found[sub["Endpoint"].rsplit(":", 1)[-1]] = (json.loads(attributes["FilterPolicy"]), attributes["FilterPolicyScope"])
+    return found

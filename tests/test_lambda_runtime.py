@@ -57,6 +57,12 @@ def not_json(event, context):
 def exits(event, context):
     os._exit(3)
 
+CALLS = []
+
+def process(event, context):
+    CALLS.append(1)  # a process runs one invocation: this never counts past one
+    return {"pid": os.getpid(), "calls": len(CALLS), "bus": os.environ.get("ORDERS_BUS")}
+
 def noisy(event, context):
     for i in range(200000):
         print("x" * 50)
@@ -77,7 +83,8 @@ def runtime(tmp_path):
     rt = LambdaRuntime(tmp_path / "lambda")
     rt.store_code("orders", make_zip({"app.py": APP, "pkg/handlers/inventory.py":
                                       "def handler(event, context):\n    return {'from': __name__, 'got': event}\n"}))
-    return rt
+    yield rt
+    rt.close()
 
 
 def invoke(rt, handler, event=None, name="orders", **kwargs):
@@ -255,3 +262,29 @@ def test_concurrent_store_code_of_the_same_package(tmp_path):
     assert sorted(p.name for p in fn_dir.iterdir()) == sorted(["current", digest])  # no leftovers
     assert (fn_dir / "current").read_text() == digest
     assert invoke(rt, "app.handler", name="same").payload == "ok"
+
+
+def _spare(rt, name="orders", limit_s=30.0) -> int:
+    deadline = time.monotonic() + limit_s
+    while rt.spare_pid(name) is None:
+        assert time.monotonic() < deadline, "no process was started ahead"
+        time.sleep(0.02)
+    return rt.spare_pid(name)
+
+
+def test_the_next_invocation_runs_in_a_process_started_ahead_and_alone(runtime):
+    first = invoke(runtime, "app.process", environment={"ORDERS_BUS": "Orders"})
+    spare = _spare(runtime)
+    second = invoke(runtime, "app.process", environment={"ORDERS_BUS": "Orders"})
+    assert second.ok and second.payload == {"pid": spare, "calls": 1, "bus": "Orders"}
+    assert second.payload["pid"] != first.payload["pid"]
+    assert first.log_stream_name != second.log_stream_name
+
+
+def test_a_process_started_for_another_configuration_is_not_used(runtime):
+    invoke(runtime, "app.process", environment={"ORDERS_BUS": "Orders"})
+    spare = _spare(runtime)
+    changed = invoke(runtime, "app.process", environment={"ORDERS_BUS": "Inventory"})
+    assert changed.ok and changed.payload["bus"] == "Inventory" and changed.payload["pid"] != spare
+    runtime.close()
+    assert runtime.spare_pid("orders") is None or runtime.spare_pid("orders") != spare

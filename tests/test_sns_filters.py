@@ -44,6 +44,10 @@ ATTRIBUTE_CASES = [
     ({"location": [{"exists": False}]}, attrs(location="x"), False),
     ({"tags": ["rugby"]}, attrs(tags=["tennis", "rugby"]), True),  # String.Array: any element
     ({"tags": ["rugby"]}, {"tags": Attribute("String", '["rugby"]')}, False),  # a String is not an array
+    ({"price": [{"anything-but": [100, 500]}]}, {"price": Attribute("Number.Array", "[100, 50]")}, True),  # 50 is neither
+    ({"price": [{"numeric": [">", 400]}]}, {"price": Attribute("Number.Array", "[100, 500]")}, True),
+    ({"price": [{"numeric": [">", 400]}]}, {"price": Attribute("Number.Array", "[100, 50]")}, False),
+    ({"price": [100]}, {"price": Attribute("Number.float", "100.0")}, True),  # a custom Number type is a number
     ({"blob": [{"exists": True}]}, {"blob": Attribute("Binary", "AAE=")}, True),
     ({"blob": ["AAE="]}, {"blob": Attribute("Binary", "AAE=")}, False),  # Binary never matches a value
     ({"location": ["eu-west"], "quantity": [{"numeric": [">=", 100]}]}, attrs(location="eu-west", quantity=150), True),

@@ -25,12 +25,50 @@ def test_an_intent_is_on_disk_before_the_call_and_completed_after(tmp_path):
     [intent] = Ledger(SCOPE, tmp_path).open_intents()
     assert (intent.kind, intent.name, intent.module) == ("rule", "Orders/R", "event-bus")
     ledger.record(Resource("rule", "Orders/R", {"arn": "arn:r"}, "event-bus"))
+    [seen] = ledger.resources()  # this process sees the record at once
+    assert seen.state == "created" and seen.attrs == {"name": "R", "bus": "Orders", "arn": "arn:r"}
+    assert [r.state for r in Ledger(SCOPE, tmp_path).resources()] == ["intent"]  # the disk, until the next write
+    ledger.flush()
     [done] = Ledger(SCOPE, tmp_path).resources()
     assert done.state == "created" and done.attrs == {"name": "R", "bus": "Orders", "arn": "arn:r"}
     ledger.intend(Resource("rule", "Orders/R", {}, "event-bus"))  # an update of what we made: stays created
     assert Ledger(SCOPE, tmp_path).open_intents() == []
     ledger.drop_intent(done)  # never drops a created entry
     assert len(Ledger(SCOPE, tmp_path).resources()) == 1
+
+
+def test_only_an_intent_waits_for_the_disk_and_a_change_of_nothing_writes_nothing(tmp_path, monkeypatch):
+    synced, replaced = [], []
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd))[1])
+    monkeypatch.setattr(os, "replace", lambda a, b: (replaced.append(b), real_replace(a, b))[1])
+    ledger = Ledger(SCOPE, tmp_path)
+    rule = Resource("rule", "Orders/R", {"name": "R"}, "event-bus")
+    ledger.intend(rule)
+    assert (len(synced), len(replaced)) == (1, 1)  # on disk before the call
+    ledger.record(rule)
+    assert (len(synced), len(replaced)) == (1, 1)  # kept until the next write: a lost record is an intent to settle
+    bus = Resource("event_bus", "Orders", {"name": "Orders"}, "event-bus")
+    ledger.intend(bus)  # the next intent carries the record with it, in one write
+    assert (len(synced), len(replaced)) == (2, 2)
+    assert {r.name: r.state for r in Ledger(SCOPE, tmp_path).resources()} == {"Orders/R": "created", "Orders": "intent"}
+    ledger.intend(rule)  # already created: nothing changes
+    ledger.drop_intent(rule)  # never drops a created entry: nothing changes
+    ledger.flush()
+    assert (len(synced), len(replaced)) == (2, 2)
+    ledger.record(bus)
+    ledger.flush()  # what is left is written (without waiting for the disk) by flush, or at exit
+    assert (len(synced), len(replaced)) == (2, 3)
+    assert {r.name: r.state for r in Ledger(SCOPE, tmp_path).resources()} == {"Orders/R": "created", "Orders": "created"}
+
+
+def test_what_a_process_leaves_unwritten_is_written_when_it_exits(tmp_path):
+    code = ("import sys; from pathlib import Path; from workshop.ledger import Ledger, Resource, Scope; "
+            f"l = Ledger(Scope('sandbox', '123456789012', 'us-east-1'), Path(sys.argv[1])); "
+            "r = Resource('rule', 'Orders/R', {'name': 'R'}, 'event-bus'); l.intend(r); l.record(r)")
+    subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, timeout=60)
+    [done] = Ledger(SCOPE, tmp_path).resources()
+    assert done.state == "created"
 
 
 @pytest.mark.parametrize("content, problem", [

@@ -6,7 +6,9 @@ regrades it on every save (polling its mtime: one file, a few times a second, ne
 Single keys stay reachable while watching: h hint, s solution, k skip, q quit, t type it here.
 The inline prompt takes one line of JSON, pre-filled with the last attempt. Extra-credit variants
 are graded the same way, retried freely, and recorded; the rule keeps the main pattern.
-Without a terminal (or with --yes) the reference solutions are used.
+Without a terminal (or with --yes) the reference solutions are used. A challenge with a
+`filter_scope` asks for an SNS subscription filter policy instead, checked and graded by SNS's
+rules (`filter_grading`) at every one of these places.
 """
 
 from __future__ import annotations
@@ -35,19 +37,45 @@ def title_of(challenge) -> str:
     return title.split(":", 1)[1].strip() if title.lower().startswith("extra credit:") else title
 
 
+def is_filter(challenge) -> bool:
+    """An SNS filter-policy challenge (graded by SNS's rules), not an event-pattern one."""
+    return bool(getattr(challenge, "filter_scope", ""))
+
+
+def noun(challenge) -> str:
+    return "filter policy" if is_filter(challenge) else "pattern"
+
+
+def starter(challenge) -> str:
+    if is_filter(challenge):
+        from .filter_grading import STARTER as FILTER_STARTER
+
+        return FILTER_STARTER
+    return STARTER
+
+
 def pattern_file(module_id: str, challenge) -> Path:
-    name = f"{module_id}-extra.json" if challenge.optional else f"{module_id}.json"
+    if is_filter(challenge):  # a module may ask for several policies: one file each
+        name = f"{module_id}-{challenge.id}.json"
+    else:
+        name = f"{module_id}-extra.json" if challenge.optional else f"{module_id}.json"
     return Path.cwd() / "challenges" / name
 
 
-def json_problem(text: str) -> str | None:
-    """None when the text is a valid pattern, else one sentence: where and what, in plain words."""
+def json_problem(text: str, challenge=None) -> str | None:
+    """None when the text is a valid pattern (a valid SNS filter policy, for a filter-policy
+    challenge), else one sentence: where and what, in plain words."""
     if not text.strip():
-        return "the pattern is empty: write a JSON object such as {\"source\": [\"com.aws.orders\"]}"
+        example = '{"location": ["eu-west"]}' if is_filter(challenge) else '{"source": ["com.aws.orders"]}'
+        return f"the {noun(challenge)} is empty: write a JSON object such as {example}"
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         return f"line {exc.lineno}, column {exc.colno}: {_plain(exc.msg)}"
+    if is_filter(challenge):
+        from .filter_grading import policy_problem
+
+        return policy_problem(data, challenge.filter_scope)
     try:
         patterns.validate(data)
     except patterns.InvalidPatternError as exc:
@@ -91,6 +119,12 @@ def show_goal(ui, challenge, samples) -> None:
     extra = " [dim](extra credit)[/]" if challenge.optional else ""
     ui.say(f"\n[bold]Challenge: {title_of(challenge)}[/]{extra}")
     ui.say(challenge.goal.strip())
+    if is_filter(challenge):
+        from .filter_grading import message_rows
+
+        title, rows = message_rows(challenge, samples)
+        ui.table(title, ["sample", "", "message"], rows, to_stdout=False)
+        return
     rows = [[name, "must match", json.dumps(samples[name].detail)] for name in challenge.must_match]
     rows += [[name, "must NOT match", json.dumps(samples[name].detail)] for name in challenge.must_not_match]
     ui.table("The events (source com.aws.orders, detail-type Order Notification)", ["sample", "", "detail"], rows,
@@ -109,7 +143,7 @@ def show_grade(ui, result) -> None:
 
 def grade_text(ctx, challenge, text: str):
     """(the pattern, its grade) or (None, a reason): JSON problems in plain words first."""
-    problem = json_problem(text)
+    problem = json_problem(text, challenge)
     if problem:
         return None, problem
     pattern = json.loads(text)
@@ -145,14 +179,14 @@ def _work(ctx, challenge, required: bool) -> tuple[dict, str]:
     path = pattern_file(ctx.module_id, challenge)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(STARTER)
+        path.write_text(starter(challenge))
     hints.remember(ctx.module_id, challenge.id, str(path))
     shown = os.path.relpath(path)
-    ui.say(f"Your pattern is in [bold]{shown}[/]: edit it and save; it is graded on every save.")
+    ui.say(f"Your {noun(challenge)} is in [bold]{shown}[/]: edit it and save; it is graded on every save.")
     try:
         return _loop(ctx, challenge, path, required)
     except (KeyboardInterrupt, Stop):
-        ui.say(f"\nStopped at the challenge. Your pattern stays in {shown}; "
+        ui.say(f"\nStopped at the challenge. Your {noun(challenge)} stays in {shown}; "
                f"`workshop run {ctx.module_id}` takes it up again.")
         sys.stdout.flush()
         sys.exit(130)
@@ -166,7 +200,7 @@ def _loop(ctx, challenge, path: Path, required: bool) -> tuple[dict, str]:
     ui.say(f"[dim]{KEYS}[/]")
     last = None
     while True:
-        key, text = _watch(path, last)
+        key, text = _watch(path, last, starter(challenge))
         if key is None:
             last = text
             pattern, result = grade_text(ctx, challenge, text)
@@ -175,7 +209,9 @@ def _loop(ctx, challenge, path: Path, required: bool) -> tuple[dict, str]:
                 continue
             show_grade(ui, result)
             if result.passed:
-                ui.say("[green]✓ Your pattern matches every event it should and none it should not.[/]")
+                ui.say("[green]✓ Your filter policy lets through every message it should and none it should not.[/]"
+                       if is_filter(challenge) else
+                       "[green]✓ Your pattern matches every event it should and none it should not.[/]")
                 return pattern, "own"
             ui.say("[dim]Fix it and save: it is graded again. h hint · s solution · k skip · q quit[/]")
             continue
@@ -207,7 +243,8 @@ def _inline(ctx, challenge, path: Path) -> tuple[dict, str] | None:
     ui = ctx.ui
     last = " ".join(path.read_text().split()) if path.exists() else ""
     while True:
-        text = ui.ask_text("Pattern (one line of JSON), or hint, solution, skip, quit:", default=last).strip()
+        text = ui.ask_text(f"{noun(challenge).capitalize()} (one line of JSON), or hint, solution, skip, quit:",
+                           default=last).strip()
         word = text.lower()
         if word in ("hint", "solution", "skip", "quit", "h", "s", "k", "q"):
             chosen = _key(ctx, challenge, path, word[0], required=not challenge.optional)
@@ -247,7 +284,7 @@ def _with_editor(ctx, challenge, path: Path, editor: str, required: bool) -> tup
                 return chosen
 
 
-def _watch(path: Path, last: str | None) -> tuple[str | None, str]:
+def _watch(path: Path, last: str | None, starter_text: str = STARTER) -> tuple[str | None, str]:
     """Wait for a save that changes the file (returns (None, text)) or a key (returns (key, ''))."""
     import select
     import termios
@@ -259,7 +296,7 @@ def _watch(path: Path, last: str | None) -> tuple[str | None, str]:
     try:
         if last is None:  # the file as it is now is the first attempt, unless it is the starter
             text = path.read_text() if path.exists() else ""
-            if text.strip() and text != STARTER:
+            if text.strip() and text != starter_text:
                 return None, text
             last = text
         while True:

@@ -33,6 +33,7 @@ class Piece:
     calls: list[tuple[str, str, dict]] = field(default_factory=list)  # (CLI service, CLI command, request)
     arns: list[str] = field(default_factory=list)  # what other pieces may name it by
     depends_on: set[str] = field(default_factory=set)
+    module: str = ""  # the workshop module that created it (the template's Metadata says so)
 
 
 @dataclass
@@ -61,6 +62,7 @@ def collect(ctx) -> Export:
             if piece.logical_id in seen:
                 continue
             seen.add(piece.logical_id)
+            piece.module = piece.module or resource.module
             pieces.append(piece)
     _link(pieces)
     return Export(pieces, sorted(set(notes)), ctx.account, ctx.region)
@@ -108,6 +110,8 @@ def cloudformation(export: Export) -> dict:
                                 "Properties": _portable(piece.properties, export.account, export.region, used_secrets)}
         if piece.depends_on:
             body["DependsOn"] = sorted(piece.depends_on)
+        if piece.module:
+            body["Metadata"] = {"WorkshopModule": piece.module}
         resources[piece.logical_id] = body
     template: dict[str, Any] = {
         "AWSTemplateFormatVersion": "2010-09-09",

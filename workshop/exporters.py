@@ -1,7 +1,9 @@
 """One exporter per ledger kind: describe the live resource, return its `Piece`s (see export.py).
 
-Kinds that only change another resource (a target, a policy statement, a destination, an inline
-role policy) are exported with the resource they change, as it is now.
+An exporter names how to read its resource (`read=`); it is called with what that read found, and
+not at all when the resource is gone. Kinds that only change another resource (a target, a policy
+statement, a destination, an inline role policy) are exported with the resource they change, as it
+is now.
 """
 
 from __future__ import annotations
@@ -15,12 +17,35 @@ from .export import DIGEST_PARAMETER, PASSWORD_PARAMETER, Piece, logical_id, sec
 EXPORTERS: dict[str, Callable] = {}
 
 
-def exporter(kind: str):
+def exporter(kind: str, read: Callable | None = None):
+    """Register `fn(ctx, resource, found, notes)` for a ledger kind, where `found` is what
+    `read(ctx, resource)` describes (None: the resource is gone, and nothing is exported)."""
     def register(fn: Callable) -> Callable:
-        EXPORTERS[kind] = fn
+        def export(ctx, r, notes):
+            if read is None:
+                return fn(ctx, r, None, notes)
+            found = ctx.found(lambda: read(ctx, r))
+            return [] if found is None else fn(ctx, r, found, notes)
+
+        EXPORTERS[kind] = export
         return fn
 
     return register
+
+
+def _copy(source: dict, keys: tuple[str, ...], *into: dict) -> None:
+    """The keys `source` has a value for, copied into each of `into` (the template and the request)."""
+    for key in keys:
+        if source.get(key):
+            for target in into:
+                target[key] = source[key]
+
+
+def _piece(logical: str, cfn_type: str, props: dict, service: str, command: str, arn: str | None = None,
+           request: dict | None = None, **extra) -> Piece:
+    """A resource created by one call: its request is the template's properties unless given."""
+    return Piece(logical, cfn_type, props, [(service, command, dict(props) if request is None else request)],
+                 [arn] if arn else [], **extra)
 
 
 def _arn(ctx, service: str, resource: str, sep: str = ":") -> str:
@@ -40,35 +65,26 @@ def _current(document: dict) -> dict:
 
 # EventBridge ------------------------------------------------------------------------------------
 @exporter("event_bus")
-def _bus(ctx, r, notes):
+def _bus(ctx, r, _, notes):
     name = r.attrs["name"]
-    return [Piece(logical_id(name, "Bus"), "AWS::Events::EventBus", {"Name": name},
-                  [("events", "create-event-bus", {"Name": name})], [_arn(ctx, "events", f"event-bus/{name}")])]
+    return [_piece(logical_id(name, "Bus"), "AWS::Events::EventBus", {"Name": name}, "events", "create-event-bus",
+                   _arn(ctx, "events", f"event-bus/{name}"))]
 
 
 _TARGET_FIELDS = ("Id", "Arn", "RoleArn", "Input", "InputPath", "InputTransformer", "RetryPolicy", "DeadLetterConfig",
                   "SqsParameters")
 
 
-@exporter("rule")
-def _rule(ctx, r, notes):
+@exporter("rule", read=lambda ctx, r: ctx.client("events").describe_rule(Name=r.attrs["name"], EventBusName=r.attrs["bus"]))
+def _rule(ctx, r, rule, notes):
     events = ctx.client("events")
-    rule = ctx.found(lambda: events.describe_rule(Name=r.attrs["name"], EventBusName=r.attrs["bus"]))
-    if rule is None:
-        return []
     targets = events.list_targets_by_rule(Rule=rule["Name"], EventBusName=r.attrs["bus"]).get("Targets", [])
     targets = [{k: t[k] for k in _TARGET_FIELDS if k in t} for t in targets]
     props = {"Name": rule["Name"], "EventBusName": r.attrs["bus"], "State": rule.get("State", "ENABLED")}
     request = dict(props)
-    if rule.get("Description"):
-        props["Description"] = request["Description"] = rule["Description"]
+    _copy(rule, ("Description", "EventPattern", "ScheduleExpression"), props, request)
     if rule.get("EventPattern"):
-        props["EventPattern"] = json.loads(rule["EventPattern"])
-        request["EventPattern"] = rule["EventPattern"]
-    if rule.get("ScheduleExpression"):
-        props["ScheduleExpression"] = request["ScheduleExpression"] = rule["ScheduleExpression"]
-    if r.attrs["bus"] != "default":
-        props["EventBusName"] = r.attrs["bus"]
+        props["EventPattern"] = json.loads(rule["EventPattern"])  # a Json property: the object, not its text
     props["Targets"] = [_cfn_target(t) for t in targets]
     calls = [("events", "put-rule", request)]
     if targets:
@@ -84,88 +100,70 @@ def _cfn_target(target: dict) -> dict:
     return out
 
 
-@exporter("archive")
-def _archive(ctx, r, notes):
-    archive = ctx.found(lambda: ctx.client("events").describe_archive(ArchiveName=r.attrs["name"]))
-    if archive is None:
-        return []
+@exporter("archive", read=lambda ctx, r: ctx.client("events").describe_archive(ArchiveName=r.attrs["name"]))
+def _archive(ctx, r, archive, notes):
     props = {"ArchiveName": archive["ArchiveName"], "SourceArn": archive["EventSourceArn"],
              "RetentionDays": int(archive.get("RetentionDays") or 0)}
     request = {"ArchiveName": archive["ArchiveName"], "EventSourceArn": archive["EventSourceArn"],
                "RetentionDays": props["RetentionDays"]}
-    if archive.get("EventPattern"):
-        # JSON text, which CloudFormation also takes for a Json property (moto's Archive takes only text)
-        props["EventPattern"] = request["EventPattern"] = archive["EventPattern"]
-    if archive.get("Description"):
-        props["Description"] = request["Description"] = archive["Description"]
-    return [Piece(logical_id(archive["ArchiveName"]), "AWS::Events::Archive", props, [("events", "create-archive", request)],
-                  [archive["ArchiveArn"]])]
+    # The pattern as JSON text, which CloudFormation also takes for a Json property (moto's Archive takes only text).
+    _copy(archive, ("EventPattern", "Description"), props, request)
+    return [_piece(logical_id(archive["ArchiveName"]), "AWS::Events::Archive", props, "events", "create-archive",
+                   archive["ArchiveArn"], request)]
 
 
-@exporter("connection")
-def _connection(ctx, r, notes):
-    described = ctx.found(lambda: ctx.client("events").describe_connection(Name=r.attrs["name"]))
-    if described is None:
-        return []
+@exporter("connection", read=lambda ctx, r: ctx.client("events").describe_connection(Name=r.attrs["name"]))
+def _connection(ctx, r, described, notes):
     basic = (described.get("AuthParameters") or {}).get("BasicAuthParameters") or {}
     auth = {"BasicAuthParameters": {"Username": basic.get("Username", ""), "Password": secret(PASSWORD_PARAMETER)}}
     props = {"Name": described["Name"], "AuthorizationType": described.get("AuthorizationType", "BASIC"), "AuthParameters": auth}
-    return [Piece(logical_id(described["Name"]), "AWS::Events::Connection", props, [("events", "create-connection", dict(props))],
-                  [described["ConnectionArn"]])]
+    return [_piece(logical_id(described["Name"]), "AWS::Events::Connection", props, "events", "create-connection",
+                   described["ConnectionArn"])]
 
 
-@exporter("api_destination")
-def _api_destination(ctx, r, notes):
-    described = ctx.found(lambda: ctx.client("events").describe_api_destination(Name=r.attrs["name"]))
-    if described is None:
-        return []
-    props = {"Name": described["Name"], "ConnectionArn": described["ConnectionArn"],
-             "InvocationEndpoint": described["InvocationEndpoint"], "HttpMethod": described["HttpMethod"]}
-    if described.get("InvocationRateLimitPerSecond"):
-        props["InvocationRateLimitPerSecond"] = described["InvocationRateLimitPerSecond"]
+@exporter("api_destination", read=lambda ctx, r: ctx.client("events").describe_api_destination(Name=r.attrs["name"]))
+def _api_destination(ctx, r, described, notes):
+    props = {k: described[k] for k in ("Name", "ConnectionArn", "InvocationEndpoint", "HttpMethod")}
+    _copy(described, ("InvocationRateLimitPerSecond",), props)
     notes.append("The API destination calls the REST API by its URL as it was; point InvocationEndpoint at your own API.")
-    return [Piece(logical_id(described["Name"]), "AWS::Events::ApiDestination", props,
-                  [("events", "create-api-destination", dict(props))], [described["ApiDestinationArn"]])]
+    return [_piece(logical_id(described["Name"]), "AWS::Events::ApiDestination", props, "events", "create-api-destination",
+                   described["ApiDestinationArn"])]
 
 
 # logs -------------------------------------------------------------------------------------------
 @exporter("log_group")
-def _log_group(ctx, r, notes):
+def _log_group(ctx, r, _, notes):
     name = r.attrs["name"]
     if name.startswith("API-Gateway-Execution-Logs_"):
         notes.append("API Gateway names its execution log group after the API's id and creates it itself: not exported.")
         return []
-    return [Piece(logical_id("LogGroup", name), "AWS::Logs::LogGroup", {"LogGroupName": name},
-                  [("logs", "create-log-group", {"logGroupName": name})], [_arn(ctx, "logs", f"log-group:{name}")])]
+    return [_piece(logical_id("LogGroup", name), "AWS::Logs::LogGroup", {"LogGroupName": name}, "logs", "create-log-group",
+                   _arn(ctx, "logs", f"log-group:{name}"), {"logGroupName": name})]
 
 
-@exporter("logs_resource_policy")
-def _logs_policy(ctx, r, notes):
+def _logs_policy_named(ctx, r):
     policies = ctx.client("logs").describe_resource_policies().get("resourcePolicies", [])
-    found = next((p for p in policies if p["policyName"] == r.attrs["name"]), None)
-    if found is None:
-        return []
+    return next((p for p in policies if p["policyName"] == r.attrs["name"]), None)
+
+
+@exporter("logs_resource_policy", read=_logs_policy_named)
+def _logs_policy(ctx, r, found, notes):
     props = {"PolicyName": found["policyName"], "PolicyDocument": found["policyDocument"]}
-    return [Piece(logical_id(found["policyName"]), "AWS::Logs::ResourcePolicy", props,
-                  [("logs", "put-resource-policy", {"policyName": found["policyName"], "policyDocument": found["policyDocument"]})])]
+    return [_piece(logical_id(found["policyName"]), "AWS::Logs::ResourcePolicy", props, "logs", "put-resource-policy",
+                   request={"policyName": found["policyName"], "policyDocument": found["policyDocument"]})]
 
 
 # IAM --------------------------------------------------------------------------------------------
-@exporter("iam_role")
-def _role(ctx, r, notes):
+@exporter("iam_role", read=lambda ctx, r: ctx.client("iam").get_role(RoleName=r.attrs["name"])["Role"])
+def _role(ctx, r, role, notes):
     iam = ctx.client("iam")
-    role = ctx.found(lambda: iam.get_role(RoleName=r.attrs["name"]))
-    if role is None:
-        return []
-    role = role["Role"]
     name = role["RoleName"]
     trust = _document(role["AssumeRolePolicyDocument"])
     policies = [{"PolicyName": p, "PolicyDocument": _document(iam.get_role_policy(RoleName=name, PolicyName=p)["PolicyDocument"])}
                 for p in iam.list_role_policies(RoleName=name).get("PolicyNames", [])]
     managed = [a["PolicyArn"] for a in iam.list_attached_role_policies(RoleName=name).get("AttachedPolicies", [])]
     props = {"RoleName": name, "AssumeRolePolicyDocument": trust}
-    if role.get("Description"):
-        props["Description"] = role["Description"]
+    _copy(role, ("Description",), props)
     if policies:
         props["Policies"] = policies
     if managed:
@@ -179,49 +177,41 @@ def _role(ctx, r, notes):
 
 
 # SQS and SNS ------------------------------------------------------------------------------------
-@exporter("sqs_queue")
-def _queue(ctx, r, notes):
+@exporter("sqs_queue", read=lambda ctx, r: ctx.client("sqs").get_queue_url(QueueName=r.attrs["name"]))
+def _queue(ctx, r, found, notes):
     sqs = ctx.client("sqs")
-    found = ctx.found(lambda: sqs.get_queue_url(QueueName=r.attrs["name"]))
-    if found is None:
-        return []
     name = r.attrs["name"]
     queue_id = logical_id(name, "Queue")
-    arn = _arn(ctx, "sqs", name)
-    pieces = [Piece(queue_id, "AWS::SQS::Queue", {"QueueName": name}, [("sqs", "create-queue", {"QueueName": name})], [arn])]
+    pieces = [_piece(queue_id, "AWS::SQS::Queue", {"QueueName": name}, "sqs", "create-queue", _arn(ctx, "sqs", name))]
     policy = sqs.get_queue_attributes(QueueUrl=found["QueueUrl"], AttributeNames=["Policy"]).get("Attributes", {}).get("Policy")
     if policy:
-        pieces.append(Piece(logical_id(name, "QueuePolicy"), "AWS::SQS::QueuePolicy",
-                            {"Queues": [{"Ref": queue_id}], "PolicyDocument": json.loads(policy)},
-                            [("sqs", "set-queue-attributes", {"QueueUrl": found["QueueUrl"], "Attributes": {"Policy": policy}})]))
+        pieces.append(_piece(logical_id(name, "QueuePolicy"), "AWS::SQS::QueuePolicy",
+                             {"Queues": [{"Ref": queue_id}], "PolicyDocument": json.loads(policy)}, "sqs", "set-queue-attributes",
+                             request={"QueueUrl": found["QueueUrl"], "Attributes": {"Policy": policy}}))
     return pieces
 
 
-@exporter("sns_topic")
-def _topic(ctx, r, notes):
-    sns = ctx.client("sns")
-    attributes = ctx.found(lambda: sns.get_topic_attributes(TopicArn=r.attrs["arn"]))
-    if attributes is None:
-        return []
+@exporter("sns_topic", read=lambda ctx, r: ctx.client("sns").get_topic_attributes(TopicArn=r.attrs["arn"])["Attributes"])
+def _topic(ctx, r, attributes, notes):
     name, arn = r.attrs["name"], r.attrs["arn"]
     topic_id = logical_id(name, "Topic")
-    pieces = [Piece(topic_id, "AWS::SNS::Topic", {"TopicName": name}, [("sns", "create-topic", {"Name": name})], [arn])]
-    policy = attributes["Attributes"].get("Policy")
+    pieces = [_piece(topic_id, "AWS::SNS::Topic", {"TopicName": name}, "sns", "create-topic", arn, {"Name": name})]
+    policy = attributes.get("Policy")
     if policy and json.loads(policy).get("Statement"):
-        pieces.append(Piece(logical_id(name, "TopicPolicy"), "AWS::SNS::TopicPolicy",
-                            {"Topics": [arn], "PolicyDocument": _current(json.loads(policy))},
-                            [("sns", "set-topic-attributes", {"TopicArn": arn, "AttributeName": "Policy", "AttributeValue": policy})],
-                            depends_on={topic_id}))
+        pieces.append(_piece(logical_id(name, "TopicPolicy"), "AWS::SNS::TopicPolicy",
+                             {"Topics": [arn], "PolicyDocument": _current(json.loads(policy))}, "sns", "set-topic-attributes",
+                             request={"TopicArn": arn, "AttributeName": "Policy", "AttributeValue": policy},
+                             depends_on={topic_id}))
     return pieces
 
 
-@exporter("sns_subscription")
-def _subscription(ctx, r, notes):
+def _subscription_attributes(ctx, r):
     arn = r.attrs.get("arn")
-    attributes = ctx.found(lambda: ctx.client("sns").get_subscription_attributes(SubscriptionArn=arn)) if arn else None
-    if attributes is None:
-        return []
-    a = attributes["Attributes"]
+    return ctx.client("sns").get_subscription_attributes(SubscriptionArn=arn)["Attributes"] if arn else None
+
+
+@exporter("sns_subscription", read=_subscription_attributes)
+def _subscription(ctx, r, a, notes):
     props = {"TopicArn": a["TopicArn"], "Protocol": a.get("Protocol", "sqs"), "Endpoint": a["Endpoint"],
              "RawMessageDelivery": a.get("RawMessageDelivery", "false") == "true"}
     request = {"TopicArn": a["TopicArn"], "Protocol": props["Protocol"], "Endpoint": a["Endpoint"], "ReturnSubscriptionArn": True,
@@ -230,7 +220,8 @@ def _subscription(ctx, r, notes):
         props["FilterPolicy"] = json.loads(a["FilterPolicy"])
         props["FilterPolicyScope"] = a.get("FilterPolicyScope") or "MessageAttributes"
         request["Attributes"].update({"FilterPolicy": a["FilterPolicy"], "FilterPolicyScope": props["FilterPolicyScope"]})
-    return [Piece(logical_id(r.attrs["queue"], "Subscription"), "AWS::SNS::Subscription", props, [("sns", "subscribe", request)])]
+    return [_piece(logical_id(r.attrs["queue"], "Subscription"), "AWS::SNS::Subscription", props, "sns", "subscribe",
+                   request=request)]
 
 
 # Lambda -----------------------------------------------------------------------------------------
@@ -251,18 +242,14 @@ def _inline_code(folder: str):
     return source
 
 
-@exporter("lambda_function")
-def _function(ctx, r, notes):
+@exporter("lambda_function", read=lambda ctx, r: ctx.client("lambda").get_function_configuration(FunctionName=r.attrs["name"]))
+def _function(ctx, r, config, notes):
     lam = ctx.client("lambda")
     name = r.attrs["name"]
-    config = ctx.found(lambda: lam.get_function_configuration(FunctionName=name))
-    if config is None:
-        return []
     folder = _source_folder(ctx, name)
     props = {"FunctionName": name, "Runtime": config["Runtime"], "Role": config["Role"], "Timeout": config.get("Timeout", 3),
              "MemorySize": config.get("MemorySize", 128)}
-    if config.get("Description"):
-        props["Description"] = config["Description"]
+    _copy(config, ("Description",), props)
     calls = []
     if folder:
         props["Handler"] = "index." + config["Handler"].split(".", 1)[-1]  # inline code is index.py
@@ -279,52 +266,48 @@ def _function(ctx, r, notes):
         cfn = {"FunctionName": name, "Qualifier": "$LATEST", **settings}
         if destinations:
             cfn["DestinationConfig"] = destinations
-        pieces.append(Piece(logical_id(name, "InvokeConfig"), "AWS::Lambda::EventInvokeConfig", cfn,
-                            [("lambda", "put-function-event-invoke-config",
-                              {"FunctionName": name, **settings, **({"DestinationConfig": destinations} if destinations else {})})],
-                            depends_on={logical_id(name, "Function")}))
+        request = {"FunctionName": name, **settings}
+        _copy(cfn, ("DestinationConfig",), request)
+        pieces.append(_piece(logical_id(name, "InvokeConfig"), "AWS::Lambda::EventInvokeConfig", cfn, "lambda",
+                             "put-function-event-invoke-config", request=request, depends_on={logical_id(name, "Function")}))
     return pieces
 
 
-@exporter("lambda_permission")
-def _permission(ctx, r, notes):
+def _permission_statement(ctx, r):
+    policy = ctx.client("lambda").get_policy(FunctionName=r.attrs["function"])
+    return next((s for s in json.loads(policy["Policy"]).get("Statement", []) if s.get("Sid") == r.attrs["statement_id"]), None)
+
+
+@exporter("lambda_permission", read=_permission_statement)
+def _permission(ctx, r, statement, notes):
     function, sid = r.attrs["function"], r.attrs["statement_id"]
-    policy = ctx.found(lambda: ctx.client("lambda").get_policy(FunctionName=function))
-    statement = next((s for s in json.loads(policy["Policy"]).get("Statement", []) if s.get("Sid") == sid), None) if policy else None
-    if statement is None:
-        return []
     principal = statement.get("Principal", {})
     principal = principal.get("Service", principal.get("AWS")) if isinstance(principal, dict) else principal
     source = next(iter(((statement.get("Condition") or {}).get("ArnLike") or {}).values()), None)
     props = {"FunctionName": function, "Action": "lambda:InvokeFunction", "Principal": principal}
     if source:
         props["SourceArn"] = source
-    return [Piece(logical_id(function, sid), "AWS::Lambda::Permission", props,
-                  [("lambda", "add-permission", {**props, "StatementId": sid})],
-                  depends_on={logical_id(function, "Function")})]
+    return [_piece(logical_id(function, sid), "AWS::Lambda::Permission", props, "lambda", "add-permission",
+                   request={**props, "StatementId": sid}, depends_on={logical_id(function, "Function")})]
 
 
 # Step Functions, Scheduler, API Gateway -----------------------------------------------------------
-@exporter("state_machine")
-def _state_machine(ctx, r, notes):
-    sfn = ctx.client("stepfunctions")
-    arn = r.attrs.get("arn") or _arn(ctx, "states", f"stateMachine:{r.attrs['name']}")
-    described = ctx.found(lambda: sfn.describe_state_machine(stateMachineArn=arn))
-    if described is None:
-        return []
+def _machine_arn(ctx, r) -> str:
+    return r.attrs.get("arn") or _arn(ctx, "states", f"stateMachine:{r.attrs['name']}")
+
+
+@exporter("state_machine", read=lambda ctx, r: ctx.client("stepfunctions").describe_state_machine(stateMachineArn=_machine_arn(ctx, r)))
+def _state_machine(ctx, r, described, notes):
     props = {"StateMachineName": described["name"], "RoleArn": described["roleArn"], "DefinitionString": described["definition"],
              "StateMachineType": described.get("type", "STANDARD")}
     request = {"name": described["name"], "roleArn": described["roleArn"], "definition": described["definition"],
                "type": props["StateMachineType"]}
-    return [Piece(logical_id(described["name"], "StateMachine"), "AWS::StepFunctions::StateMachine", props,
-                  [("stepfunctions", "create-state-machine", request)], [arn])]
+    return [_piece(logical_id(described["name"], "StateMachine"), "AWS::StepFunctions::StateMachine", props,
+                   "stepfunctions", "create-state-machine", _machine_arn(ctx, r), request)]
 
 
-@exporter("schedule")
-def _schedule(ctx, r, notes):
-    schedule = ctx.found(lambda: ctx.client("scheduler").get_schedule(Name=r.attrs["name"], GroupName=r.attrs["group"]))
-    if schedule is None:
-        return []
+@exporter("schedule", read=lambda ctx, r: ctx.client("scheduler").get_schedule(Name=r.attrs["name"], GroupName=r.attrs["group"]))
+def _schedule(ctx, r, schedule, notes):
     target = {k: schedule["Target"][k] for k in ("Arn", "RoleArn", "Input", "EventBridgeParameters", "SqsParameters")
               if schedule["Target"].get(k)}
     props = {"Name": schedule["Name"], "GroupName": schedule.get("GroupName") or "default",
@@ -332,24 +315,21 @@ def _schedule(ctx, r, notes):
              "ScheduleExpressionTimezone": schedule.get("ScheduleExpressionTimezone") or "UTC",
              "FlexibleTimeWindow": schedule.get("FlexibleTimeWindow") or {"Mode": "OFF"},
              "State": schedule.get("State") or "ENABLED", "Target": target}
-    if schedule.get("Description"):
-        props["Description"] = schedule["Description"]
-    request = dict(props)
+    _copy(schedule, ("Description",), props)
     if schedule.get("EndDate"):
         props["EndDate"] = schedule["EndDate"].strftime("%Y-%m-%dT%H:%M:%SZ")
-        request["EndDate"] = props["EndDate"]
-    return [Piece(logical_id(schedule["Name"], "Schedule"), "AWS::Scheduler::Schedule", props,
-                  [("scheduler", "create-schedule", request)], [schedule["Arn"]])]
+    return [_piece(logical_id(schedule["Name"], "Schedule"), "AWS::Scheduler::Schedule", props, "scheduler", "create-schedule",
+                   schedule["Arn"])]
 
 
 @exporter("rest_api")
-def _rest_api(ctx, r, notes):
+def _rest_api(ctx, r, _, notes):
     notes.append("The REST API behind the API destination (Lambda authorizer, mock integration, Prod stage) is "
                  "not exported: `workshop run prerequisites` builds it.")
     return []
 
 
 @exporter("apigateway_account")
-def _apigateway_account(ctx, r, notes):
+def _apigateway_account(ctx, r, _, notes):
     notes.append("API Gateway's CloudWatch Logs role is an account-wide setting: not exported.")
     return []

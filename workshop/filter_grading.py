@@ -1,7 +1,9 @@
 """Grade a learner's SNS subscription filter policy against a challenge's messages, locally.
 
 The messages are the challenge's samples as the module publishes them: the detail as the JSON
-body, the `attributes` as typed message attributes. SNS's own rules decide (`sns_filters`).
+body, the `attributes` as typed message attributes. SNS's own rules decide (`sns_filters`), in
+the terminal flow too: what the learner types is checked as a filter policy, never as an event
+pattern, and the challenge shows the part of each message the policy's scope reads.
 """
 
 from __future__ import annotations
@@ -14,6 +16,34 @@ def typed_attributes(attributes: dict) -> dict[str, Attribute]:
     from .steps.sns_filtering import message_attributes
 
     return {name: Attribute(a["DataType"], a["StringValue"]) for name, a in message_attributes(attributes).items()}
+
+
+STARTER = "{\n  \n}\n"  # a policy names the learner's own keys: nothing to pre-fill
+
+
+def policy_problem(policy, scope: str) -> str | None:
+    """None when SNS would accept the policy, else the reason in SNS's words."""
+    try:
+        validate(policy, scope)
+    except InvalidFilterPolicyError as exc:
+        return f"not a valid SNS filter policy (FilterPolicyScope {scope}): {exc}"
+    return None
+
+
+def message_rows(challenge, samples: dict) -> tuple[str, list[list[str]]]:
+    """The table of the challenge's messages, as the policy's scope sees them: (title, rows)."""
+    import json
+
+    def seen(name: str) -> str:
+        sample = samples[name]
+        if challenge.filter_scope == "MessageBody":
+            return json.dumps(sample.detail)
+        return ", ".join(f"{k} ({a.data_type}) {a.value}" for k, a in typed_attributes(sample.attributes).items())
+
+    rows = [[name, "must pass", seen(name)] for name in challenge.must_match]
+    rows += [[name, "must NOT pass", seen(name)] for name in challenge.must_not_match]
+    part = "body" if challenge.filter_scope == "MessageBody" else "message attributes"
+    return f"The messages published to the topic (their {part}, which the policy reads)", rows
 
 
 def grade_filter(challenge, policy, samples: dict) -> Grade:

@@ -51,7 +51,7 @@ def _about_file(challenge, file: Path | None, samples: dict) -> str:
     if file is None or not file.exists():
         return ""
     text = file.read_text()
-    problem = json_problem(text)
+    problem = json_problem(text, challenge)
     if problem:
         return f"{file.name}: {problem}."
     result = grade(challenge, json.loads(text), samples)

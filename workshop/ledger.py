@@ -9,18 +9,26 @@ before the tool ran is never recorded, so never deleted.
 
 Every change is a read-modify-write of one JSON file under an exclusive flock on a lock file beside
 it, and the file is replaced atomically, so two processes writing at once lose nothing and a
-reader never sees half a file.
+reader never sees half a file. Only an intent waits for the disk (fsync): it must be there before
+the call. What follows a call (its record, a forgotten deletion, a dropped intent) is kept in this
+process and written with the next intent, at `flush()`, or at exit: losing it to a crash loses
+nothing the next run cannot settle (an intent left open is resolved against the backend; a
+deletion not yet forgotten is "already gone"). This process's reads see it at once. A change
+that changes nothing writes nothing.
 """
 
 from __future__ import annotations
 
+import atexit
+import json
 import re
+import threading
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Callable
 
-from .paths import DamagedStateFile, exclusive, read_json, state_dir, write_json_atomic
+from .paths import DamagedStateFile, exclusive, read_json, state_dir, write_text_atomic
 
 CREATED, INTENT = "created", "intent"
 
@@ -85,10 +93,26 @@ class Ledger:
     def __init__(self, scope: Scope, directory: Path | None = None):
         self.scope = scope
         self.path = (directory or state_dir() / "ledger") / f"{scope.slug}.json"
+        self._pending: list[Callable[[list[Resource]], list[Resource]]] = []  # changes not on disk yet
+        self._lock = threading.Lock()
+        self._flush_at_exit = False
 
     # reading ---------------------------------------------------------------------------------
     def resources(self) -> list[Resource]:
+        items = self._on_disk()
+        with self._lock:
+            for change in self._pending:
+                items = change(items)
+        return items
+
+    def _on_disk(self) -> list[Resource]:
         return _parse(self.path, read_json(self.path, {"resources": []}, shape=dict, advice=_advice(self.path)))
+
+    def _text(self) -> str | None:
+        try:
+            return self.path.read_text(encoding="utf-8")
+        except (FileNotFoundError, UnicodeDecodeError, IsADirectoryError):
+            return None  # absent; or damaged, which resources() reports
 
     def get(self, kind: str, name: str) -> Resource | None:
         return next((r for r in self.resources() if r.key == (kind, name)), None)
@@ -107,7 +131,7 @@ class Ledger:
                 return items
             return [r for r in items if r.key != resource.key] + [replace(resource, state=INTENT, created_at=time.time())]
 
-        self._mutate(change)
+        self._mutate(change, durable=True)
 
     def record(self, resource: Resource) -> None:
         """After the call: the resource exists and is ours (attrs merged over what the intent held)."""
@@ -119,26 +143,65 @@ class Ledger:
             done = replace(resource, attrs=attrs, created_at=created, module=module, state=CREATED)
             return [r for r in items if r.key != resource.key] + [done]
 
-        self._mutate(change)
+        self._defer(change)
 
     def drop_intent(self, resource: Resource) -> None:
         """The call was refused, or the resource was never made: forget the intent (never a created entry)."""
-        self._mutate(lambda items: [r for r in items if not (r.key == resource.key and r.is_intent)])
+        self._defer(lambda items: [r for r in items if not (r.key == resource.key and r.is_intent)])
 
     def forget(self, resource: Resource) -> None:
-        self._mutate(lambda items: [r for r in items if r.key != resource.key])
+        self._defer(lambda items: [r for r in items if r.key != resource.key])
 
     def clear(self) -> None:
+        with self._lock:
+            self._pending.clear()
         with exclusive(self.path):
             self.path.unlink(missing_ok=True)
 
-    def _mutate(self, change: Callable[[list[Resource]], list[Resource]]) -> None:
+    def flush(self) -> None:
+        """Write what this process has changed but not yet written (nothing when there is nothing)."""
+        with self._lock:
+            if not self._pending:
+                return
+        self._mutate(lambda items: items)
+
+    def _defer(self, change: Callable[[list[Resource]], list[Resource]]) -> None:
+        self._on_disk()  # a damaged ledger stops every change now, as a write would
+        with self._lock:
+            self._pending.append(change)
+            if not self._flush_at_exit:
+                self._flush_at_exit = True
+                atexit.register(self._flush_at_end)
+
+    def _flush_at_end(self) -> None:
+        try:
+            self.flush()
+        except (OSError, DamagedStateFile):
+            pass  # nothing to say at exit: the open intents are settled by the next run, status or cleanup
+
+    def _mutate(self, change: Callable[[list[Resource]], list[Resource]], durable: bool = False) -> None:
         with exclusive(self.path):
-            items = change(self.resources())
+            items = self._on_disk()
+            with self._lock:
+                changes, self._pending = self._pending + [change], []
+            for one in changes:
+                items = one(items)
             if not items:
                 self.path.unlink(missing_ok=True)
                 return
-            write_json_atomic(self.path, {"scope": asdict(self.scope), "resources": [asdict(r) for r in items]})
+            text = _document(self.scope, items)
+            if text != self._text():
+                write_text_atomic(self.path, text, durable=durable)
+
+
+_FIELDS = [f.name for f in fields(Resource)]
+
+
+def _document(scope: Scope, items: list[Resource]) -> str:
+    """The ledger file: one resource a line, so that it stays readable and writing it stays cheap
+    (the C JSON encoder; an indented dump of the whole ledger on every write cost more than the calls)."""
+    lines = ",\n    ".join(json.dumps({name: getattr(r, name) for name in _FIELDS}, sort_keys=True) for r in items)
+    return f'{{\n  "resources": [\n    {lines}\n  ],\n  "scope": {json.dumps(asdict(scope), sort_keys=True)}\n}}\n'
 
 
 def clear_backend(backend: str, directory: Path | None = None) -> None:

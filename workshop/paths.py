@@ -86,15 +86,22 @@ def check_writable() -> Path:
     return base
 
 
-def write_json_atomic(path: Path, data) -> None:
+def write_json_atomic(path: Path, data, *, durable: bool = True) -> None:
     """Write-then-rename, so a reader (or a Ctrl-C) never sees half a file."""
+    write_text_atomic(path, json.dumps(data, indent=2, sort_keys=True), durable=durable)
+
+
+def write_text_atomic(path: Path, text: str, *, durable: bool = True) -> None:
+    """Write-then-rename. `durable` also waits until the data is on disk (fsync): for what must
+    survive a crash of the machine, not only of the process (e.g. an intent before its call)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w") as handle:
-            json.dump(data, handle, indent=2, sort_keys=True)
+            handle.write(text)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -44,7 +44,7 @@ class Progress:
             if fields.get("deployed") or "verified" in fields:  # it speaks for what exists now
                 fields.setdefault("gone", False)
             data.setdefault(module_id, {}).update(fields, updated_at=time.time())
-            write_json_atomic(self.path, data)
+            write_json_atomic(self.path, data, durable=False)  # a learner's marks: a machine crash may lose the last
 
     def forget_deployments(self) -> list[str]:
         """The resources are gone (the sandbox stopped): what was learned stays, marked not deployed now."""

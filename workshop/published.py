@@ -19,7 +19,7 @@ def record(scope, event_id: str, bus: str, source: str, detail_type: str, detail
     events = read_json(path, [])
     events.append({"id": event_id, "bus": bus, "source": source, "detail-type": detail_type, "detail": detail,
                    "sample": sample, "published_at": time.time()})
-    write_json_atomic(path, events[-KEEP:])
+    write_json_atomic(path, events[-KEEP:], durable=False)  # for traces only: no need to wait for the disk
 
 
 def find(scope, event_id: str) -> dict | None:

@@ -90,9 +90,15 @@ class Challenge:
     filter_scope: str = ""  # graded as an SNS filter policy on MessageAttributes or MessageBody, not an event pattern
 
     def __post_init_yaml__(self):
+        # An invalid reference solution is a broken file, found at load, by the rules it is graded with.
+        if self.filter_scope:
+            from . import sns_filters
+
+            sns_filters.validate(self.solution, self.filter_scope)
+            return
         from . import patterns
 
-        patterns.validate(self.solution)  # an invalid reference solution is a broken file, found at load
+        patterns.validate(self.solution)
 
 
 @dataclass

@@ -6,8 +6,9 @@ close to EventBridge patterns but not the same:
 
 - Scope `MessageAttributes` (the default): each policy key names a message attribute; values are
   typed by the attribute's DataType. `String` matches string conditions; `Number` matches numbers
-  (exact value or `numeric`); `String.Array` is a JSON array whose elements are matched one by one
-  (any may match). `Binary` attributes never match. Policies are flat: no nested keys.
+  (exact value or `numeric`); `String.Array` and `Number.Array` are JSON arrays whose elements are
+  matched one by one (any may match); a `String` holding a JSON array is one string. `Binary`
+  attributes never match. Policies are flat: no nested keys.
 - Scope `MessageBody`: the body must be a JSON object; nested policy objects follow nested body
   objects; an array in the body matches when any element does.
 - Every key of the policy must be satisfied (AND); within a key, any one condition (OR); `$or`
@@ -150,19 +151,20 @@ def matches(policy, *, scope: str = "MessageAttributes", attributes: dict[str, A
 
 def _attribute_values(attribute: Attribute) -> list | None:
     """The values an attribute offers to conditions; None when it can match nothing but exists."""
-    if attribute.data_type.startswith("Number"):
-        try:
-            return [Decimal(attribute.value)]
-        except InvalidOperation:
-            return []
-    if attribute.data_type.startswith("String.Array"):
+    kind = attribute.data_type.split(".", 1)[0]  # custom types ("Number.float") keep their base type
+    if attribute.data_type.endswith(".Array") and kind in ("String", "Number"):
         try:
             items = json.loads(attribute.value)
         except ValueError:
             return []
         items = items if isinstance(items, list) else [items]
         return [Decimal(str(i)) if _is_number(i) else i for i in items]
-    if attribute.data_type.startswith("String"):
+    if kind == "Number":
+        try:
+            return [Decimal(attribute.value)]
+        except InvalidOperation:
+            return []
+    if kind == "String":
         return [attribute.value]
     return []  # Binary: present, but never equal to anything
 

@@ -35,7 +35,19 @@ def decode(data: bytes, path: str) -> str:
         raise TypedYamlError(f"{path}:{line}", None, f"the file is not UTF-8 text (byte {exc.start} cannot be decoded); save it as UTF-8") from None
 
 
+_FAST_LOADER = getattr(yaml, "CSafeLoader", None)  # libyaml, when PyYAML was built with it: ten times faster
+
+
 def compose(text: str, path: str) -> yaml.Node:
+    if _FAST_LOADER is not None and not yaml.reader.Reader.NON_PRINTABLE.search(text):
+        try:
+            node = yaml.compose(text, Loader=_FAST_LOADER)
+        except (yaml.YAMLError, RecursionError):
+            pass  # the pure-Python loader below says what is wrong, as it always has
+        else:
+            if node is not None:
+                _check_bounds(node, path)
+                return node
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.reader.ReaderError as exc:  # a control character: not a MarkedYAMLError

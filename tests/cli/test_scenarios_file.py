@@ -31,6 +31,9 @@ BROKEN = [
     ("rule with two pattern sources", VALID_STEP.replace(
         "event_bus: {name: Orders}", "rule: {name: R, pattern: {source: [x]}, schedule: 'rate(1 minute)'}"), ":9", "exactly one of pattern"),
     ("unknown sample", VALID_STEP.replace("event_bus: {name: Orders}", "publish: {sample: nope}"), ":7", "unknown sample 'nope'"),
+    ("filter-policy solution SNS refuses", VALID_STEP.replace("    summary: S\n", "    summary: S\n    challenges:\n      - {id: c, "
+     "title: t, goal: g, filter_scope: MessageAttributes, must_match: [], must_not_match: [], solution: {a: {b: [x]}}}\n"),
+     ":7", "nested keys need FilterPolicyScope MessageBody"),  # an event pattern could nest; an attribute policy cannot
     ("output naming two resources", VALID_STEP.replace("    summary: S\n", "    summary: S\n    outputs:\n      Url: {sqs_queue: Q, sns_topic: T}\n"),
      ":7", "an output names exactly one of"),
 ]

@@ -10,6 +10,8 @@ import json
 import subprocess
 import sys
 
+from workshop.capabilities import NAMES
+
 SNS_QUEUE_CHECKS = {"the US lab-supplies order arrived in the Orders queue, once",
                     "the office-supplies order did not arrive in the Orders queue"}
 
@@ -52,4 +54,41 @@ def test_unsupported_checks_are_reported_not_failed_and_their_publish_is_skipped
     assert "unsupported" in verified.stderr  # each check's line names its status
     modules = {m["id"]: m["state"] for m in cli.json(*endpoint, "modules")["modules"]}
     assert modules["sns"] == "verified (2 check(s) could not run here)"
+    assert cli.json(*endpoint, "cleanup", "--yes")["failed"] == []
+
+
+LATER_MODULE_NEEDS = {  # capability the test takes away -> the checks that must then be unsupported, by module
+    "archive_replay": ("archive-replay", {"archive OrderEventArchive keeps com.aws.orders events of Orders for 30 days",
+                                          "the replayed order arrived in OrdersReplayQueue carrying replay-name"}),
+    "scheduler_fires": ("scheduler", {"the scheduled event arrived through the Orders bus in /aws/events/orders"}),
+    "sns_filters": ("sns-filtering", {"Orders-EU got exactly the eu-west order", "BookOrders got exactly the two book orders",
+                                      "Orders-XL got exactly the orders of 100 or more",
+                                      "Orders-XL-EU got exactly the large EU order"}),
+}
+
+
+def test_the_later_modules_checks_say_unsupported_for_what_the_backend_lacks(cli, fresh, sandbox):
+    endpoint = ["--endpoint-url", sandbox.endpoint_url]
+    code = f"""
+from workshop import capabilities, paths
+from workshop.ledger import Scope
+paths.set_state_dir({str(cli.state_dir)!r})
+caps = capabilities.everything("test", "assumed by the test")
+for name in {sorted(LATER_MODULE_NEEDS)!r}:
+    caps.rows[name] = capabilities.Capability(name, False, "the test says this endpoint cannot")
+capabilities.store(Scope("endpoint", "123456789012", "us-east-1", {sandbox.endpoint_url!r}), caps)
+"""
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+    modules = [module for module, _ in LATER_MODULE_NEEDS.values()]
+    result = cli(*endpoint, "run", *modules, "--yes", "--json", timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout)
+    assert report["passed"] is True and report["errors"] == []
+    by_module = {m["module"]: {c["name"]: c for c in m["checks"]} for m in report["modules"]}
+    for capability, (module, names) in LATER_MODULE_NEEDS.items():
+        checks = by_module[module]
+        for name in names:
+            assert checks[name]["status"] == "unsupported", checks[name]
+            assert NAMES[capability] in checks[name]["reason"] and "the test says" in checks[name]["reason"]
+        assert all(c["status"] != "failed" for c in checks.values()), checks
     assert cli.json(*endpoint, "cleanup", "--yes")["failed"] == []

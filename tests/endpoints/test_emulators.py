@@ -21,12 +21,14 @@ EXPECTED = {
         "deliver_stepfunctions": True, "deliver_lambda": True, "deliver_api_destination": True, "sfn_runs": True,
         "sfn_put_events": True, "lambda_runs": True, "lambda_on_success": False, "lambda_on_failure": False,
         "schedules": True, "rest_api_url": True, "apigw_execution_logs": False,
+        "archive_replay": True, "scheduler_fires": True, "sns_filters": True,
     },
     "moto": {
         "custom_bus": True, "deliver_logs": True, "deliver_sqs": True, "deliver_sns": False,
         "deliver_stepfunctions": False, "deliver_lambda": False, "deliver_api_destination": False, "sfn_runs": True,
         "sfn_put_events": True, "lambda_runs": False, "lambda_on_success": None, "lambda_on_failure": None,
         "schedules": False, "rest_api_url": False, "apigw_execution_logs": None,  # no API answered: not probed
+        "archive_replay": True, "scheduler_fires": False, "sns_filters": True,
     },
 }
 

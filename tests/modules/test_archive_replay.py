@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from tests.support import checks_of, failed_checks
+
 MODULE = "archive-replay"
 PATTERN_CHECK = "OrdersReplayRule's pattern matches replayed orders and not the originals"
 ORIGINAL_CHECK = "the order as first published did not reach OrdersReplayQueue"
@@ -13,19 +15,10 @@ REPLAYED_CHECK = "the replayed order arrived in OrdersReplayQueue carrying repla
 POLICY_CHECK = "the OrdersReplayQueue policy lets EventBridge send for OrdersReplayRule"
 
 
-@pytest.fixture(scope="module")
-def deployed(cli, sandbox):
-    assert cli("sandbox", "reset").returncode == 0
-    result = cli("run", MODULE, "--yes", "--json", timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout)
-
-
 def test_run_proves_the_archive_and_the_replay(deployed):
-    module = next(m for m in deployed["modules"] if m["module"] == MODULE)
-    assert len(module["checks"]) == 6 and all(c["passed"] for c in module["checks"]), module
-    replayed = next(c for c in module["checks"] if c["name"] == REPLAYED_CHECK)
-    assert "replay-name OrdersReplay-" in replayed["detail"]
+    checks = checks_of(deployed, MODULE)
+    assert len(checks) == 6 and all(c["passed"] for c in checks.values()), checks
+    assert "replay-name OrdersReplay-" in checks[REPLAYED_CHECK]["detail"]
 
 
 def test_verify_replays_again_under_a_new_name(cli, deployed, aws):
@@ -58,8 +51,7 @@ def test_a_wrong_pattern_fails_verify_naming_the_checks(cli, deployed, aws, labe
         result = cli("verify", MODULE, "--json")
     finally:
         events.put_rule(Name="OrdersReplayRule", EventBusName="Orders", EventPattern=original)
-    assert result.returncode == 1, result.stdout
-    failed = {c["name"]: c["detail"] for c in json.loads(result.stdout)["checks"] if not c["passed"]}
+    failed = failed_checks(result)
     assert set(failed) == failing, failed
     assert reason in failed[PATTERN_CHECK]
 
@@ -73,9 +65,7 @@ def test_without_the_queue_policy_verify_names_it(cli, deployed, aws):
         result = cli("verify", MODULE, "--json")
     finally:
         sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy})
-    assert result.returncode == 1
-    failed = [c["name"] for c in json.loads(result.stdout)["checks"] if not c["passed"]]
-    assert POLICY_CHECK in failed
+    assert POLICY_CHECK in failed_checks(result)
 
 
 def test_cleanup_removes_the_archive_the_rule_and_the_statement(cli, deployed, aws):

@@ -6,22 +6,16 @@ import json
 
 import pytest
 
+from tests.support import checks_of, failed_checks
+
 MODULE = "scheduler"
 DEPLOYED_CHECK = "schedule OrdersProcessing puts scheduled-event on Orders every weekday minute"
 ARRIVED_CHECK = "the scheduled event arrived through the Orders bus in /aws/events/orders"
 STOPPED_CHECK = "schedule OrdersProcessing has ended"
 
 
-@pytest.fixture(scope="module")
-def deployed(cli, sandbox):
-    assert cli("sandbox", "reset").returncode == 0
-    result = cli("run", MODULE, "--yes", "--json", timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout)
-
-
 def test_run_sees_the_scheduled_event_arrive_then_stops_the_schedule(deployed, aws):
-    checks = {c["name"]: c for m in deployed["modules"] if m["module"] == MODULE for c in m["checks"]}
+    checks = checks_of(deployed, MODULE)
     assert all(c["passed"] for c in checks.values()), checks
     assert "fired at" in checks[ARRIVED_CHECK]["detail"] and checks[STOPPED_CHECK]["passed"]
     schedule = aws("scheduler").get_schedule(Name="OrdersProcessing")
@@ -57,8 +51,7 @@ def test_a_schedule_with_another_detail_fails_verify_naming_the_check(cli, deplo
         result = cli("verify", MODULE, "--json")
     finally:
         scheduler.update_schedule(Name="OrdersProcessing", Target=current["Target"], **keep)
-    assert result.returncode == 1
-    failed = {c["name"]: c["detail"] for c in json.loads(result.stdout)["checks"] if not c["passed"]}
+    failed = failed_checks(result)
     assert set(failed) == {DEPLOYED_CHECK}
     assert "its detail is" in failed[DEPLOYED_CHECK]
 

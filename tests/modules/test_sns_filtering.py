@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from tests.support import checks_of, failed_checks, filter_policies
+
 from workshop import scenario
 from workshop.grading import grade
 
@@ -14,16 +16,8 @@ XL_EU_POLICY = "Orders-XL-EU's filter policy lets only large EU orders through"
 XL_EU_DELIVERY = "Orders-XL-EU got exactly the large EU order"
 
 
-@pytest.fixture(scope="module")
-def deployed(cli, sandbox):
-    assert cli("sandbox", "reset").returncode == 0
-    result = cli("run", MODULE, "--yes", "--json", timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout)
-
-
 def test_each_queue_gets_exactly_its_own_messages(deployed):
-    checks = {c["name"]: c for m in deployed["modules"] if m["module"] == MODULE for c in m["checks"]}
+    checks = checks_of(deployed, MODULE)
     assert len(checks) == 8 and all(c["passed"] for c in checks.values()), checks
     assert "received exactly office-supplies-eu-central-500, and not" in checks[XL_EU_DELIVERY]["detail"]
 
@@ -33,14 +27,7 @@ def test_verify_publishes_again_and_passes(cli, deployed):
 
 
 def test_the_subscriptions_carry_their_policies_and_scopes(deployed, aws):
-    sns = aws("sns")
-    topic = next(t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(":Orders"))
-    found = {}
-    for sub in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]:
-        attributes = sns.get_subscription_attributes(SubscriptionArn=sub["SubscriptionArn"])["Attributes"]
-        if attributes.get("FilterPolicy"):
-            found[sub["Endpoint"].rsplit(":", 1)[-1]] = (json.loads(attributes["FilterPolicy"]), attributes["FilterPolicyScope"])
-    assert found == {
+    assert filter_policies(aws("sns")) == {
         "Orders-EU": ({"location": ["eu-west"]}, "MessageAttributes"),
         "BookOrders": ({"category": ["books"]}, "MessageBody"),
         "Orders-XL": ({"quantity": [{"numeric": [">=", 100]}]}, "MessageAttributes"),
@@ -60,8 +47,7 @@ def test_a_too_broad_policy_fails_verify_naming_the_checks(cli, deployed, aws):
         result = cli("verify", MODULE, "--json")
     finally:
         sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="FilterPolicy", AttributeValue=original)
-    assert result.returncode == 1
-    failed = {c["name"]: c["detail"] for c in json.loads(result.stdout)["checks"] if not c["passed"]}
+    failed = failed_checks(result)
     assert set(failed) == {XL_EU_POLICY, XL_EU_DELIVERY}, failed
     assert "lab-supplies-us-east-150 should NOT match" in failed[XL_EU_POLICY]
     assert "lab-supplies-us-east-150" in failed[XL_EU_DELIVERY]

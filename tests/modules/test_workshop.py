@@ -11,6 +11,8 @@ import json
 
 import pytest
 
+from tests.support import failed_checks, run_fresh
+
 from workshop import scenario
 
 MODULES = [module.id for module in scenario.load().modules]  # in the file's order, as `run --all` takes them
@@ -18,10 +20,7 @@ MODULES = [module.id for module in scenario.load().modules]  # in the file's ord
 
 @pytest.fixture(scope="module")
 def workshop(cli, sandbox):
-    assert cli("sandbox", "reset").returncode == 0
-    result = cli("run", "--all", "--yes", "--json", timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout)
+    return run_fresh(cli)  # --all
 
 
 def test_run_all_passes_every_module_in_order(workshop):
@@ -73,12 +72,6 @@ def test_verify_each_module(cli, workshop, module):
     assert report["status"] == "passed" and report["could_not_run"] == 0
 
 
-def _verify_failures(cli, module: str) -> dict[str, str]:
-    result = cli("verify", module, "--json")
-    assert result.returncode == 1, f"verify {module} should fail:\n{result.stdout}"
-    return {c["name"]: c["detail"] for c in json.loads(result.stdout)["checks"] if not c["passed"]}
-
-
 WRONG_PATTERNS = [
     # (module, rule, too broad or too narrow, pattern, checks that must fail, words the reason must contain)
     ("step-functions", "EUOrdersRule", "too broad", {"source": ["com.aws.orders"]},
@@ -102,7 +95,7 @@ def test_wrong_pattern_fails_verify_naming_the_check(cli, workshop, aws, module,
     original = events.describe_rule(Name=rule, EventBusName="Orders")["EventPattern"]
     events.put_rule(Name=rule, EventBusName="Orders", EventPattern=json.dumps(pattern))
     try:
-        failed = _verify_failures(cli, module)
+        failed = failed_checks(cli("verify", module, "--json"))
     finally:
         events.put_rule(Name=rule, EventBusName="Orders", EventPattern=original)
     assert set(failed) == failing, failed
@@ -130,7 +123,7 @@ def test_status_shows_the_api_url_first(cli, workshop, sandbox):
 def test_lambda_destination_removed_fails_the_chain(cli, workshop, aws):
     aws("lambda").update_function_event_invoke_config(FunctionName="InventoryFunction", DestinationConfig={"OnSuccess": {}})
     try:
-        failed = _verify_failures(cli, "lambda-destinations")
+        failed = failed_checks(cli("verify", "lambda-destinations", "--json"))
     finally:
         cli("run", "lambda-destinations", "--yes")
     assert "InventoryFunction sends successful results to the Inventory bus" in failed

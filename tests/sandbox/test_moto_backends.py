@@ -16,6 +16,18 @@ from botocore.exceptions import ClientError
 from tests.support import ACCOUNT, REGION, drain, make_bus, make_queue, put, rule_to, unique
 
 
+def test_moto_still_reads_service_models_through_one_botocore_session():
+    import botocore.session
+    from moto.core.base_backend import AccountSpecificBackend
+
+    from workshop.sandbox.moto_backends import botocore_session
+
+    session = botocore_session()
+    assert isinstance(session, botocore.session.Session)
+    assert AccountSpecificBackend.get_session()._session is session  # one session, kept for the process
+    assert "us-east-1" in session.get_available_regions("events")
+
+
 def test_moto_sqs_classes_still_have_what_the_sandbox_uses():
     from moto.sqs.models import Message, Queue, sqs_backends
 
@@ -50,6 +62,39 @@ def test_moto_sqs_classes_still_have_what_the_sandbox_uses():
         assert not waiter.is_alive() and queue.messages == [message]
     finally:
         backend.delete_queue(name)
+
+
+def test_moto_sns_subscriptions_still_ask_the_matcher_the_sandbox_installs():
+    from moto.sns.models import Subscription, sns_backends
+
+    from workshop.sandbox.moto_backends import filter_with
+
+    backend = sns_backends[ACCOUNT][REGION]
+    topic = backend.create_topic(unique("shape"))
+    try:
+        subscription = backend.subscribe(topic.arn, f"arn:aws:sqs:{REGION}:{ACCOUNT}:nowhere", "sqs")
+        assert isinstance(subscription, Subscription) and backend.subscriptions[subscription.arn] is subscription
+        assert subscription.topic.arn == topic.arn and isinstance(subscription.attributes, dict)
+        assert subscription._filter_policy_matcher is None
+        subscription.attributes["FilterPolicy"] = '{"a": ["b"]}'
+        asked = []
+
+        class Refuses:
+            key = None
+
+            def __init__(self, policy, scope):
+                asked.append((policy, scope))
+
+            def matches(self, message_attributes, message):
+                asked.append((message_attributes, message))
+                return False
+
+        filter_with(topic.arn, Refuses)
+        assert isinstance(subscription._filter_policy_matcher, Refuses)
+        topic.publish("hello", message_attributes={"a": {"Type": "String", "Value": "b"}})  # refused: nothing sent
+        assert asked == [('{"a": ["b"]}', "MessageAttributes"), ({"a": {"Type": "String", "Value": "b"}}, "hello")]
+    finally:
+        backend.delete_topic(topic.arn)
 
 
 def test_a_delivered_message_is_seen_by_moto_and_received_and_deleted_by_either_path(sb):

@@ -1,9 +1,9 @@
 """SNS subscription filter policies in the sandbox, through the public SNS and SQS APIs.
 
-The sandbox's SNS fan-out is moto's: each case publishes one message to a topic with one filtered
-subscription and checks the delivery against SNS's documented rules (`workshop.sns_filters`, which
-grades the challenges). moto 5.2.5 departs from SNS in a few places; those cases are marked as
-known deviations (strict xfail: they start failing the day moto is right).
+The sandbox fans out through moto but decides filter policies with `workshop.sns_filters` (the
+engine that grades the challenges): each case publishes one message to a topic with one filtered
+subscription and checks the delivery against SNS's documented rules. The cases marked
+`moto-differs` are where moto 5.2.5's own matcher departs from SNS (the sandbox replaces it).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from workshop.sns_filters import Attribute, matches
 from tests.support import drain, make_queue, unique
 
 S, N, A = "String", "Number", "String.Array"
-MOTO_DEVIATION = pytest.mark.xfail(strict=True, reason="moto 5.2.5 differs from SNS here")
 
 CASES = [
     # (scope, policy, attributes {name: (type, value)} or body, expected by SNS's rules)
@@ -35,16 +34,21 @@ CASES = [
     ("MessageAttributes", {"location": [{"exists": False}]}, {}, True),
     ("MessageAttributes", {"tags": ["rugby"]}, {"tags": (A, '["tennis", "rugby"]')}, True),
     pytest.param("MessageAttributes", {"location": [{"equals-ignore-case": "EU-WEST"}]}, {"location": (S, "eu-west")}, True,
-                 marks=MOTO_DEVIATION, id="equals-ignore-case-upper-policy"),
+                 id="moto-differs-equals-ignore-case-upper-policy"),
     pytest.param("MessageAttributes", {"tags": ["rugby"]}, {"tags": (S, '["rugby"]')}, False,
-                 marks=MOTO_DEVIATION, id="string-attribute-is-not-an-array"),
+                 id="moto-differs-string-attribute-is-not-an-array"),
+    ("MessageAttributes", {"price": [{"anything-but": [100, 500]}]}, {"price": ("Number.Array", "[100, 50]")}, True),
+    ("MessageAttributes", {"price": [{"anything-but": [100, 500]}]}, {"price": (N, "100")}, False),
+    ("MessageAttributes", {"$or": [{"location": ["eu-west"]}, {"quantity": [{"numeric": [">", 1000]}]}]},
+     {"location": (S, "us-east"), "quantity": (N, "1001")}, True),
     ("MessageBody", {"category": ["books"]}, {"category": "books", "quantity": 10}, True),
     ("MessageBody", {"category": ["books"]}, {"category": "lab-supplies"}, False),
     ("MessageBody", {"order": {"category": ["books"]}}, {"order": {"category": "books"}}, True),
     ("MessageBody", {"quantity": [{"numeric": [">=", 100]}]}, {"quantity": 100}, True),
-    pytest.param("MessageBody", {"note": [None]}, {"note": None}, True, marks=MOTO_DEVIATION, id="body-null-value"),
+    pytest.param("MessageBody", {"note": [None]}, {"note": None}, True, id="moto-differs-body-null-value"),
     pytest.param("MessageBody", {"quantity": [{"numeric": [">=", 100]}]}, {"quantity": "100"}, False,
-                 marks=MOTO_DEVIATION, id="numeric-policy-on-a-string-body-value"),
+                 id="moto-differs-numeric-policy-on-a-string-body-value"),
+    ("MessageBody", {"tags": ["rugby"]}, {"tags": ["tennis", "rugby"]}, True),
 ]
 
 
@@ -77,9 +81,37 @@ def test_a_filtered_subscription_gets_what_sns_rules_let_through(sb, topic, scop
         assert delivered[0]["Body"] == body
 
 
-def test_an_invalid_filter_policy_is_refused(sb, topic):
+@pytest.mark.parametrize("policy", [
+    {"location": [{"numeric": ["=>", 1]}]},
+    {"location": [{"anything-but": {"equals-ignore-case": "eu-west"}}]},  # moto accepts; SNS takes prefix or suffix
+])
+def test_an_invalid_filter_policy_is_refused_on_subscribe_and_on_change(sb, topic, policy):
+    sns = sb.client("sns")
     url, queue_arn = make_queue(sb)
     with pytest.raises(botocore.exceptions.ClientError) as caught:
-        sb.client("sns").subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn,
-                                   Attributes={"FilterPolicy": json.dumps({"location": [{"numeric": ["=>", 1]}]})})
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"FilterPolicy": json.dumps(policy)})
     assert caught.value.response["Error"]["Code"] == "InvalidParameter"
+    assert "FilterPolicy" in caught.value.response["Error"]["Message"]
+    arn = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, ReturnSubscriptionArn=True)["SubscriptionArn"]
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        sns.set_subscription_attributes(SubscriptionArn=arn, AttributeName="FilterPolicy", AttributeValue=json.dumps(policy))
+    assert caught.value.response["Error"]["Code"] == "InvalidParameter"
+    assert "FilterPolicy" not in sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
+
+
+def test_a_changed_policy_applies_to_the_next_message(sb, topic):
+    sns = sb.client("sns")
+    url, queue_arn = make_queue(sb)
+    arn = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, ReturnSubscriptionArn=True,
+                        Attributes={"FilterPolicy": json.dumps({"location": ["eu-west"]}), "RawMessageDelivery": "true"}
+                        )["SubscriptionArn"]
+    eu = {"location": {"DataType": "String", "StringValue": "eu-west"}}
+    us = {"location": {"DataType": "String", "StringValue": "us-east"}}
+    sns.publish(TopicArn=topic, Message="first", MessageAttributes=eu)
+    sns.publish(TopicArn=topic, Message="not-first", MessageAttributes=us)
+    assert [m["Body"] for m in drain(sb, url, 1, timeout=2)] == ["first"]
+    sns.set_subscription_attributes(SubscriptionArn=arn, AttributeName="FilterPolicy",
+                                    AttributeValue=json.dumps({"location": [{"prefix": "us"}]}))
+    sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
+        {"Id": "a", "Message": "second", "MessageAttributes": us}, {"Id": "b", "Message": "not-second", "MessageAttributes": eu}])
+    assert [m["Body"] for m in drain(sb, url, 1, timeout=2)] == ["second"]

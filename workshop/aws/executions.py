@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 
+from .errors import found
+
 PAGE = 100
 MOST_LISTED = 5000  # bound one search; past this many executions the answer is "not found"
 
@@ -32,7 +34,10 @@ class ExecutionFinder:
     def _listed(self):
         token, listed = None, 0
         while listed < MOST_LISTED:
-            page = self.sfn.list_executions(stateMachineArn=self.arn, maxResults=PAGE, **({"nextToken": token} if token else {}))
+            page = found(lambda: self.sfn.list_executions(stateMachineArn=self.arn, maxResults=PAGE,
+                                                          **({"nextToken": token} if token else {})))
+            if page is None:  # no such state machine: it started nothing (a failed check, not an error)
+                return
             for item in page.get("executions", []):
                 listed += 1
                 yield item["executionArn"]

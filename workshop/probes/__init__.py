@@ -19,7 +19,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 from ..capabilities import NAMES, Capabilities, Capability
-from . import apis, delivery
+from . import apis, delivery, modules
 from .support import Probe, short_error
 
 
@@ -36,7 +36,7 @@ def probe(backend) -> Capabilities:
         for name in NAMES:
             run.results.setdefault(name, Capability(name, None, f"the probes could not start: {short_error(exc)}"))
     else:
-        with ThreadPoolExecutor(max_workers=8) as pool:
+        with ThreadPoolExecutor(max_workers=len(PROBES)) as pool:  # all at once: they wait, they do not compute
             for future in [pool.submit(_guarded, run, probe_fn) for probe_fn in PROBES]:
                 future.result()
     finally:
@@ -113,6 +113,9 @@ PROBES = [
     (("schedules",), delivery.schedules),
     (("rest_api_url", "apigw_execution_logs"), apis.rest_api),
     (("deliver_api_destination",), apis.api_destination),
+    (("archive_replay",), modules.archive_replay),
+    (("scheduler_fires",), modules.scheduler),
+    (("sns_filters",), modules.sns_filters),
 ]
 
 

@@ -149,7 +149,8 @@ class Probe:
         iam = self.client("iam")
         name = self.prefix
         trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {
-            "Service": ["events.amazonaws.com", "states.amazonaws.com", "lambda.amazonaws.com", "apigateway.amazonaws.com"]}}]}
+            "Service": ["events.amazonaws.com", "states.amazonaws.com", "lambda.amazonaws.com", "apigateway.amazonaws.com",
+                        "scheduler.amazonaws.com"]}}]}
         arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
         self.later(lambda: iam.delete_role(RoleName=name))
         # Only the probes' own resources, which live for seconds.

@@ -24,7 +24,10 @@ class SelfClients:
                     from botocore.config import Config
 
                     if self._session is None:
-                        self._session = boto3.session.Session()
+                        from .moto_backends import botocore_session
+
+                        # moto's own session: the service models it has read are not read again
+                        self._session = boto3.session.Session(botocore_session=botocore_session())
                     client = self._session.client(
                         service,
                         region_name=region,

@@ -9,6 +9,7 @@ import json
 import random
 import threading
 import time
+from xml.sax.saxutils import escape as xml_escape
 from .front import Request, Response
 from .operations import operation_name, protocol
 from .service import Service
@@ -106,6 +107,8 @@ def _error(request: Request, kind: str) -> Response:
 def aws_error(request: Request, code: str, message: str, status: int) -> Response:
     """An error in the shape the request's protocol uses, so the SDK reads its code and message."""
     kind = protocol(request)
+    if kind in ("rest-xml", "query"):
+        message = xml_escape(message)
     if kind == "json":
         return Response.aws_json_error(code, message, status)
     if kind == "rest-json":

@@ -15,12 +15,10 @@ import io
 import json
 import math
 import os
-import secrets
 import select
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -30,9 +28,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .lambda_spares import Process, Spares, kill_group, new_log_stream, spawn
+
 __all__ = ["Invocation", "LambdaCodeError", "LambdaRuntime", "LambdaRuntimeError"]
 
-BOOTSTRAP = Path(__file__).with_name("lambda_bootstrap.py")
 MAX_LOG_BYTES = 256 * 1024          # function output kept per invocation; the rest is dropped
 MAX_RESPONSE_BYTES = 6 * 1024 * 1024  # Lambda's synchronous response limit
 DUMMY_ACCESS_KEY_ID = "testing"
@@ -70,6 +69,7 @@ class LambdaRuntime:
     def __init__(self, base_dir: Path):
         self.base_dir = Path(base_dir)
         self.base_dir.mkdir(parents=True, exist_ok=True)
+        self._spares = Spares()
 
     # -- code ------------------------------------------------------------------------------
 
@@ -123,20 +123,34 @@ class LambdaRuntime:
         if code_dir is None:
             raise LambdaRuntimeError(f"no code stored for function {function_name!r}")
         request_id = request_id or str(uuid.uuid4())
-        now = datetime.now(timezone.utc)
-        log_stream = f"{now:%Y/%m/%d}/[$LATEST]{secrets.token_hex(16)}"
+
+        def start() -> Process:
+            log_stream = new_log_stream()
+            return spawn(code_dir, _environment(function_name, handler, runtime, environment, function_arn,
+                                                memory_mb, code_dir, log_stream, aws_endpoint_url), log_stream)
+
+        # Everything the process is started with: a spare started otherwise is not used.
+        key = (str(code_dir), handler, runtime, json.dumps(environment or {}, sort_keys=True), function_arn,
+               memory_mb, aws_endpoint_url)
+        process = self._spares.take(function_name, key) or start()
+        self._spares.prepare(function_name, key, start)  # the next invocation's, started meanwhile
         spec = {
             "handler": handler, "event": event, "request_id": request_id, "function_name": function_name,
             "function_arn": function_arn, "memory_mb": memory_mb, "timeout_s": timeout_s,
-            "log_group_name": f"/aws/lambda/{function_name}", "log_stream_name": log_stream,
+            "log_group_name": f"/aws/lambda/{function_name}", "log_stream_name": process.log_stream,
         }
-        env = _environment(function_name, handler, runtime, environment, function_arn, memory_mb,
-                           code_dir, log_stream, aws_endpoint_url)
-
         # The invocation (its payload can carry credentials) reaches the child through a pipe: it is
         # never written to disk, so nothing is left behind whichever way either process ends.
-        run = _run(code_dir, env, json.dumps(spec).encode("utf-8"), timeout_s)
-        return _build_invocation(request_id, run, timeout_s, memory_mb, log_stream)
+        run = _run(process, json.dumps(spec).encode("utf-8"), timeout_s)
+        return _build_invocation(request_id, run, timeout_s, memory_mb, process.log_stream)
+
+    def spare_pid(self, function_name: str) -> int | None:
+        """The process started ahead for this function's next invocation, if there is one."""
+        return self._spares.pid(function_name)
+
+    def close(self) -> None:
+        """End the processes waiting for a next invocation."""
+        self._spares.close()
 
 
 def sweep_stale_invocation_files(temp_dir: str | None = None, older_than_s: float = STALE_AFTER_S) -> int:
@@ -170,21 +184,8 @@ class _Run:
     timed_out: bool
 
 
-def _run(code_dir: Path, env: dict[str, str], spec: bytes, timeout_s: float) -> _Run:
-    status_r, status_w = os.pipe()
-    spec_r, spec_w = os.pipe()
-    try:
-        proc = subprocess.Popen(
-            [sys.executable, "-B", "-u", str(BOOTSTRAP), str(spec_r), str(status_w)],
-            cwd=code_dir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, pass_fds=(spec_r, status_w), start_new_session=True)
-    except BaseException:
-        os.close(status_r)
-        os.close(spec_w)
-        raise
-    finally:
-        os.close(status_w)
-        os.close(spec_r)
+def _run(process: Process, spec: bytes, timeout_s: float) -> _Run:
+    proc, spec_w, status_r = process.proc, process.spec_w, process.status_r
     # A thread writes it: the spec can be larger than the pipe's buffer, and a child that dies
     # before reading it must not block us (the write then fails with a broken pipe).
     threading.Thread(target=_write_all, args=(spec_w, spec), name="lambda-spec", daemon=True).start()
@@ -214,7 +215,10 @@ def _run(code_dir: Path, env: dict[str, str], spec: bytes, timeout_s: float) -> 
             if not handler_started and status[:1] == b"S":
                 handler_started = True
                 deadline = time.monotonic() + timeout_s
-        if timed_out:
+        if timed_out or _reported(status):
+            # A complete report (written after the function's output was flushed): what the
+            # process does from here is not the invocation's, and waiting for the interpreter to
+            # shut down cost a third of an authorizer call. Lambda freezes it; we end it.
             _kill_group(proc)
         try:
             # It has reported (or died); a process kept alive by its own threads is frozen
@@ -232,6 +236,15 @@ def _run(code_dir: Path, env: dict[str, str], spec: bytes, timeout_s: float) -> 
                 returncode=proc.returncode, timed_out=timed_out)
 
 
+def _reported(status: bytes | bytearray) -> bool:
+    """Whether the bootstrap's report is whole: one JSON document after the optional "S"."""
+    document = status[1:] if status[:1] == b"S" else status
+    try:
+        return isinstance(json.loads(document), dict) if document else False
+    except ValueError:
+        return False
+
+
 def _write_all(fd: int, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as pipe:
@@ -240,11 +253,7 @@ def _write_all(fd: int, data: bytes) -> None:
         pass  # the child is gone; its outcome says why
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+_kill_group = kill_group
 
 
 class _BoundedReader(threading.Thread):

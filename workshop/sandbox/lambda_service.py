@@ -137,6 +137,9 @@ class LambdaService(Service):
         with self._lock:
             self._policies.clear()
             self._known_groups.clear()
+            runtimes = list(self._runtimes.values())
+        for runtime in runtimes:
+            runtime.close()  # processes waiting for a function the reset forgot
 
     def _capture_code(self, request: Request, function: str, code: dict) -> Response | None:
         region, name = parse_function(request.region, function)

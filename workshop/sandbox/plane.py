@@ -17,6 +17,7 @@ from .front import Request, Response
 from .journal import Journal
 from .router import BusRoutes, Router
 from .faults import Faults, aws_error
+from .operations import operation_name
 from .regions import is_known
 from .lambda_service import LambdaService
 from .targets import (DeliveryError, EventBusTarget, LambdaTarget, LogsTarget, SnsTarget, SqsTarget,
@@ -26,6 +27,7 @@ log = logging.getLogger("workshop.sandbox.plane")
 
 # Control-plane calls after which routing may differ (everything but reads and our data plane).
 _READ_PREFIXES = ("Describe", "List", "Get", "Test")
+_STACK_CHANGES = {"CreateStack", "UpdateStack", "DeleteStack", "ExecuteChangeSet"}
 
 
 class DataPlane:
@@ -57,6 +59,9 @@ class DataPlane:
         self.sqs_target = SqsTarget(self.sqs, self.faults)
         self.deliverers = {"logs": self.logs_target, "sqs": self.sqs_target, "events": EventBusTarget(self)}
         self.sns_target = SnsTarget(self.clients)
+        from .sns_filter_policies import SnsFilterPolicies
+
+        self.sns_filters = SnsFilterPolicies()  # SNS's filter rules, not moto's
         self.lambdas = LambdaService(self)  # keeps function code, runs handlers, async invokes
         self.deliverers.update({"sns": self.sns_target, "states": StepFunctionsTarget(self.clients),
                                 "lambda": LambdaTarget(self)})
@@ -75,7 +80,7 @@ class DataPlane:
         # Every part that answers requests, watches moto, resets or serves a control endpoint, in the
         # order they are asked (service.py is the contract); SQS first: it is the hottest path.
         self.services = [self.sqs, self.events_api, self.lambdas, self.archives, self.apigateway, self.api_destinations,
-                         self.scheduler, self.sns_target, self.logs_target, self.faults, self.journal, self.delivery,
+                         self.scheduler, self.sns_filters, self.sns_target, self.logs_target, self.faults, self.journal, self.delivery,
                          self.clock]
         local_app = getattr(self, "local_app", None)
         if local_app is not None:
@@ -128,6 +133,11 @@ class DataPlane:
             self.router.invalidate()
         elif request.service == "logs" and "ResourcePolicy" in operation:
             self.logs_target.invalidate()
+        elif request.service == "cloudformation" and operation_name(request) in _STACK_CHANGES:
+            # A stack creates rules, buses and policies inside moto, past the calls we watch.
+            self.router.invalidate()
+            self.logs_target.invalidate()
+            self.sns_target.invalidate()
 
     def _note_put_rule(self, request: Request) -> None:
         # A schedule starts when its rule is created or (re-)enabled, not at the minute already begun.

@@ -23,6 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     args = parser.parse_args(argv)
+    # Requests wait for the GIL behind delivery and routing threads: hand it over every 1 ms rather
+    # than Python's default 5 ms (a long-polling consumer got ~14% more events/s here).
+    sys.setswitchinterval(0.001)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
@@ -32,9 +35,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from werkzeug.serving import make_server
 
-    from moto.server import MotoRequestHandler, create_backend_app
+    from moto.server import create_backend_app
 
     from .front import Front
+    from .http_server import KeepAliveHandler
     from .plane import DataPlane
 
     from .dispatch import CachingDispatcher
@@ -43,13 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     plane = DataPlane()
     plane.state_dir = Path(args.state_dir)  # Lambda code is kept under it
     front = Front(moto_app, plane)
-
-    class RequestHandler(MotoRequestHandler):
-        # A response goes out as headers, then body: with Nagle's algorithm the body waits for the
-        # client's delayed ACK of the headers (40 ms on Linux), on every request of a kept-alive connection.
-        disable_nagle_algorithm = True
-
-    server = make_server(args.host, args.port, front, threaded=True, request_handler=RequestHandler)
+    server = make_server(args.host, args.port, front, threaded=True, request_handler=KeepAliveHandler)
     port = server.server_port
     endpoint = f"http://{args.host}:{port}"
     # moto's Step Functions interpreter calls AWS services at localhost:MOTO_PORT: point it at our

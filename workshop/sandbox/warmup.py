@@ -17,17 +17,20 @@ from .front import Request
 log = logging.getLogger("workshop.sandbox.warmup")
 
 _FORM = "application/x-www-form-urlencoded; charset=utf-8"
-# (service as signed, method, path, X-Amz-Target or form body, content type): one cheap read each.
+# (service as signed, method, path, X-Amz-Target or form body, content type): one cheap read each,
+# in the order a run first needs them (STS, then what the prerequisites touch). Step Functions is
+# the dearest by far (moto's interpreter imports its EC2 and Batch code): it comes last, so that
+# the first calls do not wait behind it.
 _READS = [
-    ("states", "POST", "/", "AWSStepFunctions.ListStateMachines", "application/x-amz-json-1.0"),
+    ("sts", "POST", "/", "Action=GetCallerIdentity&Version=2011-06-15", _FORM),
     ("apigateway", "GET", "/restapis", "", ""),
     ("iam", "POST", "/", "Action=ListRoles&Version=2010-05-08", _FORM),
-    ("lambda", "GET", "/2015-03-31/functions/", "", ""),
-    ("logs", "POST", "/", "Logs_20140328.DescribeLogGroups", "application/x-amz-json-1.1"),
-    ("events", "POST", "/", "AWSEvents.ListEventBuses", "application/x-amz-json-1.1"),
     ("sns", "POST", "/", "Action=ListTopics&Version=2010-03-31", _FORM),
     ("sqs", "POST", "/", "AmazonSQS.ListQueues", "application/x-amz-json-1.0"),
-    ("sts", "POST", "/", "Action=GetCallerIdentity&Version=2011-06-15", _FORM),
+    ("logs", "POST", "/", "Logs_20140328.DescribeLogGroups", "application/x-amz-json-1.1"),
+    ("events", "POST", "/", "AWSEvents.ListEventBuses", "application/x-amz-json-1.1"),
+    ("lambda", "GET", "/2015-03-31/functions/", "", ""),
+    ("states", "POST", "/", "AWSStepFunctions.ListStateMachines", "application/x-amz-json-1.0"),
 ]
 
 

@@ -109,7 +109,7 @@ def _arrived(ctx, args: ScheduledEventArgs, schedule_arn: str, since: datetime |
     return found
 
 
-@check_kind("scheduler_event", ScheduledEventArgs)
+@check_kind("scheduler_event", ScheduledEventArgs, needs=("scheduler_fires", "custom_bus", "deliver_logs"))
 def scheduler_event(ctx, args: ScheduledEventArgs) -> Outcome:
     schedule = _schedule(ctx, args.name, args.group)
     if not schedule:

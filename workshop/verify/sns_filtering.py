@@ -72,7 +72,7 @@ class FilteredDeliveryArgs:
     messages: list[str] = field(default_factory=list)  # every sample the module publishes
 
 
-@check_kind("sns_filtered_delivery", FilteredDeliveryArgs)
+@check_kind("sns_filtered_delivery", FilteredDeliveryArgs, needs=("sns_filters",))
 def sns_filtered_delivery(ctx, args: FilteredDeliveryArgs) -> Outcome:
     latest = {name: ctx.published[name][-1] for name in args.messages if ctx.published.get(name)}
     missing = [name for name in args.messages if name not in latest]
