@@ -122,6 +122,10 @@ def topic_allows_events(ctx, args: TopicArgs) -> Outcome:
         return Outcome(False, f"there is no SNS topic {args.topic}")
     if policy_documents.allows(attributes["Attributes"].get("Policy") or "{}", service="events.amazonaws.com",
                                action="sns:Publish", resource=arn, context={"aws:SourceArn": arns.rule(ctx, args.rule, args.bus)}):
-        return Outcome(True, f"topic {args.topic}'s policy lets EventBridge publish for rule {args.rule}")
+        rule_arn = arns.rule(ctx, args.rule, args.bus)
+        statements = json.loads(attributes["Attributes"].get("Policy") or "{}").get("Statement") or []
+        sid = next((st.get("Sid") for st in statements if isinstance(st, dict) and rule_arn in json.dumps(st)), None)
+        return Outcome(True, f"topic policy statement {sid or '(no Sid)'}: events.amazonaws.com may call sns:Publish "
+                             f"when aws:SourceArn is {rule_arn}")
     return Outcome(False, f"topic {args.topic}'s policy does not let events.amazonaws.com call sns:Publish for rule {args.rule} "
                           "(the console adds this silently)")
