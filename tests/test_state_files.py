@@ -64,7 +64,7 @@ def test_only_an_intent_waits_for_the_disk_and_a_change_of_nothing_writes_nothin
 
 def test_what_a_process_leaves_unwritten_is_written_when_it_exits(tmp_path):
     code = ("import sys; from pathlib import Path; from workshop.ledger import Ledger, Resource, Scope; "
-            f"l = Ledger(Scope('sandbox', '123456789012', 'us-east-1'), Path(sys.argv[1])); "
+            "l = Ledger(Scope('sandbox', '123456789012', 'us-east-1'), Path(sys.argv[1])); "
             "r = Resource('rule', 'Orders/R', {'name': 'R'}, 'event-bus'); l.intend(r); l.record(r)")
     subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, timeout=60)
     [done] = Ledger(SCOPE, tmp_path).resources()

@@ -5,7 +5,6 @@ how to take it up again, Ctrl-C ends `logs --follow` quietly (exit 130), `worksh
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 import time

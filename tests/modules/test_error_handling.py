@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import time
 
-import pytest
-
 from tests.support import checks_of, failed_checks
 
 MODULE = "error-handling"

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from tests.support import checks_of, failed_checks
 
 MODULE = "scheduler"
