@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -202,19 +203,26 @@ def test_two_cold_runs_at_once_share_one_sandbox(world, tmp_path):
     state = tmp_path / "state"
     w = World(state, world.temp_dir)
     runs = [w.start("run", "--all", "--yes") for _ in range(2)]
-    outputs = [run.communicate(timeout=600) for run in runs]
-    for run, (_, stderr) in zip(runs, outputs):
-        assert run.returncode == 0, stderr[-3000:]
-    assert sum("Waiting for `workshop run" in stderr for _, stderr in outputs) == 1, [e[:500] for _, e in outputs]
-    pids = _sandbox_pids(state)
     try:
+        outputs = [run.communicate(timeout=600) for run in runs]
+        for run, (_, stderr) in zip(runs, outputs):
+            assert run.returncode == 0, stderr[-3000:]
+        assert sum("Waiting for `workshop run" in stderr for _, stderr in outputs) == 1, [e[:500] for _, e in outputs]
+        pids = _sandbox_pids(state)
         assert len(pids) == 1, pids
         w.endpoint_url = json.loads(w.ok("sandbox", "status", "--json").stdout)["endpoint_url"]
         clean(w)
         assert left(w) == {}
-    finally:
+    finally:  # whatever failed, no sandbox of this test outlives it
+        for run in runs:
+            if run.poll() is None:
+                run.kill()
+                run.wait(timeout=30)
         w("sandbox", "stop", timeout=60)
-    assert _sandbox_pids(state) == []
+        outliving = _sandbox_pids(state)  # `sandbox stop` must have stopped every one
+        for pid in outliving:
+            os.kill(pid, signal.SIGKILL)
+    assert outliving == []
 
 
 def _sandbox_pids(state: Path) -> list[int]:
