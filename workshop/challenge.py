@@ -22,7 +22,6 @@ from pathlib import Path
 from . import hints, patterns
 from .grading import grade
 
-STARTER = '{\n  "source": ["com.aws.orders"],\n  "detail": {\n  }\n}\n'
 POLL_S = 0.3
 KEYS = "keys: h hint · s solution · k skip · q quit · t type it here"
 
@@ -46,12 +45,14 @@ def noun(challenge) -> str:
     return "filter policy" if is_filter(challenge) else "pattern"
 
 
-def starter(challenge) -> str:
+def starter(challenge, scenario) -> str:
+    """What a new answer file holds: an empty filter policy, or a pattern on the workshop's source."""
     if is_filter(challenge):
         from .filter_grading import STARTER as FILTER_STARTER
 
         return FILTER_STARTER
-    return STARTER
+    sources = json.dumps([scenario.events.source] if scenario.events else [])
+    return "{\n  \"source\": " + sources + ",\n  \"detail\": {\n  }\n}\n"
 
 
 def pattern_file(module_id: str, challenge) -> Path:
@@ -115,7 +116,8 @@ def deployed_solution(ctx, rule_args, challenge) -> dict | None:
     return pattern if grade(challenge, pattern, ctx.scenario.samples, ctx.account, ctx.region).passed else None
 
 
-def show_goal(ui, challenge, samples) -> None:
+def show_goal(ui, challenge, scenario) -> None:
+    samples = scenario.samples
     extra = " [dim](extra credit)[/]" if challenge.optional else ""
     ui.say(f"\n[bold]Challenge: {title_of(challenge)}[/]{extra}")
     ui.say(challenge.goal.strip())
@@ -127,18 +129,19 @@ def show_goal(ui, challenge, samples) -> None:
         return
     rows = [[name, "must match", json.dumps(samples[name].detail)] for name in challenge.must_match]
     rows += [[name, "must NOT match", json.dumps(samples[name].detail)] for name in challenge.must_not_match]
-    ui.table("The events (source com.aws.orders, detail-type Order Notification)", ["sample", "", "detail"], rows,
-             to_stdout=False)
+    envelope = f" (source {scenario.events.source}, detail-type {scenario.events.detail_type})" if scenario.events else ""
+    ui.table(f"The events{envelope}", ["sample", "", "detail"], rows, to_stdout=False)
 
 
-def show_grade(ui, result) -> None:
+def show_grade(ui, result, challenge=None) -> None:
     """The explanation table: each event, what it should do, what it does, and why."""
     if not result.valid:
         ui.say(f"[red]✗[/] {result.error}")
         return
     rows = [[c.sample, "match" if c.should_match else "no match", "match" if c.matched else "no match",
              "ok" if c.ok else ("FAILS: " + c.why)] for c in result.cases]
-    ui.table("Graded" if result.passed else "Not yet", ["event", "should", "does", "why"], rows, to_stdout=False)
+    graded = "message" if challenge is not None and is_filter(challenge) else "event"
+    ui.table("Graded" if result.passed else "Not yet", [graded, "should", "does", "why"], rows, to_stdout=False)
 
 
 def grade_text(ctx, challenge, text: str):
@@ -175,11 +178,11 @@ def offer_extra_credit(ctx, challenges) -> dict[str, bool]:
 
 def _work(ctx, challenge, required: bool) -> tuple[dict, str]:
     ui = ctx.ui
-    show_goal(ui, challenge, ctx.scenario.samples)
+    show_goal(ui, challenge, ctx.scenario)
     path = pattern_file(ctx.module_id, challenge)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(starter(challenge))
+        path.write_text(starter(challenge, ctx.scenario))
     hints.remember(ctx.module_id, challenge.id, str(path))
     shown = os.path.relpath(path)
     ui.say(f"Your {noun(challenge)} is in [bold]{shown}[/]: edit it and save; it is graded on every save.")
@@ -200,14 +203,14 @@ def _loop(ctx, challenge, path: Path, required: bool) -> tuple[dict, str]:
     ui.say(f"[dim]{KEYS}[/]")
     last = None
     while True:
-        key, text = _watch(path, last, starter(challenge))
+        key, text = _watch(path, last, starter(challenge, ctx.scenario))
         if key is None:
             last = text
             pattern, result = grade_text(ctx, challenge, text)
             if pattern is None:
                 ui.say(f"[red]✗[/] {result}")
                 continue
-            show_grade(ui, result)
+            show_grade(ui, result, challenge)
             if result.passed:
                 ui.say("[green]✓ Your filter policy lets through every message it should and none it should not.[/]"
                        if is_filter(challenge) else
@@ -257,7 +260,7 @@ def _inline(ctx, challenge, path: Path) -> tuple[dict, str] | None:
         if pattern is None:
             ui.say(f"[red]✗[/] {result}")
             continue
-        show_grade(ui, result)
+        show_grade(ui, result, challenge)
         if result.passed:
             return pattern, "own"
 
@@ -273,7 +276,7 @@ def _with_editor(ctx, challenge, path: Path, editor: str, required: bool) -> tup
         if pattern is None:
             ui.say(f"[red]✗[/] {result}")
         else:
-            show_grade(ui, result)
+            show_grade(ui, result, challenge)
             if result.passed:
                 return pattern, "own"
         choice = ui.choose("What next?", [("e", "Edit again"), ("h", "Show a hint"), ("t", "Type it here"),
@@ -284,7 +287,7 @@ def _with_editor(ctx, challenge, path: Path, editor: str, required: bool) -> tup
                 return chosen
 
 
-def _watch(path: Path, last: str | None, starter_text: str = STARTER) -> tuple[str | None, str]:
+def _watch(path: Path, last: str | None, starter_text: str) -> tuple[str | None, str]:
     """Wait for a save that changes the file (returns (None, text)) or a key (returns (key, ''))."""
     import select
     import termios

@@ -41,13 +41,26 @@ def test_killed_sandbox_is_reported_not_hung_on(own_cli):
     status = json.loads(result.stdout)
     assert status["running"] is False and "crashed or was killed" in status["problem"]
     # Any command that needs the sandbox starts a new one and says so.
-    run = own_cli("status", timeout=60)
+    run = own_cli("cleanup", "--yes", timeout=60)
     assert run.returncode == 0, run.stderr
     assert "Started the local sandbox" in run.stderr
 
 
 def test_commands_start_the_sandbox_when_needed(own_cli):
-    result = own_cli("status")
+    result = own_cli("cleanup", "--yes")
     assert result.returncode == 0
     assert "Started the local sandbox" in result.stderr
     assert own_cli.json("sandbox", "status")["running"] is True
+
+
+def test_status_of_a_stopped_sandbox_starts_nothing(own_cli):
+    """A read-only command: with the sandbox stopped there is nothing deployed to show, and the
+    progress kept is read from the state dir."""
+    result = own_cli("status", "--json")
+    assert result.returncode == 0, result.stderr
+    status = json.loads(result.stdout)
+    assert status["backend"] == "sandbox" and status["endpoint_url"] is None and status["resources"] == []
+    assert "Started the local sandbox" not in result.stderr
+    assert own_cli.json("sandbox", "status")["running"] is False
+    said = own_cli("status")
+    assert said.returncode == 0 and "not running" in said.stderr and "workshop modules" in said.stderr

@@ -269,6 +269,12 @@ def status(json_out: bool = typer.Option(False, "--json", help="Print one JSON d
 
     ui = make_ui(json_out)
     backend = open_backend(ui)
+    if backend.choice.is_sandbox:
+        from .. import sandbox
+
+        found = sandbox.status()
+        if not found.running:  # a read-only command starts nothing: say what is kept
+            return _status_while_stopped(ui, json_out, backend.region, found.problem)
     problems = []
     try:
         with state_lock.held("status", wait_s=0):  # settle interrupted creates, unless a run is busy now
@@ -315,3 +321,19 @@ def status(json_out: bool = typer.Option(False, "--json", help="Print one JSON d
         return
     ui.table("Created by workshop", ["kind", "name", "module"],
              [[r.kind, r.name + (" (being created, or interrupted)" if r.is_intent else ""), r.module] for r in resources])
+
+
+def _status_while_stopped(ui, json_out: bool, region: str, problem: str | None) -> None:
+    """The sandbox is not running: nothing is deployed there, and the progress kept is shown as it is."""
+    progress = _sandbox_progress(ui)  # read without starting it
+    document = {"backend": "sandbox", "endpoint_url": None, "region": region, "account": "123456789012",
+                "where": f"the local sandbox (not running, {region})", "outputs": {}, "modules": progress, "resources": []}
+    if problem:  # e.g. it crashed, or its record is damaged: `workshop sandbox start` mends it
+        document["problems"] = [problem]
+        ui.step_note(problem, "warn")
+    if json_out:
+        ui.emit_json(document)
+        return
+    ui.say(f"Backend: {document['where']}")
+    ui.say("Nothing is deployed while the sandbox is stopped; your progress is kept (`workshop modules` shows it). "
+           "`workshop run --all --yes` starts the sandbox and rebuilds everything.")
