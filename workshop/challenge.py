@@ -206,11 +206,9 @@ def _loop(ctx, challenge, path: Path, required: bool) -> tuple[dict, str]:
         key, text = _watch(path, last, starter(challenge, ctx.scenario))
         if key is None:
             last = text
-            pattern, result = grade_text(ctx, challenge, text)
+            pattern, result = _attempt(ctx, challenge, text)
             if pattern is None:
-                ui.say(f"[red]✗[/] {result}")
                 continue
-            show_grade(ui, result, challenge)
             if result.passed:
                 ui.say("[green]✓ Your filter policy lets through every message it should and none it should not.[/]"
                        if is_filter(challenge) else
@@ -221,6 +219,17 @@ def _loop(ctx, challenge, path: Path, required: bool) -> tuple[dict, str]:
         chosen = _key(ctx, challenge, path, key, required)
         if chosen is not None:
             return chosen
+
+
+def _attempt(ctx, challenge, text: str):
+    """Grade one attempt and show it: the grade table, or why the text is not an answer yet.
+    (the answer, its grade), or (None, the reason)."""
+    pattern, result = grade_text(ctx, challenge, text)
+    if pattern is None:
+        ctx.ui.say(f"[red]✗[/] {result}")
+    else:
+        show_grade(ctx.ui, result, challenge)
+    return pattern, result
 
 
 def _key(ctx, challenge, path: Path, key: str, required: bool) -> tuple[dict, str] | None:
@@ -256,12 +265,8 @@ def _inline(ctx, challenge, path: Path) -> tuple[dict, str] | None:
             continue
         last = text
         path.write_text(text + "\n")
-        pattern, result = grade_text(ctx, challenge, text)
-        if pattern is None:
-            ui.say(f"[red]✗[/] {result}")
-            continue
-        show_grade(ui, result, challenge)
-        if result.passed:
+        pattern, result = _attempt(ctx, challenge, text)
+        if pattern is not None and result.passed:
             return pattern, "own"
 
 
@@ -272,13 +277,9 @@ def _with_editor(ctx, challenge, path: Path, editor: str, required: bool) -> tup
     ui = ctx.ui
     while True:
         subprocess.call([*shlex.split(editor), str(path)])
-        pattern, result = grade_text(ctx, challenge, path.read_text())
-        if pattern is None:
-            ui.say(f"[red]✗[/] {result}")
-        else:
-            show_grade(ui, result, challenge)
-            if result.passed:
-                return pattern, "own"
+        pattern, result = _attempt(ctx, challenge, path.read_text())
+        if pattern is not None and result.passed:
+            return pattern, "own"
         choice = ui.choose("What next?", [("e", "Edit again"), ("h", "Show a hint"), ("t", "Type it here"),
                                           ("s", "Show the solution"), ("k", "Skip"), ("q", "Quit")])
         if choice != "e":
