@@ -178,10 +178,14 @@ def logs(
             ui.say(f"[dim]No events in {log_group} since {since} ago.[/]")
         return
     ui.say(f"[dim]Following {log_group}; Ctrl-C to stop.[/]")
-    try:
-        while True:
-            time.sleep(1.0)
-            show(fetch(start_ms))
-    except KeyboardInterrupt:  # the documented way to stop: exit 130, nothing else to say
-        sys.stdout.flush()
-        sys.exit(130)
+    # Ctrl-C is the documented way to stop: it only sets a flag, so it can never land inside botocore
+    # (where it could be swallowed); the look in progress finishes, then the command exits 130 quietly.
+    import signal
+    import threading
+
+    stopped = threading.Event()
+    signal.signal(signal.SIGINT, lambda signum, frame: stopped.set())
+    while not stopped.wait(1.0):
+        show(fetch(start_ms))
+    sys.stdout.flush()
+    sys.exit(130)
