@@ -87,6 +87,17 @@ def as_list(value) -> list:
     return value if isinstance(value, list) else [value]
 
 
+def events_grant(sid: str, action: str, resource: str, rule_arn: str) -> dict:
+    """The statement the console adds when a rule targets a topic or a queue: EventBridge may call
+    `action` on `resource` for that one rule (aws:SourceArn)."""
+    return {"Sid": sid, "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": action,
+            "Resource": resource, "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}}}
+
+
+def has_sid(document: dict, sid: str) -> bool:
+    return any(isinstance(s, dict) and s.get("Sid") == sid for s in as_list(document.get("Statement")))
+
+
 def parse_document(value) -> dict:
     """IAM returns documents URL-encoded JSON (boto3 usually decodes them already)."""
     if isinstance(value, dict):

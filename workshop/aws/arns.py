@@ -19,6 +19,10 @@ def rule(where, name: str, bus: str = "default") -> str:
     return _arn("events", where, f"rule/{bus + '/' if bus != 'default' else ''}{name}")
 
 
+def archive(where, name: str) -> str:
+    return _arn("events", where, f"archive/{name}")
+
+
 def api_destination(where, name: str) -> str:
     return _arn("events", where, f"api-destination/{name}")
 

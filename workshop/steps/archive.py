@@ -16,23 +16,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from ..aws.arns import archive as archive_arn
+from ..aws.arns import event_bus as bus_arn
 from ..aws.arns import queue as queue_arn
 from ..aws.arns import rule as rule_arn
 from ..aws.lookups import queue_url
 from ..errors import WorkshopError
 from ..ledger import Resource
+from ..policy_documents import events_grant, has_sid
 from . import resources, step_kind
 from .plan import ApiCall, Custom, Note
 
 REPLAY_LIMIT_S = 120.0
-
-
-def archive_arn(ctx, name: str) -> str:
-    return f"arn:aws:events:{ctx.region}:{ctx.account}:archive/{name}"
-
-
-def bus_arn(ctx, bus: str) -> str:
-    return f"arn:aws:events:{ctx.region}:{ctx.account}:event-bus/{bus}"
 
 
 # archives ------------------------------------------------------------------------------------
@@ -85,12 +80,6 @@ class QueuePolicyArgs:
     bus: str = "default"
 
 
-def events_statement(ctx, args: QueuePolicyArgs) -> dict:
-    return {"Sid": f"workshop-{args.rule}", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
-            "Action": "sqs:SendMessage", "Resource": queue_arn(ctx, args.queue),
-            "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn(ctx, args.rule, args.bus)}}}
-
-
 @step_kind("queue_policy_for_events", QueuePolicyArgs)
 def plan_queue_policy(ctx, args: QueuePolicyArgs):
     """The console adds this statement silently when a rule targets a queue; here it is explicit."""
@@ -102,9 +91,10 @@ def plan_queue_policy(ctx, args: QueuePolicyArgs):
         raise WorkshopError(f"There is no SQS queue {args.queue}: run `workshop run prerequisites` first.")
     current = ctx.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"]).get("Attributes", {}).get("Policy")
     policy = json.loads(current) if current else {"Version": "2012-10-17", "Statement": []}
-    if any(s.get("Sid") == sid for s in policy.get("Statement", [])):
+    if has_sid(policy, sid):
         return [ctx.existing_note("queue_policy_statement", f"{args.queue}/{sid}", f"Queue {args.queue}'s statement for {args.rule}")]
-    policy.setdefault("Statement", []).append(events_statement(ctx, args))
+    policy.setdefault("Statement", []).append(events_grant(sid, "sqs:SendMessage", queue_arn(ctx, args.queue),
+                                                           rule_arn(ctx, args.rule, args.bus)))
     return [ApiCall("sqs", "set_queue_attributes", {"QueueUrl": url, "Attributes": {"Policy": json.dumps(policy)}},
                     f"Let rule {args.rule} send to queue {args.queue} (queue policy statement {sid})",
                     records=Resource("queue_policy_statement", f"{args.queue}/{sid}", {"queue": args.queue, "sid": sid}))]

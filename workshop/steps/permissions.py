@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ..aws import arns
 from ..aws.lookups import destination
 from ..ledger import Resource
+from ..policy_documents import events_grant, has_sid
 from . import resources, step_kind
 from .lambda_function import kept_settings, put_invoke_config
 from .resources import answer
@@ -77,12 +78,9 @@ def plan_topic_policy(ctx, args: TopicPolicyArgs):
     topic_arn = arns.topic(ctx, args.topic)
     sid = f"workshop-{args.rule}"
     policy = _topic_policy(ctx, topic_arn)
-    if any(s.get("Sid") == sid for s in policy.get("Statement", [])):
+    if has_sid(policy, sid):
         return [ctx.existing_note("topic_policy_statement", f"{args.topic}/{sid}", f"Topic {args.topic}'s statement for {args.rule}")]
-    policy.setdefault("Statement", []).append({
-        "Sid": sid, "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sns:Publish",
-        "Resource": topic_arn, "Condition": {"ArnEquals": {"aws:SourceArn": arns.rule(ctx, args.rule, args.bus)}},
-    })
+    policy.setdefault("Statement", []).append(events_grant(sid, "sns:Publish", topic_arn, arns.rule(ctx, args.rule, args.bus)))
     return [ApiCall("sns", "set_topic_attributes", {"TopicArn": topic_arn, "AttributeName": "Policy", "AttributeValue": json.dumps(policy)},
                     f"Let rule {args.rule} publish to topic {args.topic} (topic policy statement {sid})",
                     records=Resource("topic_policy_statement", f"{args.topic}/{sid}", {"topic_arn": topic_arn, "sid": sid}))]

@@ -81,15 +81,22 @@ class LambdaPermissionArgs:
 @check_kind("lambda_permission", LambdaPermissionArgs)
 def lambda_permission(ctx, args: LambdaPermissionArgs) -> Outcome:
     policy = ctx.found(lambda: ctx.client("lambda").get_policy(FunctionName=args.function))
-    function_arn = arns.function(ctx, args.function)
-    if policy and policy_documents.allows(policy["Policy"], service="events.amazonaws.com", action="lambda:InvokeFunction",
-                                          resource=function_arn, context={"aws:SourceArn": arns.rule(ctx, args.rule, args.bus)}):
-        rule_arn = arns.rule(ctx, args.rule, args.bus)
-        statements = json.loads(policy["Policy"]).get("Statement") or []
+    return events_granted(ctx, (policy or {}).get("Policy"), "lambda:InvokeFunction", arns.function(ctx, args.function),
+                          args.rule, args.bus, f"{args.function}'s resource policy")
+
+
+def events_granted(ctx, policy, action: str, resource: str, rule: str, bus: str, owner: str) -> Outcome:
+    """Whether a resource policy lets EventBridge call `action` on `resource` for the rule (its
+    aws:SourceArn); the evidence quotes the statement that grants it."""
+    rule_arn = arns.rule(ctx, rule, bus)
+    if policy and policy_documents.allows(policy, service="events.amazonaws.com", action=action, resource=resource,
+                                          context={"aws:SourceArn": rule_arn}):
+        statements = policy_documents.as_list(policy_documents.parse_document(policy).get("Statement"))
         sid = next((st.get("Sid") for st in statements if isinstance(st, dict) and rule_arn in json.dumps(st)), None)
-        return Outcome(True, f"resource policy statement {sid or '(no Sid)'}: events.amazonaws.com may call "
-                             f"lambda:InvokeFunction when aws:SourceArn is {rule_arn}")
-    return Outcome(False, f"{args.function}'s resource policy does not let events.amazonaws.com invoke it for rule {args.rule}")
+        return Outcome(True, f"{owner}, statement {sid or '(no Sid)'}: events.amazonaws.com may call {action} "
+                             f"when aws:SourceArn is {rule_arn}")
+    return Outcome(False, f"{owner} does not let events.amazonaws.com call {action} for rule {rule} "
+                          "(the console adds this silently)")
 
 
 @dataclass
@@ -120,12 +127,5 @@ def topic_allows_events(ctx, args: TopicArgs) -> Outcome:
     attributes = ctx.found(lambda: ctx.client("sns").get_topic_attributes(TopicArn=arn))
     if not attributes:
         return Outcome(False, f"there is no SNS topic {args.topic}")
-    if policy_documents.allows(attributes["Attributes"].get("Policy") or "{}", service="events.amazonaws.com",
-                               action="sns:Publish", resource=arn, context={"aws:SourceArn": arns.rule(ctx, args.rule, args.bus)}):
-        rule_arn = arns.rule(ctx, args.rule, args.bus)
-        statements = json.loads(attributes["Attributes"].get("Policy") or "{}").get("Statement") or []
-        sid = next((st.get("Sid") for st in statements if isinstance(st, dict) and rule_arn in json.dumps(st)), None)
-        return Outcome(True, f"topic policy statement {sid or '(no Sid)'}: events.amazonaws.com may call sns:Publish "
-                             f"when aws:SourceArn is {rule_arn}")
-    return Outcome(False, f"topic {args.topic}'s policy does not let events.amazonaws.com call sns:Publish for rule {args.rule} "
-                          "(the console adds this silently)")
+    return events_granted(ctx, attributes["Attributes"].get("Policy"), "sns:Publish", arn, args.rule, args.bus,
+                          f"topic {args.topic}'s policy")

@@ -12,9 +12,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from .. import policy_documents
 from ..aws import arns
 from . import Outcome, check_kind, listen_for_strays, poll, published
+from .deployed import events_granted
 from .sqs import drain
 
 
@@ -57,12 +57,8 @@ def queue_allows_events(ctx, args: QueuePolicyArgs) -> Outcome:
     if not found:
         return Outcome(False, f"there is no SQS queue {args.queue}")
     policy = sqs.get_queue_attributes(QueueUrl=found["QueueUrl"], AttributeNames=["Policy"]).get("Attributes", {}).get("Policy")
-    if policy and policy_documents.allows(policy, service="events.amazonaws.com", action="sqs:SendMessage",
-                                          resource=arns.queue(ctx, args.queue),
-                                          context={"aws:SourceArn": arns.rule(ctx, args.rule, args.bus)}):
-        return Outcome(True, f"queue {args.queue}'s policy lets EventBridge send for rule {args.rule}")
-    return Outcome(False, f"queue {args.queue}'s policy does not let events.amazonaws.com call sqs:SendMessage for rule "
-                          f"{args.rule} (the console adds this silently)")
+    return events_granted(ctx, policy, "sqs:SendMessage", arns.queue(ctx, args.queue), args.rule, args.bus,
+                          f"queue {args.queue}'s policy")
 
 
 @dataclass
