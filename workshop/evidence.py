@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 
 from .aws import lookups
 from .aws.executions import ExecutionFinder
+from .aws.queues import open_envelope, receive
 
 LOG_SCAN_LIMIT = 5000
 PEEK_ROUNDS = 5
@@ -74,16 +75,6 @@ def from_logs(backend, group: str, event: dict, since_ms: int) -> Evidence:
     return Evidence(note=f"not (yet) in log group {group}")
 
 
-def unwrap(body: str) -> tuple[dict | None, dict | None]:
-    """(the EventBridge event, the SNS envelope without its Message) from an SQS body."""
-    data = _json(body)
-    envelope = None
-    if isinstance(data, dict) and data.get("Type") == "Notification" and isinstance(data.get("Message"), str):
-        envelope = {k: v for k, v in data.items() if k in ("Type", "MessageId", "TopicArn", "Timestamp", "Subject")}
-        data = _json(data["Message"])
-    return (data if isinstance(data, dict) else None), envelope
-
-
 def peek_queue(backend, queue: str, event_id: str) -> Evidence:
     """Find the event's message without consuming it: VisibilityTimeout=0 and no delete."""
     import botocore.exceptions
@@ -93,20 +84,12 @@ def peek_queue(backend, queue: str, event_id: str) -> Evidence:
         url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
     except botocore.exceptions.ClientError:
         return Evidence(note=f"there is no queue {queue}")
-    seen: set[str] = set()
-    for _ in range(PEEK_ROUNDS):
-        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0, WaitTimeSeconds=0,
-                                       AttributeNames=["SentTimestamp"]).get("Messages", [])
-        fresh = [m for m in messages if m["MessageId"] not in seen]
-        if not fresh:
-            break
-        for message in fresh:
-            seen.add(message["MessageId"])
-            body, envelope = unwrap(message.get("Body", ""))
-            if body and body.get("id") == event_id:
-                sent = (message.get("Attributes") or {}).get("SentTimestamp")
-                return Evidence({"queue": queue, "message_id": message["MessageId"], "at": _iso(sent) if sent else None,
-                                 "sns_envelope": envelope, "event": body})
+    for message in receive(sqs, url, rounds=PEEK_ROUNDS, consume=False, AttributeNames=["SentTimestamp"]):
+        body, envelope = open_envelope(message.get("Body", ""))
+        if body and body.get("id") == event_id:
+            sent = (message.get("Attributes") or {}).get("SentTimestamp")
+            return Evidence({"queue": queue, "message_id": message["MessageId"], "at": _iso(sent) if sent else None,
+                             "sns_envelope": envelope, "event": body})
     return Evidence(note=f"not in queue {queue} now (read without consuming; a consumer may have taken it)")
 
 

@@ -14,6 +14,7 @@ from typing import Callable
 from ..capabilities import Capability
 from ..runner import describe_error
 from ..aws.lookups import log_events
+from ..aws.queues import receive
 from ..verify.sqs import unwrap
 
 DELIVERY_S = 20.0  # an emulator delivers in well under a second; this only bounds a slow machine
@@ -106,17 +107,8 @@ class Probe:
 
     def messages(self, url: str) -> list[dict]:
         """Every event (or destination record) now in the queue, SNS envelopes unwrapped."""
-        sqs, found = self.client("sqs"), []
-        for _ in range(5):
-            batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
-            if not batch:
-                break
-            for message in batch:
-                event = unwrap(message.get("Body", ""))
-                if event is not None:
-                    found.append(event)
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        return found
+        events = (unwrap(m.get("Body", "")) for m in receive(self.client("sqs"), url, rounds=5))
+        return [event for event in events if event is not None]
 
     def bus(self, suffix: str) -> str:
         events = self.client("events")

@@ -9,21 +9,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from ..aws.queues import open_envelope, receive
 from . import Outcome, brief, check_kind, listen_for_strays, poll, published
 
 
 def unwrap(body: str) -> dict | None:
     """The EventBridge event in an SQS body: bare (raw delivery) or in the SNS envelope's Message."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return None
-    if isinstance(data, dict) and data.get("Type") == "Notification" and isinstance(data.get("Message"), str):
-        try:
-            data = json.loads(data["Message"])
-        except ValueError:
-            return None
-    return data if isinstance(data, dict) else None
+    return open_envelope(body)[0]
 
 
 def drain(ctx, queue: str, wait_s: int = 1) -> list[dict]:
@@ -32,28 +24,13 @@ def drain(ctx, queue: str, wait_s: int = 1) -> list[dict]:
     url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
     seen = ctx.seen.setdefault(f"sqs:{queue}", [])
     envelopes = ctx.seen.setdefault(f"sns-envelope:{queue}", {})  # event id -> the SNS MessageId it came in
-    for _ in range(10):  # bounded: at most 100 messages a look
-        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_s).get("Messages", [])
-        if not messages:
-            break
-        for message in messages:
-            event = unwrap(message.get("Body", ""))
-            if event is not None:
-                seen.append(event)
-                envelope = _envelope_id(message.get("Body", ""))
-                if envelope and event.get("id"):
-                    envelopes[event["id"]] = envelope
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        wait_s = 0
+    for message in receive(sqs, url, wait_s=wait_s):  # bounded: at most 100 messages a look
+        event, envelope = open_envelope(message.get("Body", ""))
+        if event is not None:
+            seen.append(event)
+            if envelope and envelope.get("MessageId") and event.get("id"):
+                envelopes[event["id"]] = envelope["MessageId"]
     return seen
-
-
-def _envelope_id(body: str) -> str | None:
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return None
-    return data.get("MessageId") if isinstance(data, dict) and data.get("Type") == "Notification" else None
 
 
 @dataclass
