@@ -119,19 +119,24 @@ class Sandbox:
 
         return control.request(self.endpoint_url, path, body, timeout=timeout)
 
-    def faults(self, **body) -> dict:
-        return self.call("/_workshop/faults", body)
+    @property
+    def control(self):
+        """The CLI's typed client for the sandbox's own endpoints, as the product uses it."""
+        from workshop.sandbox.control import SandboxControl
 
-    def wait_idle(self, timeout: float = 30.0) -> dict:
-        answer = self.call("/_workshop/wait-idle", {"timeout": timeout}, timeout=timeout + 5)
-        assert answer["idle"], f"delivery still busy after {timeout}s: {answer}"
-        return answer
+        return SandboxControl(self.endpoint_url)
+
+    def faults(self, **body) -> dict:
+        return self.control.faults(**body)
+
+    def wait_idle(self, timeout: float = 30.0) -> None:
+        assert self.control.wait_idle(timeout), f"delivery still busy after {timeout}s: {self.stats()}"
 
     def stats(self) -> dict:
-        return self.call("/_workshop/stats")
+        return self.control.stats()
 
     def tick(self, minutes: int) -> dict:
-        return self.call("/_workshop/clock/tick", {"minutes": minutes}, timeout=120)
+        return self.control.advance(minutes)
 
     def failures_for(self, target_arn: str) -> list[dict]:
         return [f for f in self.stats()["failures"] if f["target"] == target_arn]

@@ -57,9 +57,9 @@ class World:
         return self._clients[service]
 
     def faults(self, **body) -> None:
-        from workshop.sandbox import control
+        from workshop.sandbox.control import SandboxControl
 
-        control.request(self.endpoint_url, "/_workshop/faults", body)
+        SandboxControl(self.endpoint_url).faults(**body)
 
     def ledger(self) -> list[dict]:
         resources = []

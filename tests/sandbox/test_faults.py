@@ -16,7 +16,7 @@ def test_faults_can_target_one_operation(sb):
     events = sb.client("events", retries=1)  # no retries: see every injected failure
     bus, _ = make_bus(sb)
     rule = unique("rule")
-    answer = sb.call("/_workshop/faults", {"error": 1.0, "operations": ["PutTargets"]})
+    answer = sb.faults(**{"error": 1.0, "operations": ["PutTargets"]})
     assert answer == {"throttle": 0.0, "error": 1.0, "deny": 0.0, "delay": 0.0, "operations": ["PutTargets"]}
     events.put_rule(Name=rule, EventBusName=bus, EventPattern=json.dumps({"source": ["demo"]}))  # unaffected
     with pytest.raises(ClientError) as caught:
@@ -27,7 +27,7 @@ def test_faults_can_target_one_operation(sb):
 
 def test_query_protocol_operations_are_named_by_action(sb):
     sns = sb.client("sns", retries=1)
-    sb.call("/_workshop/faults", {"throttle": 1.0, "operations": ["CreateTopic"]})
+    sb.faults(**{"throttle": 1.0, "operations": ["CreateTopic"]})
     with pytest.raises(ClientError) as caught:
         sns.create_topic(Name=unique("t"))
     assert caught.value.response["Error"]["Code"] == "Throttling"
@@ -39,7 +39,7 @@ def test_boto3_retries_recover_from_throttling(sb):
     events = sb.client("events", retries=10)
     bus, _ = make_bus(sb)
     url, queue_arn = make_queue(sb)
-    sb.call("/_workshop/faults", {"throttle": 0.3})
+    sb.faults(**{"throttle": 0.3})
     rule = unique("rule")
     answers = [events.put_rule(Name=rule, EventBusName=bus, EventPattern=json.dumps({"source": ["demo"]})),
                events.put_targets(Rule=rule, EventBusName=bus, Targets=[{"Id": "q", "Arn": queue_arn}])]
@@ -49,7 +49,7 @@ def test_boto3_retries_recover_from_throttling(sb):
         assert answers[-1]["FailedEntryCount"] == 0
     retried = sum(a["ResponseMetadata"]["RetryAttempts"] for a in answers)
     assert retried > 0  # throttling did happen, and was absorbed
-    sb.call("/_workshop/faults", {"throttle": 0.0})
+    sb.faults(**{"throttle": 0.0})
     # Delivery (the sandbox's own calls were throttled too) retries with backoff on the sandbox clock:
     # a tick runs the retries now instead of waiting seconds for them.
     sb.tick(1)
@@ -61,7 +61,7 @@ def test_boto3_retries_recover_from_throttling(sb):
                                   {"throttle": 0.6, "error": 0.6}])
 def test_fault_settings_are_validated(sb, body):
     with pytest.raises(BackendError):
-        sb.call("/_workshop/faults", body)
+        sb.faults(**body)
 
 
 def test_delay_holds_only_the_named_operation(sb):
@@ -69,7 +69,7 @@ def test_delay_holds_only_the_named_operation(sb):
 
     events = sb.client("events", retries=1)
     bus, _ = make_bus(sb)
-    assert sb.call("/_workshop/faults", {"delay": 1.5, "operations": ["DescribeEventBus"]})["delay"] == 1.5
+    assert sb.faults(**{"delay": 1.5, "operations": ["DescribeEventBus"]})["delay"] == 1.5
     try:
         started = time.monotonic()
         events.list_rules(EventBusName=bus)
@@ -78,7 +78,7 @@ def test_delay_holds_only_the_named_operation(sb):
         events.describe_event_bus(Name=bus)
         held = time.monotonic() - started
     finally:
-        sb.call("/_workshop/faults", {"delay": 0, "operations": []})
+        sb.faults(**{"delay": 0, "operations": []})
     assert held >= 1.5 > quick
     with pytest.raises(BackendError, match="delay must be"):
-        sb.call("/_workshop/faults", {"delay": 600})  # a held call always ends
+        sb.faults(**{"delay": 600})  # a held call always ends

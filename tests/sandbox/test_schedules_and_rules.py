@@ -12,7 +12,7 @@ from tests.support import drain, log_messages, make_log_group, make_queue, put, 
 
 
 def clock(sb) -> datetime:
-    return datetime.fromisoformat(sb.call("/_workshop/health")["clock"])
+    return sb.control.now()
 
 
 def tick_to(sb, when: datetime) -> None:

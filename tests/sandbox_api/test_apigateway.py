@@ -117,7 +117,7 @@ def test_host_header_reaches_the_api(aws, sandbox, unique):
 
 def test_status_lists_local_urls(aws, sandbox, unique):
     api_id = make_api(aws, unique, logging=None)
-    apis = sandbox.call("/_workshop/apis")
+    apis = sandbox.control.apis()
     [entry] = [a for a in apis if a["id"] == api_id]
     assert entry["name"] == f"eventbridge-api-destination-{unique}" and entry["stage"] == "Prod"
     assert entry["local_url"] == local_url(sandbox, api_id)

@@ -218,6 +218,10 @@ class SandboxControl:
         """True once every event accepted so far has been delivered (or has failed for good)."""
         return bool(request(self.endpoint_url, "/_workshop/wait-idle", {"timeout": timeout_s}, timeout=timeout_s + 5).get("idle"))
 
+    def stats(self) -> dict:
+        """The delivery counters, and the last failures."""
+        return request(self.endpoint_url, "/_workshop/stats", timeout=10)
+
     def apis(self) -> list:
         """REST APIs and the local URLs the sandbox serves them at."""
         return request(self.endpoint_url, "/_workshop/apis", timeout=10)
