@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 
 from .connection_secrets import ConnectionSecrets, redact
 from .http_parameters import add_body_parameters, add_query, fill_path, pairs, safe_url
-from .service import Service
+from .service import Service, sandbox_service
 from .front import Request, Response
 from .targets import DeliveryError, arn_parts
 
@@ -111,12 +111,17 @@ class HttpResult:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+@sandbox_service("api_destinations")
 class ApiDestinations(Service):
     """Deliverer for `arn:aws:events:REGION:ACCOUNT:api-destination/NAME/UUID`, and the
     interceptor that keeps connection secrets."""
 
-    def __init__(self, plane):
-        self.plane = plane
+    priority = 50
+    delivers = ("api-destination",)
+
+    def __init__(self, clients, apigateway):
+        self.clients = clients
+        self.gateway = apigateway  # an execute-api URL of this sandbox is answered in process
         self.secrets = ConnectionSecrets()
         self.limiter = RateLimiter()
         self._tokens: dict[str, _Token] = {}
@@ -190,7 +195,7 @@ class ApiDestinations(Service):
         region = parts["region"]
         pieces = parts["resource"].split("/")
         name = pieces[1] if len(pieces) > 1 else ""
-        events = self.plane.clients("events", region)
+        events = self.clients("events", region)
         try:
             destination = events.describe_api_destination(Name=name)
             connection_name = arn_parts(destination["ConnectionArn"])["resource"].split("/")[1]
@@ -328,7 +333,7 @@ class ApiDestinations(Service):
             api_region, api_id = local
             path = parsed.path or "/"
             sent = {"Host": parsed.netloc, **headers, "Content-Length": str(len(body))}
-            response = self.plane.apigateway.invoke(
+            response = self.gateway.invoke(
                 api_region, api_id, method, path, parsed.query, sent, body, source_ip="127.0.0.1")
             return HttpResult(response.status, response.body, {k.lower(): v for k, v in response.headers.items()})
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
@@ -352,11 +357,10 @@ class ApiDestinations(Service):
     def _local_api(self, parsed, region: str | None) -> tuple[str, str] | None:
         """(region, api id) when the URL is an execute-api host of a REST API in this sandbox."""
         found = _EXECUTE_API_HOST.match(parsed.hostname or "")
-        gateway = getattr(self.plane, "apigateway", None)
-        if not found or gateway is None:
+        if not found:
             return None
         api_id, api_region = found.group(1), found.group(2)
-        return (api_region, api_id) if gateway.exists(api_region, api_id) else None
+        return (api_region, api_id) if self.gateway.exists(api_region, api_id) else None
 
 
 # -- helpers -------------------------------------------------------------------------------

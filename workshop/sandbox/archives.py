@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from .front import Request, Response
-from .service import Service
+from .service import Service, sandbox_service
 
 _ARCHIVE_ARN = re.compile(r"^arn:[\w-]+:events:(?P<region>[\w-]+):(?P<account>\d{12}):archive/(?P<name>[\w.\-]+)$")
 _BUS_ARN = re.compile(r"^arn:[\w-]+:events:[\w-]+:\d{12}:event-bus/[\w.\-/]+$")
@@ -87,9 +87,15 @@ def _time(value) -> datetime | None:
     return None
 
 
+@sandbox_service("archives")
 class Archives(Service):
-    def __init__(self, plane):
-        self.plane = plane
+    priority = 30
+
+    def __init__(self, clock, router, delivery, moto_app):
+        self.clock = clock
+        self.router = router
+        self.delivery = delivery  # replays run on its workers and submit their deliveries to it
+        self.moto_app = moto_app  # asked past every interceptor
         self._lock = threading.Lock()
         self._events: dict[tuple[str, str, str], list[Archived]] = {}  # (region, archive name, uuid) -> events
         self._replays: dict[tuple[str, str], Replay] = {}
@@ -112,7 +118,7 @@ class Archives(Service):
         region = context.region if hasattr(context, "region") else archive_arn.split(":")[3]
         with self._lock:
             self._events.setdefault((region, name, uuid), []).append(
-                Archived(event, self.plane.clock.now(), len(json.dumps(event).encode())))
+                Archived(event, self.clock.now(), len(json.dumps(event).encode())))
 
     # requests -----------------------------------------------------------------------------------
     def intercept(self, request: Request) -> Response | None:
@@ -157,7 +163,7 @@ class Archives(Service):
         environ["CONTENT_LENGTH"] = str(len(data))
         if operation:
             environ["HTTP_X_AMZ_TARGET"] = request.target.split(".", 1)[0] + "." + operation
-        status, _, content = call_wsgi(self.plane.local_app.moto_app, environ)
+        status, _, content = call_wsgi(self.moto_app, environ)
         return status, (json.loads(content) if content else {})
 
     def _kept(self, region: str, name: str, retention_days: int) -> list[Archived]:
@@ -165,7 +171,7 @@ class Archives(Service):
         with self._lock:
             keys = [k for k in self._events if k[:2] == (region, name)]
             if retention_days:
-                oldest = self.plane.clock.now() - timedelta(days=retention_days)
+                oldest = self.clock.now() - timedelta(days=retention_days)
                 for key in keys:
                     self._events[key] = [a for a in self._events[key] if a.received >= oldest]
             return [a for key in keys for a in self._events[key]]
@@ -211,7 +217,7 @@ class Archives(Service):
         if start > end:
             return _error("ValidationException",
                           "Parameter EventEndTime is not valid. Reason: EventStartTime must be before EventEndTime.")
-        if end > self.plane.clock.now() + timedelta(seconds=1):
+        if end > self.clock.now() + timedelta(seconds=1):
             return _error("ValidationException",
                           "Parameter EventEndTime is not valid. Reason: EventEndTime must not be in the future.")
         account = archive["ArchiveArn"].split(":")[4]
@@ -226,7 +232,7 @@ class Archives(Service):
                 return _error("LimitExceededException", "The requested resource exceeds the maximum number allowed.")
             self._replays[(request.region, name)] = replay
         retention = int(archive.get("RetentionDays") or 0)
-        self.plane.delivery.run(lambda at: self._run(replay, archive_name, retention))
+        self.delivery.run(lambda at: self._run(replay, archive_name, retention))
         return Response.of_json({"ReplayArn": replay.arn, "State": "STARTING",
                                  "ReplayStartTime": replay.started_at.timestamp()}, content_type=JSON_11)
 
@@ -238,7 +244,7 @@ class Archives(Service):
                 return
             replay.state = "RUNNING"
         try:
-            bus = self.plane.router.bus(replay.region, replay.destination["Arn"])
+            bus = self.router.bus(replay.region, replay.destination["Arn"])
             wanted = set(replay.destination.get("FilterArns") or [])
             chosen = []
             for archived in self._kept(replay.region, archive_name, retention_days):
@@ -250,11 +256,11 @@ class Archives(Service):
                     if replay.state != "RUNNING":
                         return
                 event = {**original, "replay-name": replay.name}
-                for route in self.plane.router.matching(replay.region, bus, event) if bus else []:
+                for route in self.router.matching(replay.region, bus, event) if bus else []:
                     if wanted and route.rule_arn not in wanted:
                         continue
                     for target in route.targets:
-                        self.plane.delivery.submit(Job(replay.region, event, route.rule_name, route.rule_arn, target))
+                        self.delivery.submit(Job(replay.region, event, route.rule_name, route.rule_arn, target))
                 replay.last_replayed = when
             with self._lock:
                 replay.state, replay.ended_at = "COMPLETED", datetime.now(timezone.utc)

@@ -12,6 +12,8 @@ from .service import Service
 
 
 class Clock(Service):
+    priority = 130
+
     def __init__(self):
         self._offset = timedelta()
         self._lock = threading.Lock()

@@ -65,9 +65,14 @@ def backoff(attempt: int) -> float:
 
 
 class Delivery(Service):
-    def __init__(self, plane):
-        self.plane = plane
-        self.clock = plane.clock
+    priority = 120
+
+    def __init__(self, clock, journal, clients, shape: Callable[[Job], str], deliverer_for: Callable[[str], object]):
+        self.clock = clock
+        self.journal = journal
+        self.clients = clients
+        self.shape = shape                  # job -> the payload its target receives
+        self.deliverer_for = deliverer_for  # target ARN -> what delivers to it
         self.queues: dict[str, queue.Queue] = {name: queue.Queue() for name in POOLS}
         self.stats: Counter = Counter()
         self.failures: list[dict] = []  # the most recent, for `workshop status` and tests
@@ -183,8 +188,8 @@ class Delivery(Service):
     def _attempt(self, job: Job, at: datetime) -> None:
         job.due = at
         try:
-            payload = self.plane.shape(job)
-            self.plane.deliverer_for(job.target["Arn"]).deliver(job.target, payload, job.event, job)
+            payload = self.shape(job)
+            self.deliverer_for(job.target["Arn"]).deliver(job.target, payload, job.event, job)
         except DeliveryError as exc:
             self._fail(job, exc, at)
             return
@@ -192,7 +197,7 @@ class Delivery(Service):
             log.exception("delivery of %s to %s failed", job.event.get("id"), job.target.get("Arn"))
             self._fail(job, DeliveryError("INTERNAL_ERROR", str(exc)), at)
             return
-        self.plane.journal.delivered(job)
+        self.journal.delivered(job)
         self.count("delivered")
 
     def _fail(self, job: Job, error: DeliveryError, at: datetime) -> None:
@@ -222,7 +227,7 @@ class Delivery(Service):
                     job.rule_name, job.target.get("Arn"), job.attempt, error.code, error)
         self.record_failure({"event_id": job.event.get("id"), "rule": job.rule_name, "target": job.target.get("Arn"),
                              "error_code": error.code, "error_message": str(error), "attempts": job.attempt})
-        self.plane.journal.failed(job, error.code, str(error))
+        self.journal.failed(job, error.code, str(error))
 
     def record_failure(self, entry: dict) -> None:
         """Keep the most recent failures for /_workshop/stats."""
@@ -241,7 +246,7 @@ class Delivery(Service):
             attributes["EXHAUSTED_RETRY_CONDITION"] = exhausted
         try:
             parts = arn_parts(dlq_arn)
-            sqs = self.plane.clients("sqs", parts["region"])
+            sqs = self.clients("sqs", parts["region"])
             url = sqs.get_queue_url(QueueName=parts["resource"], QueueOwnerAWSAccountId=parts["account"])["QueueUrl"]
             sqs.send_message(QueueUrl=url, MessageBody=json.dumps(job.event),
                              MessageAttributes={k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()})

@@ -58,8 +58,12 @@ def _parse_time(value) -> datetime | None:
 
 
 class EventsApi(Service):
-    def __init__(self, plane):
-        self.plane = plane
+    priority = 10
+
+    def __init__(self, clock, router, publish_later):
+        self.clock = clock
+        self.router = router
+        self.publish_later = publish_later  # (region, [(bus, event)]): routed on a delivery worker
 
     def intercept(self, request: Request) -> Response | None:
         operation = request.target.split(".", 1)[1] if "." in request.target else ""
@@ -91,7 +95,7 @@ class EventsApi(Service):
             failed += "ErrorCode" in outcome
             results.append(outcome)
         # Routed and delivered after the answer, as on AWS, against the rules as they were now.
-        self.plane.publish_later(request.region, accepted)
+        self.publish_later(request.region, accepted)
         return Response.of_json({"FailedEntryCount": failed, "Entries": results}, content_type=JSON_11)
 
     def _accept(self, region: str, entry: dict, accepted: list) -> dict:
@@ -99,14 +103,14 @@ class EventsApi(Service):
         if problem:
             return {"ErrorCode": problem[0], "ErrorMessage": problem[1]}
         bus_name = entry.get("EventBusName") or "default"
-        bus = self.plane.router.bus(region, bus_name)
+        bus = self.router.bus(region, bus_name)
         if bus is None:
             name = bus_name.rsplit("/", 1)[-1]
             return {"ErrorCode": "ResourceNotFoundException", "ErrorMessage": f"Event bus {name} does not exist."}
         event = envelope(
             source=entry["Source"], detail_type=entry["DetailType"], detail=json.loads(entry["Detail"]),
             account=bus.account, region=region, resources=entry.get("Resources"),
-            time=_parse_time(entry.get("Time")) or self.plane.clock.now(),
+            time=_parse_time(entry.get("Time")) or self.clock.now(),
         )
         accepted.append((bus, event))
         return {"EventId": event["id"]}
@@ -143,7 +147,7 @@ class EventsApi(Service):
             bus = body.get("EventBusName") or "default"
             if bus.rsplit("/", 1)[-1] != "default":
                 return Response.aws_json_error("ValidationException", "ScheduleExpression is supported only on the default event bus.")
-            problem = self.plane.clock.schedule_problem(schedule)
+            problem = self.clock.schedule_problem(schedule)
             if problem:
                 return Response.aws_json_error("ValidationException", "Parameter ScheduleExpression is not valid.")
         return None

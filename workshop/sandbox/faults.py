@@ -19,6 +19,8 @@ MAX_DELAY_S = 60.0  # a held call always ends: a test must never hang on the san
 
 
 class Faults(Service):
+    priority = 100
+
     def __init__(self):
         self._lock = threading.Lock()
         self.clear()

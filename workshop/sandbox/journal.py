@@ -20,6 +20,8 @@ MAX_ENTRIES = 5000
 
 
 class Journal(Service):
+    priority = 110
+
     def __init__(self, clock):
         self.clock = clock
         self._entries: deque[dict] = deque(maxlen=MAX_ENTRIES)

@@ -36,7 +36,8 @@ import botocore.exceptions
 from .. import policy_documents
 from .front import Request, Response
 from .lambda_runtime import Invocation, LambdaRuntime, LambdaRuntimeError
-from .service import Service
+from .service import Service, sandbox_service
+from .targets import LambdaTarget
 
 log = logging.getLogger("workshop.sandbox.lambda")
 
@@ -90,15 +91,27 @@ def parse_function(region: str, identifier: str) -> tuple[str, str]:
     return region, parts[0]
 
 
+@sandbox_service("lambdas")
 class LambdaService(Service):
-    def __init__(self, plane):
-        self.plane = plane
-        base = Path(plane.state_dir) if getattr(plane, "state_dir", None) else Path(tempfile.mkdtemp(prefix="sandbox-"))
+    priority = 20
+    delivers = ("lambda",)
+
+    def __init__(self, clock, delivery, clients, endpoint_url: str, state_dir: Path | None):
+        self.clock = clock
+        self.delivery = delivery  # runs async invocations and retries; keeps the counters
+        self.clients = clients
+        self.endpoint_url = endpoint_url
+        self._target = LambdaTarget(self.invoke_async)
+        base = Path(state_dir) if state_dir else Path(tempfile.mkdtemp(prefix="sandbox-"))
         self.base_dir = base / "lambda"
         self._runtimes: dict[str, LambdaRuntime] = {}
         self._policies: dict[tuple[str, str], str] = {}
         self._known_groups: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
+
+    def deliver(self, target: dict, payload: str, event: dict, context) -> None:
+        """A rule's Lambda target: invoked asynchronously, as EventBridge does (targets.py)."""
+        self._target.deliver(target, payload, event, context)
 
     # front hooks -----------------------------------------------------------------------------
     def intercept(self, request: Request) -> Response | None:
@@ -151,7 +164,7 @@ class LambdaService(Service):
         elif code.get("S3Bucket") and code.get("S3Key"):
             try:
                 extra = {"VersionId": code["S3ObjectVersion"]} if code.get("S3ObjectVersion") else {}
-                zip_bytes = self.plane.clients("s3", region).get_object(
+                zip_bytes = self.clients("s3", region).get_object(
                     Bucket=code["S3Bucket"], Key=code["S3Key"], **extra)["Body"].read()
             except botocore.exceptions.ClientError as exc:
                 raise LambdaServiceError("InvalidParameterValueException", "Error occurred while GetObject. S3 Error Code: "
@@ -166,7 +179,7 @@ class LambdaService(Service):
         return None
 
     def _fix_invoke_config(self, request: Request, function: str) -> Response | None:
-        lam = self.plane.clients("lambda", request.region)
+        lam = self.clients("lambda", request.region)
         qualifier = {"Qualifier": q} if (q := _query_value(request.query, "Qualifier")) else {}
         if request.method == "POST":  # Update: merge into the existing config
             body = request.json()
@@ -234,12 +247,12 @@ class LambdaService(Service):
                 environment=(config.get("Environment") or {}).get("Variables") or {},
                 timeout_s=float(config.get("Timeout") or 3), event=event, function_arn=config["FunctionArn"],
                 memory_mb=int(config.get("MemorySize") or 128), request_id=request_id,
-                aws_endpoint_url=self.plane.endpoint_url)
+                aws_endpoint_url=self.endpoint_url)
         except LambdaRuntimeError as exc:
             raise LambdaServiceError("InvalidRuntimeException", f"The sandbox cannot run {name}: {exc}", 502) from None
-        self.plane.delivery.count("lambda_invocations")
+        self.delivery.count("lambda_invocations")
         if not invocation.ok:
-            self.plane.delivery.count("lambda_errors")
+            self.delivery.count("lambda_errors")
         self._write_logs(region, name, invocation)
         return invocation
 
@@ -253,12 +266,12 @@ class LambdaService(Service):
         if principal and not self._permits(region, name, arn, principal, source or {}):
             raise LambdaServiceError("AccessDeniedException", f"The resource policy of {arn} does not let {principal} "
                                      "call lambda:InvokeFunction (add a permission with lambda add_permission).", 403)
-        pending = AsyncRequest(region, name, arn, event, self.plane.clock.now(), hops=hops)
-        self.plane.delivery.run(lambda at: self._attempt(pending, at), pool="lambda")
+        pending = AsyncRequest(region, name, arn, event, self.clock.now(), hops=hops)
+        self.delivery.run(lambda at: self._attempt(pending, at), pool="lambda")
         return pending.request_id
 
     def _attempt(self, pending: AsyncRequest, at: datetime) -> None:
-        lam = self.plane.clients("lambda", pending.region)
+        lam = self.clients("lambda", pending.region)
         try:
             settings = self._get_invoke_config(lam, pending.name) or {}
         except botocore.exceptions.ClientError:
@@ -280,8 +293,8 @@ class LambdaService(Service):
         elif pending.attempt <= min(max_retries, len(ASYNC_RETRY_DELAYS_S)):
             delay = ASYNC_RETRY_DELAYS_S[pending.attempt - 1]
             pending.attempt += 1
-            self.plane.delivery.count("lambda_retries")
-            self.plane.delivery.call_at(at + timedelta(seconds=delay), lambda when: self._attempt(pending, when), pool="lambda")
+            self.delivery.count("lambda_retries")
+            self.delivery.call_at(at + timedelta(seconds=delay), lambda when: self._attempt(pending, when), pool="lambda")
         else:
             self._finish(pending, "RetriesExhausted", destinations, at)
 
@@ -296,10 +309,10 @@ class LambdaService(Service):
         record = self.invocation_record(pending, condition, at)
         try:
             self._send_to_destination(pending, destination, record, success)
-            self.plane.delivery.count("lambda_destinations")
+            self.delivery.count("lambda_destinations")
         except Exception as exc:  # AWS drops a record it cannot deliver; say so in the log and stats
             log.warning("Lambda destination %s for %s failed: %s", destination, pending.name, exc)
-            self.plane.delivery.count("lambda_destination_failures")
+            self.delivery.count("lambda_destination_failures")
 
     @staticmethod
     def invocation_record(pending: AsyncRequest, condition: str, at: datetime) -> dict:
@@ -324,18 +337,18 @@ class LambdaService(Service):
         service, region = parts[2], parts[3] or pending.region
         body = json.dumps(record)
         if service == "events":
-            answer = self.plane.clients("events", region).put_events(Entries=[{
+            answer = self.clients("events", region).put_events(Entries=[{
                 "EventBusName": destination, "Source": "lambda",
                 "DetailType": "Lambda Function Invocation Result - " + ("Success" if success else "Failure"),
                 "Detail": body, "Resources": [destination, pending.function_arn + ":$LATEST"]}])
             if answer.get("FailedEntryCount"):
                 raise RuntimeError(f"PutEvents refused the record: {answer['Entries'][0]}")
         elif service == "sqs":
-            sqs = self.plane.clients("sqs", region)
+            sqs = self.clients("sqs", region)
             url = sqs.get_queue_url(QueueName=parts[5], QueueOwnerAWSAccountId=parts[4])["QueueUrl"]
             sqs.send_message(QueueUrl=url, MessageBody=body)
         elif service == "sns":
-            self.plane.clients("sns", region).publish(TopicArn=destination, Message=body)
+            self.clients("sns", region).publish(TopicArn=destination, Message=body)
         elif service == "lambda":
             if pending.hops >= MAX_DESTINATION_HOPS:
                 raise RuntimeError(f"stopped a chain of {MAX_DESTINATION_HOPS} Lambda destinations (a loop?)")
@@ -344,10 +357,10 @@ class LambdaService(Service):
             raise RuntimeError(f"the sandbox does not deliver to {service} destinations")
 
     def _record_failure(self, pending: AsyncRequest, code: str | None, message: str | None) -> None:
-        self.plane.delivery.record_failure({"event_id": pending.request_id, "rule": None, "target": pending.function_arn,
+        self.delivery.record_failure({"event_id": pending.request_id, "rule": None, "target": pending.function_arn,
                                             "error_code": code or "Unhandled", "error_message": message or "",
                                             "attempts": pending.attempt})
-        self.plane.delivery.count("lambda_async_failed")
+        self.delivery.count("lambda_async_failed")
 
     # helpers ---------------------------------------------------------------------------------
     def _runtime(self, region: str) -> LambdaRuntime:
@@ -359,7 +372,7 @@ class LambdaService(Service):
 
     def _configuration(self, region: str, name: str) -> dict:
         try:
-            return self.plane.clients("lambda", region).get_function_configuration(FunctionName=name)
+            return self.clients("lambda", region).get_function_configuration(FunctionName=name)
         except botocore.exceptions.ClientError as exc:
             if exc.response["Error"]["Code"] == "ResourceNotFoundException":
                 raise LambdaServiceError("ResourceNotFoundException", f"Function not found: {self._arn(region, name)}",
@@ -377,7 +390,7 @@ class LambdaService(Service):
             policy = self._policies.get(key)
         if policy is None:
             try:
-                policy = self.plane.clients("lambda", region).get_policy(FunctionName=name)["Policy"]
+                policy = self.clients("lambda", region).get_policy(FunctionName=name)["Policy"]
             except botocore.exceptions.ClientError:
                 policy = "{}"
             with self._lock:
@@ -387,7 +400,7 @@ class LambdaService(Service):
 
     def _write_logs(self, region: str, name: str, invocation: Invocation) -> None:
         """Lambda writes each run's lines to /aws/lambda/NAME; a new stream per run (a cold start)."""
-        logs = self.plane.clients("logs", region)
+        logs = self.clients("logs", region)
         group = f"/aws/lambda/{name}"
         try:
             if (region, group) not in self._known_groups:

@@ -101,6 +101,8 @@ class SqsError(Exception):
 
 
 class SqsBackend(Service):
+    priority = 0  # the hottest path: asked first
+
     def __init__(self):
         self._receipts: weakref.WeakValueDictionary[str, Message] = weakref.WeakValueDictionary()
         self._locks: weakref.WeakKeyDictionary[Queue, threading.Lock] = weakref.WeakKeyDictionary()

@@ -8,6 +8,7 @@ import os
 import threading
 import urllib.request
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from .awsclients import SelfClients
 from .clock import Clock
@@ -19,9 +20,8 @@ from .router import BusRoutes, Router
 from .faults import Faults, aws_error
 from .operations import operation_name
 from .regions import is_known
-from .lambda_service import LambdaService
-from .targets import (DeliveryError, EventBusTarget, LambdaTarget, LogsTarget, SnsTarget, SqsTarget,
-                      StepFunctionsTarget, arn_parts)
+from . import service as contract
+from .targets import DeliveryError, EventBusTarget, LogsTarget, SnsTarget, SqsTarget, StepFunctionsTarget, arn_parts
 
 log = logging.getLogger("workshop.sandbox.plane")
 
@@ -31,13 +31,13 @@ _STACK_CHANGES = {"CreateStack", "UpdateStack", "DeleteStack", "ExecuteChangeSet
 
 
 class DataPlane:
-    def __init__(self):
+    def __init__(self, state_dir: Path):
+        self.state_dir = state_dir  # Lambda code lives under it
         self.clock = Clock()
         self.journal = Journal(self.clock)  # every event accepted, delivered or failed, for `workshop trace`
-        self.events_api = EventsApi(self)
         self.regions: set[str] = {os.environ.get("AWS_DEFAULT_REGION", "us-east-1")}
         self.faults = Faults()
-        self.state_dir = None  # set by the server: Lambda code lives under it
+        self.warmup: threading.Thread | None = None  # see warm()
         self._first_seen: dict[str, datetime] = {}  # schedule rule ARN -> first minute seen (rate() origin)
         self._rule_created: dict[tuple[str, str, str], datetime] = {}  # (region, bus, rule) -> PutRule clock time
         self._schedule_lock = threading.Lock()
@@ -45,54 +45,45 @@ class DataPlane:
         self._stopping = threading.Event()
 
     # lifecycle -------------------------------------------------------------------------------
-    def start(self, endpoint_url: str) -> None:
+    def start(self, endpoint_url: str, app) -> None:
+        """Build every part with what it uses, then every registered service (service.py) with
+        what its constructor names; `app` is the front, which answers the sandbox's own calls."""
+        from .moto_backends import SqsBackend, bus_rules
+
         self.endpoint_url = endpoint_url
-        self.clients = SelfClients(endpoint_url, app=getattr(self, "local_app", None))
-        from .moto_backends import bus_rules
-
+        self.clients = SelfClients(endpoint_url, app=app)
         self.router = Router(bus_rules)
-        self.delivery = Delivery(self)
-        self.logs_target = LogsTarget(self.clients)
-        from .moto_backends import SqsBackend
-
+        self.delivery = Delivery(self.clock, self.journal, self.clients, shape, self.deliverer_for)
         self.sqs = SqsBackend()  # moto's queues, driven directly for per-message calls
-        self.sqs_target = SqsTarget(self.sqs, self.faults)
-        self.deliverers = {"logs": self.logs_target, "sqs": self.sqs_target, "events": EventBusTarget(self)}
+        self.logs_target = LogsTarget(self.clients)
         self.sns_target = SnsTarget(self.clients)
-        from .sns_filter_policies import SnsFilterPolicies
-
-        self.sns_filters = SnsFilterPolicies()  # SNS's filter rules, not moto's
-        self.lambdas = LambdaService(self)  # keeps function code, runs handlers, async invokes
-        self.deliverers.update({"sns": self.sns_target, "states": StepFunctionsTarget(self.clients),
-                                "lambda": LambdaTarget(self)})
-        from .api_destinations import ApiDestinations
-        from .apigateway import ApiGateway
-
-        self.api_destinations = ApiDestinations(self)  # keeps connection secrets, in memory only
-        self.apigateway = ApiGateway(self)  # serves execute-api URLs of moto's REST APIs
-        self.deliverers["api-destination"] = self.api_destinations
-        from .archives import Archives
-
-        self.archives = Archives(self)  # keeps archived events, runs replays
-        from .scheduler import Scheduler
-
-        self.scheduler = Scheduler(self)  # fires EventBridge Scheduler schedules on the clock
-        # Every part that answers requests, watches moto, resets or serves a control endpoint, in the
-        # order they are asked (service.py is the contract); SQS first: it is the hottest path.
-        self.services = [self.sqs, self.events_api, self.lambdas, self.archives, self.apigateway, self.api_destinations,
-                         self.scheduler, self.sns_filters, self.sns_target, self.logs_target, self.faults, self.journal, self.delivery,
-                         self.clock]
-        local_app = getattr(self, "local_app", None)
-        if local_app is not None:
-            from .stepfunctions import StepFunctions
-
-            self.services.append(StepFunctions(local_app.ask_moto))
+        events_api = EventsApi(self.clock, self.router, self.publish_later)
+        parts = {"clock": self.clock, "journal": self.journal, "faults": self.faults, "regions": self.regions,
+                 "clients": self.clients, "endpoint_url": endpoint_url, "state_dir": self.state_dir,
+                 "ask_moto": app.ask_moto, "moto_app": app.moto_app, "router": self.router,
+                 "delivery": self.delivery, "sqs": self.sqs, "publish": self.publish}
+        services = contract.build(parts, contract.discover())
+        # Every part that answers requests, watches moto, resets or serves a control endpoint, in
+        # the order of their declared priority (SQS first: it is the hottest path).
+        self.services = sorted([self.sqs, events_api, self.sns_target, self.logs_target, self.faults, self.journal,
+                                self.delivery, self.clock, *services.values()], key=lambda s: s.priority)
+        self.deliverers = {"logs": self.logs_target, "sqs": SqsTarget(self.sqs, self.faults),
+                           "events": EventBusTarget(self.router, self.publish), "sns": self.sns_target,
+                           "states": StepFunctionsTarget(self.clients)}
+        self.deliverers.update({kind: s for s in self.services for kind in s.delivers})
+        self._claimers = [s for s in self.services if type(s).owns is not contract.Service.owns]
         self.routes = {"/health": self._health, "/stats": self._stats, "/journal": self._journal,
                        "/wait-idle": self._wait_idle, "/clock/tick": self._tick, "/reset": self._reset}
-        for service in self.services:
-            self.routes.update(service.routes())
+        for part in self.services:
+            self.routes.update(part.routes())
         self.delivery.start()
         threading.Thread(target=self._schedule_loop, name="schedules", daemon=True).start()
+
+    def warm(self, ask_moto, region: str, services: tuple[str, ...]) -> None:
+        """Warm moto's services in the background; /health says `warm` once done."""
+        from .warmup import warm_in_background
+
+        self.warmup = warm_in_background(ask_moto, region, self.clients, services)
 
     def stop(self) -> None:
         self._stopping.set()
@@ -165,20 +156,10 @@ class DataPlane:
             for target in route.targets:
                 self.delivery.submit(Job(region, event, route.rule_name, route.rule_arn, target))
 
-    def shape(self, job: Job) -> str:
-        target = job.target
-        if not any(k in target for k in ("Input", "InputPath", "InputTransformer")):
-            return json.dumps(job.event)
-        from . import input_shaping
-
-        try:
-            return input_shaping.shape(target, job.event, rule_name=job.rule_name, rule_arn=job.rule_arn)
-        except input_shaping.InputShapingError as exc:
-            raise DeliveryError("InputTransformationFailed", str(exc), retryable=False)
-
     def deliverer_for(self, arn: str):
-        if self.archives.owns(arn):  # the managed rule of an archive
-            return self.archives
+        for claimer in self._claimers:  # e.g. the managed rule of an archive
+            if claimer.owns(arn):
+                return claimer
         parts = arn_parts(arn)
         service = parts["service"]
         if service == "events" and parts["resource"].startswith("api-destination/"):
@@ -224,7 +205,7 @@ class DataPlane:
                     fired += 1
                 self._last_fired = minute
                 minute += timedelta(minutes=1)
-            return fired + self.scheduler.fire_until(until)
+            return fired + sum(part.fire_until(until) for part in self.services)
 
     def _schedule_loop(self) -> None:
         while not self._stopping.wait(1.0):
@@ -241,9 +222,8 @@ class DataPlane:
         return handler(request.json() if request.body else {})
 
     def _health(self, body: dict) -> Response:
-        warming = getattr(self, "warmup", None)
         return Response.of_json({"ok": True, "pid": os.getpid(), "clock": self.clock.now().isoformat(),
-                                 "warm": warming is None or not warming.is_alive()})
+                                 "warm": self.warmup is None or not self.warmup.is_alive()})
 
     def _stats(self, body: dict) -> Response:
         return Response.of_json({"stats": self.delivery.snapshot(), "failures": self.delivery.failures[-20:]})
@@ -275,3 +255,16 @@ class DataPlane:
         for service in self.services:
             service.reset()
         return Response.of_json({"reset": True})
+
+
+def shape(job: Job) -> str:
+    """The payload a target receives: the event, or what its Input/InputPath/InputTransformer makes of it."""
+    target = job.target
+    if not any(k in target for k in ("Input", "InputPath", "InputTransformer")):
+        return json.dumps(job.event)
+    from . import input_shaping
+
+    try:
+        return input_shaping.shape(target, job.event, rule_name=job.rule_name, rule_arn=job.rule_arn)
+    except input_shaping.InputShapingError as exc:
+        raise DeliveryError("InputTransformationFailed", str(exc), retryable=False)

@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from .. import policy_documents
 from ..scheduler_schedules import AT, fires_at, minute_of
 from .events_api import envelope
-from .service import Service
+from .service import Service, sandbox_service
 
 log = logging.getLogger("workshop.sandbox.scheduler")
 
@@ -38,9 +38,18 @@ _ACTIONS = {"events": "events:PutEvents", "sqs": "sqs:SendMessage", "lambda": "l
             "sns": "sns:Publish", "states": "states:StartExecution"}
 
 
+@sandbox_service("scheduler")
 class Scheduler(Service):
-    def __init__(self, plane):
-        self.plane = plane
+    priority = 60
+
+    def __init__(self, clock, regions: set[str], clients, delivery, router, publish, lambdas):
+        self.clock = clock
+        self.regions = regions  # the regions requests have named, kept by the plane
+        self.clients = clients
+        self.delivery = delivery
+        self.router = router
+        self.publish = publish  # (region, bus, event): a schedule's PutEvents target
+        self.invoke_lambda = lambdas.invoke_async
         self._lock = threading.Lock()
         self._last: datetime | None = None
         self._created: dict[str, datetime] = {}  # schedule ARN-ish key -> when the sandbox clock saw it created
@@ -59,7 +68,7 @@ class Scheduler(Service):
             except ValueError:
                 group = "default"
             with self._lock:
-                self._created[f"{request.region}/{group}/{name}"] = self.plane.clock.now()
+                self._created[f"{request.region}/{group}/{name}"] = self.clock.now()
 
     # firing ------------------------------------------------------------------------------------
     def fire_until(self, until: datetime) -> int:
@@ -74,7 +83,7 @@ class Scheduler(Service):
         if first > until:
             return 0
         fired = 0
-        for region in sorted(self.plane.regions):
+        for region in sorted(self.regions):
             for schedule in self._schedules(region):
                 key = f"{region}/{schedule.get('GroupName') or 'default'}/{schedule['Name']}"
                 with self._lock:
@@ -90,7 +99,7 @@ class Scheduler(Service):
         return fired
 
     def _schedules(self, region: str) -> list[dict]:
-        client = self.plane.clients("scheduler", region)
+        client = self.clients("scheduler", region)
         found = []
         try:
             for page in client.get_paginator("list_schedules").paginate(State="ENABLED"):
@@ -106,9 +115,9 @@ class Scheduler(Service):
         if window.get("Mode") == "FLEXIBLE":
             due += timedelta(minutes=random.randrange(max(1, int(window.get("MaximumWindowInMinutes") or 1))))
         if due <= minute:
-            self.plane.delivery.run(lambda at: self._invoke(region, schedule, minute))
+            self.delivery.run(lambda at: self._invoke(region, schedule, minute))
         else:
-            self.plane.delivery.call_at(due, lambda at: self._invoke(region, schedule, at))
+            self.delivery.call_at(due, lambda at: self._invoke(region, schedule, at))
 
     def _invoke(self, region: str, schedule: dict, at: datetime) -> None:
         target = schedule.get("Target") or {}
@@ -120,21 +129,21 @@ class Scheduler(Service):
             if problem:
                 raise PermissionError(problem)
             self._deliver(region, schedule, service, arn, target, at)
-            self.plane.delivery.count("scheduler_invocations")
+            self.delivery.count("scheduler_invocations")
         except Exception as exc:
             log.warning("schedule %s could not invoke %s: %s", schedule.get("Name"), arn, exc)
-            self.plane.delivery.record_failure({"event_id": None, "rule": f"schedule/{schedule.get('GroupName')}/{schedule.get('Name')}",
+            self.delivery.record_failure({"event_id": None, "rule": f"schedule/{schedule.get('GroupName')}/{schedule.get('Name')}",
                                                 "target": arn, "error_code": type(exc).__name__, "error_message": str(exc),
                                                 "attempts": 1})
-            self.plane.delivery.count("scheduler_failed")
+            self.delivery.count("scheduler_failed")
             return
         if schedule.get("ActionAfterCompletion") == "DELETE" and AT.match(schedule.get("ScheduleExpression", "")):
-            self.plane.clients("scheduler", region).delete_schedule(Name=schedule["Name"], GroupName=schedule.get("GroupName") or "default")
+            self.clients("scheduler", region).delete_schedule(Name=schedule["Name"], GroupName=schedule.get("GroupName") or "default")
 
     def _deliver(self, region: str, schedule: dict, service: str, arn: str, target: dict, at: datetime) -> None:
         payload = target.get("Input") or "{}"
         if service == "events":
-            bus = self.plane.router.bus(region, arn)
+            bus = self.router.bus(region, arn)
             if bus is None:
                 raise LookupError(f"event bus {arn} does not exist")
             parameters = target.get("EventBridgeParameters") or {}
@@ -145,18 +154,18 @@ class Scheduler(Service):
             event = envelope(source=parameters.get("Source", ""), detail_type=parameters.get("DetailType", ""),
                              detail=detail if isinstance(detail, dict) else {}, account=bus.account, region=region,
                              resources=[schedule.get("Arn", "")], time=at)
-            self.plane.publish(region, bus, event)
+            self.publish(region, bus, event)
         elif service == "sqs":
-            sqs = self.plane.clients("sqs", region)
+            sqs = self.clients("sqs", region)
             url = sqs.get_queue_url(QueueName=arn.rsplit(":", 1)[-1])["QueueUrl"]
             group = (target.get("SqsParameters") or {}).get("MessageGroupId")
             sqs.send_message(QueueUrl=url, MessageBody=payload, **({"MessageGroupId": group} if group else {}))
         elif service == "lambda":
-            self.plane.lambdas.invoke_async(region, arn, json.loads(payload))
+            self.invoke_lambda(region, arn, json.loads(payload))
         elif service == "sns":
-            self.plane.clients("sns", region).publish(TopicArn=arn, Message=payload)
+            self.clients("sns", region).publish(TopicArn=arn, Message=payload)
         elif service == "states":
-            self.plane.clients("stepfunctions", region).start_execution(stateMachineArn=arn, input=payload)
+            self.clients("stepfunctions", region).start_execution(stateMachineArn=arn, input=payload)
         else:
             raise NotImplementedError(f"the sandbox's Scheduler does not invoke {service or arn!r} targets")
 
@@ -164,7 +173,7 @@ class Scheduler(Service):
         """Why Scheduler could not act with this role, or None when it may."""
         import botocore.exceptions
 
-        iam = self.plane.clients("iam", region)
+        iam = self.clients("iam", region)
         name = role_arn.rsplit("/", 1)[-1]
         try:
             role = iam.get_role(RoleName=name)["Role"]

@@ -44,8 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     from .dispatch import CachingDispatcher
 
     moto_app = CachingDispatcher(create_backend_app)
-    plane = DataPlane()
-    plane.state_dir = Path(args.state_dir)  # Lambda code is kept under it
+    plane = DataPlane(Path(args.state_dir))  # Lambda code is kept under it
     front = Front(moto_app, plane)
     server = make_server(args.host, args.port, front, threaded=True, request_handler=KeepAliveHandler)
     port = server.server_port
@@ -53,15 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     # moto's Step Functions interpreter calls AWS services at localhost:MOTO_PORT: point it at our
     # front, so an execution's events:putEvents re-enters our data plane like any other PutEvents.
     os.environ["MOTO_PORT"] = str(port)
-    plane.local_app = front  # the sandbox's own AWS calls reach the front in process
-    plane.start(endpoint)
+    plane.start(endpoint, front)  # the sandbox's own AWS calls reach the front in process
 
     threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
     plane.configure_moto()
-    from .warmup import warm_in_background
-
-    plane.warmup = warm_in_background(front.ask_moto, os.environ.get("AWS_DEFAULT_REGION", "us-east-1"), plane.clients,
-                       ("logs", "sns", "stepfunctions", "events", "sqs"))
+    plane.warm(front.ask_moto, os.environ.get("AWS_DEFAULT_REGION", "us-east-1"), ("logs", "sns", "stepfunctions", "events", "sqs"))
 
     from ..paths import write_json_atomic
 

@@ -18,7 +18,7 @@ from .faults import aws_error
 from .front import Request, Response
 from .moto_backends import filter_with
 from .operations import operation_name
-from .service import Service
+from .service import Service, sandbox_service
 
 _PUBLISHES = {"Publish", "PublishBatch"}
 
@@ -54,7 +54,10 @@ class _MatchesNothing:
 _NOTHING = _MatchesNothing()
 
 
+@sandbox_service("sns_filters")
 class SnsFilterPolicies(Service):
+    priority = 70
+
     def intercept(self, request: Request) -> Response | None:
         if request.service != "sns":
             return None

@@ -12,13 +12,16 @@ import ast
 import json
 
 from .front import Request, Response
-from .service import Service
+from .service import Service, sandbox_service
 
 FAILED_ENTRY = "EventBridge.FailedEntry"
 _REWRITTEN = {"DescribeExecution", "GetExecutionHistory"}
 
 
+@sandbox_service("stepfunctions")
 class StepFunctions(Service):
+    priority = 140
+
     def __init__(self, ask_moto):
         self.ask_moto = ask_moto  # Request -> Response: moto's own answer, past the interceptors
 

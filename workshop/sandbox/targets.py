@@ -87,6 +87,7 @@ def policy_context(context) -> dict[str, str]:
 class LogsTarget(Service):
     """CloudWatch Logs: EventBridge may only write where a logs resource policy lets it.
     Each event gets its own log stream, named by the event id, as EventBridge does."""
+    priority = 90
 
     def __init__(self, clients):
         self.clients = clients
@@ -195,6 +196,7 @@ def _as_client_error(code: str, message: str, status: int) -> botocore.exception
 class SnsTarget(Service):
     """SNS: publish through moto, which fans out to subscribers (raw delivery or the envelope).
     AWS requires the topic policy to let events.amazonaws.com call sns:Publish."""
+    priority = 80
 
     def __init__(self, clients):
         self.clients = clients
@@ -260,8 +262,8 @@ class LambdaTarget:
     """Lambda: invoked asynchronously (so the function's retries and destinations apply); AWS
     requires a function policy letting events.amazonaws.com invoke it from this rule."""
 
-    def __init__(self, plane):
-        self.plane = plane
+    def __init__(self, invoke_async):
+        self.invoke_async = invoke_async  # LambdaService.invoke_async
 
     def deliver(self, target: dict, payload: str, event: dict, context) -> None:
         from .lambda_service import LambdaServiceError
@@ -272,8 +274,8 @@ class LambdaTarget:
         except ValueError:
             body = payload  # a plain-text transformer output reaches the function as a JSON string
         try:
-            self.plane.lambdas.invoke_async(parts["region"], target["Arn"], body,
-                                            principal=EVENTS_PRINCIPAL, source=policy_context(context))
+            self.invoke_async(parts["region"], target["Arn"], body,
+                              principal=EVENTS_PRINCIPAL, source=policy_context(context))
         except LambdaServiceError as exc:
             if exc.code == "ResourceNotFoundException":
                 raise DeliveryError("NO_RESOURCE", str(exc), retryable=False) from None
@@ -285,16 +287,17 @@ class LambdaTarget:
 class EventBusTarget:
     """Bus to bus: the event keeps its id, time and resources, as AWS does."""
 
-    def __init__(self, plane):
-        self.plane = plane
+    def __init__(self, router, publish):
+        self.router = router
+        self.publish = publish  # (region, bus, event): the plane routes it as a new arrival
 
     def deliver(self, target: dict, payload: str, event: dict, context) -> None:
         parts = arn_parts(target["Arn"])
-        bus = self.plane.router.bus(parts["region"], parts["resource"].split("/", 1)[-1])
+        bus = self.router.bus(parts["region"], parts["resource"].split("/", 1)[-1])
         if bus is None:
             raise DeliveryError("NO_RESOURCE", f"Event bus {target['Arn']} does not exist.", retryable=False)
         try:
             forwarded = json.loads(payload)
         except ValueError:
             forwarded = event
-        self.plane.publish(parts["region"], bus, forwarded if isinstance(forwarded, dict) else event)
+        self.publish(parts["region"], bus, forwarded if isinstance(forwarded, dict) else event)

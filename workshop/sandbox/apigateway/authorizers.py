@@ -46,8 +46,7 @@ class Authorizing:
         call.info(f"Incoming identity: {mask(','.join(v or '' for v in values))}")
         uri = authorizer.get("authorizerUri") or ""
         found = LAMBDA_URI.match(uri)
-        lambdas = getattr(self.plane, "lambdas", None)
-        if not found or lambdas is None:
+        if not found or self.invoke_lambda is None:
             call.error("Execution failed due to configuration error: Invalid authorizer URI" if not found else
                        "Execution failed due to configuration error: the sandbox cannot run Lambda functions")
             self._gateway_response(call, "AUTHORIZER_CONFIGURATION_ERROR", 500, {"message": None})
@@ -88,7 +87,7 @@ class Authorizing:
     def _invoke(self, call: Call, function_arn: str, event: dict):
         """Run the function through the sandbox's Lambda runner; None (logged) when it cannot run."""
         try:
-            return self.plane.lambdas.invoke_sync(call.region, function_arn, event)
+            return self.invoke_lambda(call.region, function_arn, event)
         except Exception as exc:  # no such function, no code, unsupported runtime
             call.error(f"Execution failed due to configuration error: {exc}")
             log.warning("API %s: cannot invoke %s: %s", call.api_id, function_arn, exc)
@@ -101,7 +100,7 @@ class Authorizing:
         from ... import policy_documents
 
         try:
-            policy = self.plane.clients("lambda", region).get_policy(FunctionName=function_arn)["Policy"]
+            policy = self.clients("lambda", region).get_policy(FunctionName=function_arn)["Policy"]
         except botocore.exceptions.ClientError:
             return False
         arn = function_arn.split(":function:")[0] + ":function:" + function_arn.split(":function:")[-1].split(":")[0] \
@@ -144,7 +143,7 @@ class Authorizing:
             if self._account:
                 return self._account
         try:
-            account = self.plane.clients("sts", region).get_caller_identity()["Account"]
+            account = self.clients("sts", region).get_caller_identity()["Account"]
         except Exception:
             account = "123456789012"
         with self._lock:

@@ -9,7 +9,7 @@ import threading
 import urllib.parse
 
 from ..front import Request, Response
-from ..service import Service
+from ..service import Service, sandbox_service
 from .authorizers import Authorizing
 from .integrations import Integrating
 from .shapes import (Call, FORBIDDEN, HOST, INTERNAL_ERROR, LOCAL_PREFIX, MISSING_TOKEN, REGION, Stop,
@@ -18,9 +18,15 @@ from .shapes import (Call, FORBIDDEN, HOST, INTERNAL_ERROR, LOCAL_PREFIX, MISSIN
 log = logging.getLogger("workshop.sandbox.apigateway")
 
 
+@sandbox_service("apigateway")
 class ApiGateway(Service, Authorizing, Integrating):
-    def __init__(self, plane):
-        self.plane = plane
+    priority = 40
+
+    def __init__(self, clients, regions: set[str], endpoint_url: str, lambdas):
+        self.clients = clients
+        self.regions = regions  # the regions requests have named, kept by the plane
+        self.endpoint_url = endpoint_url
+        self.invoke_lambda = lambdas.invoke_sync  # integrations and authorizers run functions
         self._account: str | None = None
         self._lock = threading.Lock()
 
@@ -33,13 +39,13 @@ class ApiGateway(Service, Authorizing, Integrating):
         import botocore.exceptions
 
         try:
-            self.plane.clients("apigateway", region).get_rest_api(restApiId=api_id)
+            self.clients("apigateway", region).get_rest_api(restApiId=api_id)
             return True
         except botocore.exceptions.ClientError:
             return False
 
     def _find_region(self, api_id: str, hint: str | None = None) -> str | None:
-        regions = ([hint] if hint else []) + sorted(r for r in self.plane.regions if r != hint)
+        regions = ([hint] if hint else []) + sorted(r for r in self.regions if r != hint)
         for region in regions:
             if self.exists(region, api_id):
                 return region
@@ -48,8 +54,8 @@ class ApiGateway(Service, Authorizing, Integrating):
     def list_apis(self) -> list[dict]:
         """Every REST API and stage in the sandbox, with its local and AWS-style URLs."""
         out = []
-        for region in sorted(self.plane.regions):
-            client = self.plane.clients("apigateway", region)
+        for region in sorted(self.regions):
+            client = self.clients("apigateway", region)
             try:
                 apis = client.get_rest_apis(limit=500).get("items", [])
             except Exception:  # a region moto cannot serve: nothing there
@@ -60,7 +66,7 @@ class ApiGateway(Service, Authorizing, Integrating):
                     name = stage.get("stageName")
                     out.append({
                         "id": api["id"], "name": api.get("name"), "region": region, "stage": name,
-                        "local_url": f"{self.plane.endpoint_url}{LOCAL_PREFIX}{api['id']}/{name}/" if name else None,
+                        "local_url": f"{self.endpoint_url}{LOCAL_PREFIX}{api['id']}/{name}/" if name else None,
                         "aws_url": f"https://{api['id']}.execute-api.{region}.amazonaws.com/{name}/" if name else None,
                     })
         return out
@@ -115,7 +121,7 @@ class ApiGateway(Service, Authorizing, Integrating):
     def _run(self, call: Call) -> Response:
         import botocore.exceptions
 
-        client = self.plane.clients("apigateway", call.region)
+        client = self.clients("apigateway", call.region)
         try:
             stage = client.get_stage(restApiId=call.api_id, stageName=call.stage)
         except botocore.exceptions.ClientError:

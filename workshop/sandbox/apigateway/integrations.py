@@ -134,8 +134,7 @@ class Integrating:
 
     def _lambda_proxy(self, call: Call, integration: dict, resource: dict, path_params: dict) -> Response:
         found = LAMBDA_URI.match(integration.get("uri") or "")
-        lambdas = getattr(self.plane, "lambdas", None)
-        if not found or lambdas is None:
+        if not found or self.invoke_lambda is None:
             call.error("Execution failed due to configuration error: Invalid Lambda function URI" if not found else
                        "Execution failed due to configuration error: the sandbox cannot run Lambda functions")
             call.error("Method completed with status: 500")
@@ -175,7 +174,7 @@ class Integrating:
 
         group = f"API-Gateway-Execution-Logs_{call.api_id}/{call.stage}"
         stream = uuid.uuid4().hex
-        logs = self.plane.clients("logs", call.region)
+        logs = self.clients("logs", call.region)
         try:
             try:
                 logs.create_log_group(logGroupName=group)
