@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 from .paths import read_json, state_dir, write_json_atomic
 
-# name -> what the row says, in the order `doctor` prints them
+# name -> what the row says, in the order `doctor` prints them; a check kind may declare more
+# (`verify.capability`), added after these by `_declared` below.
 NAMES: dict[str, str] = {
     "custom_bus": "custom event buses and PutEvents",
     "deliver_logs": "delivery to a CloudWatch Logs log group",
@@ -76,6 +77,16 @@ class Capabilities:
     def reasons(self, needs) -> str:
         missing = self.lacks(needs)
         return "; ".join(f"{NAMES[c.name]}: {c.reason}" if c.reason else NAMES[c.name] for c in missing)
+
+
+def _declared() -> None:
+    from .verify import CAPABILITIES
+
+    for declared in CAPABILITIES.values():
+        NAMES.setdefault(declared.name, declared.description)
+
+
+_declared()
 
 
 def everything(backend: str, why: str) -> Capabilities:

@@ -119,6 +119,17 @@ PROBES = [
 ]
 
 
+def _declared() -> None:
+    """The probes check kinds declare with their capability (`verify.capability`)."""
+    from ..verify import CAPABILITIES
+
+    covered = {name for names, _ in PROBES for name in names}
+    PROBES.extend(((d.name,), d.probe) for d in CAPABILITIES.values() if d.name not in covered)
+
+
+_declared()
+
+
 def _aws(backend) -> Capabilities:
     """Real AWS: reachable with these credentials (read-only calls); nothing is created."""
     checked = []

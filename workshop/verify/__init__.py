@@ -3,6 +3,8 @@
 
 A check kind names the backend capabilities it needs (see `workshop/capabilities.py`): where the
 backend lacks one, the check is `unsupported` at once, with the reason, instead of waiting to fail.
+A kind that needs a new one declares it in its own module with `@capability(name, description)` on
+the probe that settles it: `workshop doctor` shows its row (after the built-in ones) and runs it.
 A check that cannot be proved now (a MON-FRI schedule at a weekend) is `unverifiable`, saying when
 it can be. Nothing passes without evidence."""
 
@@ -54,6 +56,25 @@ def check_kind(name: str, args: type, needs: tuple[str, ...] = ()):
     def register(run: Callable) -> Callable:
         KINDS[name] = CheckKind(name, args, run, tuple(needs))
         return run
+
+    return register
+
+
+@dataclass(frozen=True)
+class DeclaredCapability:
+    name: str
+    description: str  # what doctor's row says
+    probe: Callable  # probe(run: probes.support.Probe) -> None, saying run.say(name, ok, reason)
+
+
+CAPABILITIES: dict[str, DeclaredCapability] = {}
+
+
+def capability(name: str, description: str):
+    """Declare, on its probe, a capability a check kind of this module needs (see the module doc)."""
+    def register(probe: Callable) -> Callable:
+        CAPABILITIES[name] = DeclaredCapability(name, description, probe)
+        return probe
 
     return register
 
