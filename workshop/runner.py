@@ -8,68 +8,19 @@ passes after.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 
 from . import steps, verify
 from .context import Context
 from .errors import WorkshopError
 from .scenario import Check, Module, Step
+from .results import COULD_NOT_RUN, CheckResult, ModuleResult, SelftestCheck, SelftestResult
 from .steps.plan import DisplayOnlyExecutor, Executor
-from .verify import FAILED, PASSED, UNSUPPORTED, UNVERIFIABLE, Outcome
+from .verify import PASSED, Outcome
 
-COULD_NOT_RUN = (UNSUPPORTED, UNVERIFIABLE)
 # a target ARN's marker -> the capability of delivering to it
 TARGET_CAPABILITIES = ((":states:", "deliver_stepfunctions"), (":sns:", "deliver_sns"), (":lambda:", "deliver_lambda"),
                        (":api-destination/", "deliver_api_destination"), (":sqs:", "deliver_sqs"),
                        (":logs:", "deliver_logs"))
-
-
-@dataclass
-class CheckResult:
-    name: str
-    passed: bool
-    detail: str
-    hint: str = ""
-    status: str = ""  # passed, failed, unsupported or unverifiable
-    reason: str = ""  # why it could not run (unsupported, unverifiable)
-
-    def __post_init__(self):
-        self.status = self.status or (PASSED if self.passed else FAILED)
-
-    def as_json(self) -> dict:
-        document = {"name": self.name, "passed": self.passed, "status": self.status, "detail": self.detail,
-                    "hint": self.hint or None}
-        if self.status in COULD_NOT_RUN:
-            document["reason"] = self.reason or self.detail
-        return document
-
-
-@dataclass
-class ModuleResult:
-    module: str
-    passed: bool  # no check failed (exit 0); `status` says whether every check could be proved
-    checks: list[CheckResult] = field(default_factory=list)
-    seconds: float = 0.0
-    actions: list[str] = field(default_factory=list)
-
-    @classmethod
-    def of(cls, module: str, checks: list[CheckResult], seconds: float = 0.0, actions=None) -> "ModuleResult":
-        return cls(module, not any(c.status == FAILED for c in checks), checks, seconds, actions or [])
-
-    @property
-    def could_not_run(self) -> list[CheckResult]:
-        return [c for c in self.checks if c.status in COULD_NOT_RUN]
-
-    @property
-    def status(self) -> str:
-        """failed when a check failed; passed when every check passed; else the first reason none failed."""
-        if not self.passed:
-            return FAILED
-        return self.could_not_run[0].status if self.could_not_run else PASSED
-
-    def as_json(self) -> dict:
-        return {"module": self.module, "passed": self.passed, "status": self.status,
-                "could_not_run": len(self.could_not_run), "checks": [c.as_json() for c in self.checks]}
 
 
 class Runner:
@@ -318,7 +269,7 @@ class Runner:
         return result
 
     # selftest --------------------------------------------------------------------------------
-    def selftest(self, modules: list[Module]) -> list[dict]:
+    def selftest(self, modules: list[Module]) -> SelftestResult:
         """Every check must fail before its step and pass after: proves the checks can fail."""
         findings = []
         for module in modules:
@@ -329,14 +280,10 @@ class Runner:
                 self.run_step(step, explain=False)
                 after = [self.run_check(c, quiet=True) for c in step.checks]
                 for b, a in zip(before, after):
-                    ok = (not b.passed) and a.passed
-                    findings.append({"module": module.id, "step": step.name, "check": b.name, "failed_before": not b.passed,
-                                     "passed_after": a.passed, "ok": ok,
-                                     "detail": a.detail if not a.passed else (b.detail if b.passed else "")})
-                    self.ui.check_line(f"{b.name}", ok,
-                                       "fails before, passes after" if ok else
-                                       ("passed BEFORE its step ran" if b.passed else f"still fails after its step: {a.detail}"))
-        return findings
+                    finding = SelftestCheck(module.id, step.name, b, a)
+                    self.ui.check_line(finding.name, finding.ok, finding.verdict)
+                    findings.append(finding)
+        return SelftestResult(findings)
 
 
 def describe_error(exc: BaseException, backend=None) -> str:

@@ -40,13 +40,11 @@ def selftest(
                               on_note=lambda message: ui.step_note(message, "info"))
             ctx = make_context(backend, ui, scenario)
             runner = Runner(ctx)
-            findings = runner.selftest(runner.with_requirements(wanted))
+            result = runner.selftest(runner.with_requirements(wanted))
         finally:
             sandbox.stop()
-    ok = all(f["ok"] for f in findings)
     if json_out:
-        ui.emit_json({"passed": ok, "checks": findings})
+        ui.emit_json(result.as_json())
     else:
-        bad = [f for f in findings if not f["ok"]]
-        ui.say(f"{len(findings) - len(bad)} of {len(findings)} checks fail before their step and pass after.")
-    raise typer.Exit(0 if ok else 1)
+        ui.say(result.summary())
+    raise typer.Exit(0 if result.passed else 1)
