@@ -34,7 +34,6 @@ NAMES: dict[str, str] = {
     "apigw_execution_logs": "API Gateway execution logs",
     "archive_replay": "archives, and replays to the rules they name",
     "scheduler_fires": "EventBridge Scheduler schedules firing their targets",
-    "sns_filters": "SNS subscription filter policies (attributes and body) on SQS subscriptions",
 }
 
 CACHE_VERSION = 3  # 3: the later modules' rows

@@ -115,7 +115,6 @@ PROBES = [
     (("deliver_api_destination",), apis.api_destination),
     (("archive_replay",), modules.archive_replay),
     (("scheduler_fires",), modules.scheduler),
-    (("sns_filters",), modules.sns_filters),
 ]
 
 

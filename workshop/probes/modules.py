@@ -1,10 +1,9 @@
-"""Probes of what the later modules use: archives and replays, EventBridge Scheduler firing its
-targets, and SNS subscription filter policies deciding what reaches each SQS subscription."""
+"""Probes of what the later modules use: archives and replays, and EventBridge Scheduler firing its
+targets. (SNS filter policies are probed by their check kind, `verify/sns_filtering.py`.)"""
 
 from __future__ import annotations
 
 import json
-import time
 from datetime import datetime, timedelta, timezone
 
 from .support import DELIVERY_S, SCHEDULE_S, Probe, short_error, wait_for
@@ -70,52 +69,6 @@ def scheduler(run: Probe) -> None:
     else:
         run.say("scheduler_fires", False, f"a rate(1 minute) schedule never delivered to its SQS target within "
                                           f"{DELIVERY_S if clock else SCHEDULE_S:.0f}s")
-
-
-def sns_filters(run: Probe) -> None:
-    """Two filtered SQS subscriptions, one on the attributes and one on the body: each gets only its
-    own message (where the filter engines differ from SNS, the sandbox's tests say)."""
-    sns = run.client("sns")
-    topic = sns.create_topic(Name=f"{run.prefix}-filters")["TopicArn"]
-    run.later(lambda: sns.delete_topic(TopicArn=topic))
-    queues = {}
-    for scope, policy in (("MessageAttributes", {"probe": [{"prefix": "pass"}]}),
-                          ("MessageBody", {"probe": [{"numeric": [">=", 100]}]})):
-        url, arn = run.queue(f"filter-{scope[7:].lower()}")
-        subscription = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, ReturnSubscriptionArn=True, Attributes={
-            "FilterPolicy": json.dumps(policy), "FilterPolicyScope": scope, "RawMessageDelivery": "true"})["SubscriptionArn"]
-        run.later(lambda arn=subscription: sns.unsubscribe(SubscriptionArn=arn))
-        queues[scope] = url
-    sent = {"attributes-pass": {"probe": {"DataType": "String", "StringValue": "pass-1"}},
-            "attributes-block": {"probe": {"DataType": "String", "StringValue": "block"}}}
-    for body, attributes in sent.items():
-        sns.publish(TopicArn=topic, Message=body, MessageAttributes=attributes)
-    for probe_value in (150, 50):
-        sns.publish(TopicArn=topic, Message=json.dumps({"probe": probe_value}))
-    expected = {"MessageAttributes": ["attributes-pass"], "MessageBody": [json.dumps({"probe": 150})]}
-    got: dict[str, list[str]] = {scope: [] for scope in queues}
-
-    def collect() -> bool:
-        for scope, url in queues.items():
-            got[scope] += [m["Body"] for m in _raw_messages(run, url)]
-        return all(got[scope] for scope in queues)
-
-    wait_for(collect, DELIVERY_S, 0.5)
-    time.sleep(1.0)  # a moment more, so a message that should not arrive shows up
-    collect()
-    if got == expected:
-        run.say("sns_filters", True, "filter policies on the attributes and on the body let through exactly their messages")
-    else:
-        run.say("sns_filters", False, "filtered subscriptions received "
-                + "; ".join(f"{scope}: {sorted(got[scope]) or 'nothing'} (expected {expected[scope]})" for scope in queues))
-
-
-def _raw_messages(run: Probe, url: str) -> list[dict]:
-    sqs = run.client("sqs")
-    batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
-    for message in batch:
-        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return batch
 
 
 def _now(run: Probe) -> datetime:

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..grading import grade
 from ..aws.lookups import subscription_filter as deployed_filter
-from . import Outcome, check_kind, listen_for_strays, poll
+from . import Outcome, capability, check_kind, listen_for_strays, poll
 
 
 @dataclass
@@ -103,3 +103,56 @@ def sns_filtered_delivery(ctx, args: FilteredDeliveryArgs) -> Outcome:
         return Outcome(False, f"{args.queue} received {', '.join(twice)} more than once")
     return Outcome(True, f"{args.queue} received exactly {', '.join(args.expect)}"
                          + (f", and not {', '.join(n for n in args.messages if n not in args.expect)}" if len(args.expect) < len(args.messages) else ""))
+
+
+# doctor's probe of the capability these checks need ---------------------------------------------
+@capability("sns_filters", "SNS subscription filter policies (attributes and body) on SQS subscriptions")
+def probe_sns_filters(run) -> None:
+    """Two filtered SQS subscriptions, one on the attributes and one on the body: each gets only its
+    own message (where the filter engines differ from SNS, the sandbox's tests say)."""
+    import time
+
+    from ..probes.support import DELIVERY_S, wait_for
+
+    sns = run.client("sns")
+    topic = sns.create_topic(Name=f"{run.prefix}-filters")["TopicArn"]
+    run.later(lambda: sns.delete_topic(TopicArn=topic))
+    queues = {}
+    for scope, policy in (("MessageAttributes", {"probe": [{"prefix": "pass"}]}),
+                          ("MessageBody", {"probe": [{"numeric": [">=", 100]}]})):
+        url, arn = run.queue(f"filter-{scope[7:].lower()}")
+        subscription = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, ReturnSubscriptionArn=True, Attributes={
+            "FilterPolicy": json.dumps(policy), "FilterPolicyScope": scope, "RawMessageDelivery": "true"})["SubscriptionArn"]
+        run.later(lambda arn=subscription: sns.unsubscribe(SubscriptionArn=arn))
+        queues[scope] = url
+    sent = {"attributes-pass": {"probe": {"DataType": "String", "StringValue": "pass-1"}},
+            "attributes-block": {"probe": {"DataType": "String", "StringValue": "block"}}}
+    for body, attributes in sent.items():
+        sns.publish(TopicArn=topic, Message=body, MessageAttributes=attributes)
+    for probe_value in (150, 50):
+        sns.publish(TopicArn=topic, Message=json.dumps({"probe": probe_value}))
+    expected = {"MessageAttributes": ["attributes-pass"], "MessageBody": [json.dumps({"probe": 150})]}
+    got: dict[str, list[str]] = {scope: [] for scope in queues}
+
+    def collect() -> bool:
+        for scope, url in queues.items():
+            got[scope] += [m["Body"] for m in _taken(run, url)]
+        return all(got[scope] for scope in queues)
+
+    wait_for(collect, DELIVERY_S, 0.5)
+    time.sleep(1.0)  # a moment more, so a message that should not arrive shows up
+    collect()
+    if got == expected:
+        run.say("sns_filters", True, "filter policies on the attributes and on the body let through exactly their messages")
+    else:
+        run.say("sns_filters", False, "filtered subscriptions received "
+                + "; ".join(f"{scope}: {sorted(got[scope]) or 'nothing'} (expected {expected[scope]})" for scope in queues))
+
+
+def _taken(run, url: str) -> list[dict]:
+    """The messages on the queue, deleted as they are read."""
+    sqs = run.client("sqs")
+    batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+    for message in batch:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return batch
