@@ -143,10 +143,11 @@ class Runner:
         """The rules on the sample's bus whose target kind this backend cannot deliver to, said with why."""
         bus = self.ctx.sample(step.args.sample).bus
         events, caps, found = self.ctx.client("events"), self.capabilities(), []
+        marks = TARGET_CAPABILITIES + tuple((d.target, d.name) for d in verify.CAPABILITIES.values() if d.target)
         try:
             for rule in events.list_rules(EventBusName=bus).get("Rules", []):
                 for target in events.list_targets_by_rule(Rule=rule["Name"], EventBusName=bus).get("Targets", []):
-                    need = next((c for marker, c in TARGET_CAPABILITIES if marker in target.get("Arn", "")), None)
+                    need = next((c for marker, c in marks if marker in target.get("Arn", "")), None)
                     if need and caps.lacks([need]):
                         found.append(f"{rule['Name']} → {caps.reasons([need])}")
         except Exception:  # only an explanation: without it the failure stands as it is

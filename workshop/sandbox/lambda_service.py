@@ -37,7 +37,6 @@ from .. import policy_documents
 from .front import Request, Response
 from .lambda_runtime import Invocation, LambdaRuntime, LambdaRuntimeError
 from .service import Service, sandbox_service
-from .targets import LambdaTarget
 
 log = logging.getLogger("workshop.sandbox.lambda")
 
@@ -94,24 +93,18 @@ def parse_function(region: str, identifier: str) -> tuple[str, str]:
 @sandbox_service("lambdas")
 class LambdaService(Service):
     priority = 20
-    delivers = ("lambda",)
 
     def __init__(self, clock, delivery, clients, endpoint_url: str, state_dir: Path | None):
         self.clock = clock
         self.delivery = delivery  # runs async invocations and retries; keeps the counters
         self.clients = clients
         self.endpoint_url = endpoint_url
-        self._target = LambdaTarget(self.invoke_async)
         base = Path(state_dir) if state_dir else Path(tempfile.mkdtemp(prefix="sandbox-"))
         self.base_dir = base / "lambda"
         self._runtimes: dict[str, LambdaRuntime] = {}
         self._policies: dict[tuple[str, str], str] = {}
         self._known_groups: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
-
-    def deliver(self, target: dict, payload: str, event: dict, context) -> None:
-        """A rule's Lambda target: invoked asynchronously, as EventBridge does (targets.py)."""
-        self._target.deliver(target, payload, event, context)
 
     # front hooks -----------------------------------------------------------------------------
     def intercept(self, request: Request) -> Response | None:

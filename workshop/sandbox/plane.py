@@ -53,7 +53,7 @@ class DataPlane:
         self.endpoint_url = endpoint_url
         self.clients = SelfClients(endpoint_url, app=app)
         self.router = Router(bus_rules)
-        self.delivery = Delivery(self.clock, self.journal, self.clients, shape, self.deliverer_for)
+        self.delivery = Delivery(self.clock, self.journal, self.clients, self.shape, self.deliverer_for)
         self.sqs = SqsBackend()  # moto's queues, driven directly for per-message calls
         self.logs_target = LogsTarget(self.clients)
         self.sns_target = SnsTarget(self.clients)
@@ -156,6 +156,17 @@ class DataPlane:
             for target in route.targets:
                 self.delivery.submit(Job(region, event, route.rule_name, route.rule_arn, target))
 
+    def shape(self, job: Job) -> str:
+        target = job.target
+        if not any(k in target for k in ("Input", "InputPath", "InputTransformer")):
+            return json.dumps(job.event)
+        from . import input_shaping
+
+        try:
+            return input_shaping.shape(target, job.event, rule_name=job.rule_name, rule_arn=job.rule_arn)
+        except input_shaping.InputShapingError as exc:
+            raise DeliveryError("InputTransformationFailed", str(exc), retryable=False)
+
     def deliverer_for(self, arn: str):
         for claimer in self._claimers:  # e.g. the managed rule of an archive
             if claimer.owns(arn):
@@ -255,16 +266,3 @@ class DataPlane:
         for service in self.services:
             service.reset()
         return Response.of_json({"reset": True})
-
-
-def shape(job: Job) -> str:
-    """The payload a target receives: the event, or what its Input/InputPath/InputTransformer makes of it."""
-    target = job.target
-    if not any(k in target for k in ("Input", "InputPath", "InputTransformer")):
-        return json.dumps(job.event)
-    from . import input_shaping
-
-    try:
-        return input_shaping.shape(target, job.event, rule_name=job.rule_name, rule_arn=job.rule_arn)
-    except input_shaping.InputShapingError as exc:
-        raise DeliveryError("InputTransformationFailed", str(exc), retryable=False)

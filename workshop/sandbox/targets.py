@@ -19,7 +19,7 @@ import botocore.exceptions
 
 from .. import policy_documents
 from .faults import operation_name
-from .service import Service
+from .service import Service, sandbox_service
 
 EVENTS_PRINCIPAL = "events.amazonaws.com"
 _THROTTLING = {"Throttling", "ThrottlingException", "ThrottledException", "TooManyRequestsException",
@@ -258,12 +258,14 @@ class StepFunctionsTarget:
             raise from_client_error(exc, {"StateMachineDoesNotExist"}, f"State machine {arn}") from None
 
 
-class LambdaTarget:
+@sandbox_service("lambda_target")
+class LambdaTarget(Service):
     """Lambda: invoked asynchronously (so the function's retries and destinations apply); AWS
     requires a function policy letting events.amazonaws.com invoke it from this rule."""
+    delivers = ("lambda",)
 
-    def __init__(self, invoke_async):
-        self.invoke_async = invoke_async  # LambdaService.invoke_async
+    def __init__(self, lambdas):
+        self.invoke_async = lambdas.invoke_async
 
     def deliver(self, target: dict, payload: str, event: dict, context) -> None:
         from .lambda_service import LambdaServiceError

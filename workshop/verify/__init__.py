@@ -65,15 +65,16 @@ class DeclaredCapability:
     name: str
     description: str  # what doctor's row says
     probe: Callable  # probe(run: probes.support.Probe) -> None, saying run.say(name, ok, reason)
+    target: str = ""  # a mark in a target ARN that needs it (":firehose:"): explains a failed delivery
 
 
 CAPABILITIES: dict[str, DeclaredCapability] = {}
 
 
-def capability(name: str, description: str):
+def capability(name: str, description: str, target: str = ""):
     """Declare, on its probe, a capability a check kind of this module needs (see the module doc)."""
     def register(probe: Callable) -> Callable:
-        CAPABILITIES[name] = DeclaredCapability(name, description, probe)
+        CAPABILITIES[name] = DeclaredCapability(name, description, probe, target)
         return probe
 
     return register
