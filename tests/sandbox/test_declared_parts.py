@@ -25,6 +25,9 @@ def test_every_service_registered_in_its_file_is_discovered():
     in_source = _declared_in_source()
     assert {"lambdas", "apigateway", "archives", "scheduler"} <= set(in_source)  # the scan itself works
     assert set(service.discover()) == set(in_source)
+    shown = "\n".join(service.graph())  # what `python -m workshop.sandbox.service` prints
+    assert all(f" {name} (" in shown for name in in_source)
+    assert "apigateway (workshop.sandbox.apigateway.gateway.ApiGateway) <- clients, regions, endpoint_url, lambdas" in shown
 
 
 def test_every_service_class_is_registered_or_built_by_the_plane():

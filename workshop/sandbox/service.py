@@ -128,3 +128,17 @@ def build(parts: dict, registrations: dict[str, Registration]) -> dict[str, Serv
     for name in registrations:
         make(name, ())
     return built
+
+
+def graph() -> list[str]:
+    """Each registered service, its priority and what it is built with, one line each (lowest
+    priority first): `python -m workshop.sandbox.service` prints it."""
+    registrations = discover()
+    return [f"{r.cls.priority:>4}  {r.name} ({r.cls.__module__}.{r.cls.__name__}) <- {', '.join(r.needs) or 'nothing'}"
+            for r in sorted(registrations.values(), key=lambda r: r.cls.priority)]
+
+
+if __name__ == "__main__":  # this file runs as __main__: ask the imported module, which the services register with
+    from workshop.sandbox import service as registered
+
+    print("\n".join(registered.graph()))
