@@ -1,7 +1,8 @@
 """What a backend can do, as the workshop's checks need it: one named capability per row.
 
-`workshop doctor` finds the answers with small probes (`workshop/probes.py`) and caches them per
-backend in the state dir. Checks name the capabilities they need, and a check whose backend lacks
+`workshop doctor` finds the answers with small probes (`workshop/probes/`, and the probes check
+kinds declare with the capabilities they add: `verify.capability`) and caches them per backend in
+the state dir. Checks name the capabilities they need, and a check whose backend lacks
 one is `unsupported`, with the reason, before any waiting. The sandbox is built to do all of it and
 AWS does all of it by definition, so neither needs probing before a run; an endpoint is probed the
 first time it is used (or whenever `workshop doctor` runs).
