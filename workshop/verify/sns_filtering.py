@@ -14,6 +14,7 @@ from typing import Any
 
 from ..grading import grade
 from ..aws.lookups import subscription_filter as deployed_filter
+from ..aws.queues import receive
 from . import Outcome, capability, check_kind, listen_for_strays, poll
 
 
@@ -136,7 +137,7 @@ def probe_sns_filters(run) -> None:
 
     def collect() -> bool:
         for scope, url in queues.items():
-            got[scope] += [m["Body"] for m in _taken(run, url)]
+            got[scope] += [m["Body"] for m in receive(run.client("sqs"), url, rounds=1)]
         return all(got[scope] for scope in queues)
 
     wait_for(collect, DELIVERY_S, 0.5)
@@ -147,12 +148,3 @@ def probe_sns_filters(run) -> None:
     else:
         run.say("sns_filters", False, "filtered subscriptions received "
                 + "; ".join(f"{scope}: {sorted(got[scope]) or 'nothing'} (expected {expected[scope]})" for scope in queues))
-
-
-def _taken(run, url: str) -> list[dict]:
-    """The messages on the queue, deleted as they are read."""
-    sqs = run.client("sqs")
-    batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
-    for message in batch:
-        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return batch
