@@ -351,8 +351,8 @@ class LambdaService(Service):
 
     def _record_failure(self, pending: AsyncRequest, code: str | None, message: str | None) -> None:
         self.delivery.record_failure({"event_id": pending.request_id, "rule": None, "target": pending.function_arn,
-                                            "error_code": code or "Unhandled", "error_message": message or "",
-                                            "attempts": pending.attempt})
+                                      "error_code": code or "Unhandled", "error_message": message or "",
+                                      "attempts": pending.attempt})
         self.delivery.count("lambda_async_failed")
 
     # helpers ---------------------------------------------------------------------------------

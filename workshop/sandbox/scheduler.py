@@ -133,8 +133,8 @@ class Scheduler(Service):
         except Exception as exc:
             log.warning("schedule %s could not invoke %s: %s", schedule.get("Name"), arn, exc)
             self.delivery.record_failure({"event_id": None, "rule": f"schedule/{schedule.get('GroupName')}/{schedule.get('Name')}",
-                                                "target": arn, "error_code": type(exc).__name__, "error_message": str(exc),
-                                                "attempts": 1})
+                                          "target": arn, "error_code": type(exc).__name__, "error_message": str(exc),
+                                          "attempts": 1})
             self.delivery.count("scheduler_failed")
             return
         if schedule.get("ActionAfterCompletion") == "DELETE" and AT.match(schedule.get("ScheduleExpression", "")):
