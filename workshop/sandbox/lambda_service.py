@@ -6,7 +6,7 @@
 - Asynchronous invocations (Invoke with Event, EventBridge targets) follow the function's
   async invoke config: retries 1 and 2 minutes apart on the sandbox clock, the maximum event
   age, and the on-success / on-failure destinations (event bus, SQS, SNS, Lambda) with AWS's
-  invocation record.
+  invocation record (lambda_destinations.py).
 - Every run's log lines land in /aws/lambda/NAME, one log stream per run as a cold start does.
 - moto's PutFunctionEventInvokeConfig appends instead of replacing and its Update does a Put;
   the interceptor rewrites those calls so Put replaces and Update merges, as on AWS.
@@ -35,6 +35,7 @@ import botocore.exceptions
 
 from .. import policy_documents
 from .front import Request, Response
+from .lambda_destinations import invocation_record, send as send_to_destination
 from .lambda_runtime import Invocation, LambdaRuntime, LambdaRuntimeError
 from .service import Service, sandbox_service
 
@@ -44,7 +45,6 @@ DEFAULT_ASYNC_RETRIES = 2
 DEFAULT_ASYNC_MAX_AGE_S = 6 * 3600
 ASYNC_RETRY_DELAYS_S = (60, 120)  # Lambda waits 1 minute, then 2, between async attempts
 LOG_TAIL_BYTES = 4096
-MAX_DESTINATION_HOPS = 16  # a Lambda destination that invokes itself must not loop forever
 
 _INVOKE = re.compile(r"^/2015-03-31/functions/(?P<fn>[^/]+)/invocations/?$")
 _CREATE = re.compile(r"^/2015-03-31/functions/?$")
@@ -299,55 +299,13 @@ class LambdaService(Service):
         destination = (destinations.get("OnSuccess" if success else "OnFailure") or {}).get("Destination")
         if not destination:
             return
-        record = self.invocation_record(pending, condition, at)
+        record = invocation_record(pending, condition, at)
         try:
-            self._send_to_destination(pending, destination, record, success)
+            send_to_destination(self.clients, self.invoke_async, pending, destination, record, success)
             self.delivery.count("lambda_destinations")
         except Exception as exc:  # AWS drops a record it cannot deliver; say so in the log and stats
             log.warning("Lambda destination %s for %s failed: %s", destination, pending.name, exc)
             self.delivery.count("lambda_destination_failures")
-
-    @staticmethod
-    def invocation_record(pending: AsyncRequest, condition: str, at: datetime) -> dict:
-        """The execution record Lambda sends to a destination."""
-        record = {
-            "version": "1.0",
-            "timestamp": at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z",
-            "requestContext": {"requestId": pending.request_id, "functionArn": pending.function_arn + ":$LATEST",
-                               "condition": condition, "approximateInvokeCount": pending.attempt},
-            "requestPayload": pending.payload,
-        }
-        if pending.last is not None:
-            response = {"statusCode": 200, "executedVersion": "$LATEST"}
-            if not pending.last.ok:
-                response["functionError"] = "Unhandled"
-            record["responseContext"] = response
-            record["responsePayload"] = pending.last.payload
-        return record
-
-    def _send_to_destination(self, pending: AsyncRequest, destination: str, record: dict, success: bool) -> None:
-        parts = destination.split(":", 5)
-        service, region = parts[2], parts[3] or pending.region
-        body = json.dumps(record)
-        if service == "events":
-            answer = self.clients("events", region).put_events(Entries=[{
-                "EventBusName": destination, "Source": "lambda",
-                "DetailType": "Lambda Function Invocation Result - " + ("Success" if success else "Failure"),
-                "Detail": body, "Resources": [destination, pending.function_arn + ":$LATEST"]}])
-            if answer.get("FailedEntryCount"):
-                raise RuntimeError(f"PutEvents refused the record: {answer['Entries'][0]}")
-        elif service == "sqs":
-            sqs = self.clients("sqs", region)
-            url = sqs.get_queue_url(QueueName=parts[5], QueueOwnerAWSAccountId=parts[4])["QueueUrl"]
-            sqs.send_message(QueueUrl=url, MessageBody=body)
-        elif service == "sns":
-            self.clients("sns", region).publish(TopicArn=destination, Message=body)
-        elif service == "lambda":
-            if pending.hops >= MAX_DESTINATION_HOPS:
-                raise RuntimeError(f"stopped a chain of {MAX_DESTINATION_HOPS} Lambda destinations (a loop?)")
-            self.invoke_async(region, destination, record, hops=pending.hops + 1)
-        else:
-            raise RuntimeError(f"the sandbox does not deliver to {service} destinations")
 
     def _record_failure(self, pending: AsyncRequest, code: str | None, message: str | None) -> None:
         self.delivery.record_failure({"event_id": pending.request_id, "rule": None, "target": pending.function_arn,
