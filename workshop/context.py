@@ -9,6 +9,8 @@ from typing import Callable
 from .aws import errors
 from .steps.plan import Note
 
+SETTLED_WAIT_S = 1.0  # how long one question to the sandbox may wait for its deliveries to end
+
 
 @dataclass
 class Context:
@@ -36,6 +38,13 @@ class Context:
     @property
     def account(self) -> str:
         return self.backend.account
+
+    def settled(self) -> bool:
+        """True when nothing published can still arrive anywhere: on the sandbox, every delivery done,
+        no retry waiting and no state machine running, so a failing look now is the last word. Other
+        backends cannot say (False): their checks wait out the deadline."""
+        control = self.backend.sandbox_control()
+        return bool(control) and control.wait_idle(SETTLED_WAIT_S, retries=True)
 
     def found(self, call: Callable[[], dict]) -> dict | None:
         """The call's answer, or None when AWS says the thing does not exist."""

@@ -203,3 +203,25 @@ def test_bus_rules_reads_what_the_events_api_answers():
         for rule, targets in rules:
             assert targets == events.list_targets_by_rule(Rule=rule["Name"], EventBusName=bus)["Targets"]
         assert bus_rules(REGION, unique("missing")) is None
+
+
+def test_idle_waits_for_running_state_machines(sb):
+    """A state machine still running may publish more, so the sandbox is not idle until it ends; this
+    also fails when a moto upgrade stops keeping executions where running_executions() reads them."""
+    import time
+
+    from workshop.sandbox.moto_backends import running_executions
+
+    sfn, iam = sb.client("stepfunctions"), sb.client("iam")
+    role = iam.create_role(RoleName=unique("sfn-role"), AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"},
+                                                 "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    definition = {"StartAt": "Hold", "States": {"Hold": {"Type": "Wait", "Seconds": 2, "End": True}}}
+    machine = sfn.create_state_machine(name=unique("hold"), definition=json.dumps(definition), roleArn=role)["stateMachineArn"]
+    execution = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+    assert running_executions() == 0  # this test process never loaded moto's Step Functions itself
+    assert not sb.control.wait_idle(0.3), "idle while a state machine still runs"
+    started = time.monotonic()
+    assert sb.control.wait_idle(20), "idle once the execution ended"
+    assert sfn.describe_execution(executionArn=execution)["status"] == "SUCCEEDED"
+    assert time.monotonic() - started < 20

@@ -214,9 +214,11 @@ class SandboxControl:
         """What the data plane did with one event: accepted, matched, delivered, failed."""
         return request(self.endpoint_url, "/_workshop/journal", {"event_id": event_id}, timeout=10)
 
-    def wait_idle(self, timeout_s: float) -> bool:
-        """True once every event accepted so far has been delivered (or has failed for good)."""
-        return bool(request(self.endpoint_url, "/_workshop/wait-idle", {"timeout": timeout_s}, timeout=timeout_s + 5).get("idle"))
+    def wait_idle(self, timeout_s: float, retries: bool = False) -> bool:
+        """True once every event accepted so far has been delivered (or has failed for good) and no
+        state machine is still running; with `retries`, once no retry is waiting for its time either."""
+        body = {"timeout": timeout_s, "retries": retries}
+        return bool(request(self.endpoint_url, "/_workshop/wait-idle", body, timeout=timeout_s + 5).get("idle"))
 
     def stats(self) -> dict:
         """The delivery counters, and the last failures."""

@@ -297,3 +297,27 @@ def _render(message: Message, handle: str, names: set[str], attribute_filter: li
 
 def _json(document: dict) -> Response:
     return Response(200, json.dumps(document).encode(), {"Content-Type": JSON_10, "x-amzn-RequestId": str(uuid.uuid4())})
+
+
+def running_executions() -> int:
+    """Step Functions executions moto's interpreter is still running: each may yet publish events
+    (its events:putEvents tasks). 0 while Step Functions was never loaded (it is imported lazily).
+    moto keeps executions on each state machine of its parser backend (`state_machines[].executions`,
+    each with an `exec_status`); tests/sandbox/test_moto_backends.py would catch a change."""
+    import sys
+
+    models = sys.modules.get("moto.stepfunctions.parser.models")
+    if models is None:
+        return 0
+    running = 0
+    for account in list(models.stepfunctions_parser_backends.values()):
+        for backend in list(account.values()):
+            for machine in list(backend.state_machines):
+                running += sum(1 for e in list(machine.executions) if _status(e) == "RUNNING")
+    return running
+
+
+def _status(execution) -> str:
+    # `exec_status` is None from StartExecution until the interpreter starts it: running, for us.
+    status = getattr(execution, "exec_status", None)
+    return "RUNNING" if status is None else str(getattr(status, "value", status))

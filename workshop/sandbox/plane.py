@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import threading
+import time
 import urllib.request
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -243,8 +244,20 @@ class DataPlane:
         return Response.of_json(self.journal.query(str(body.get("event_id", ""))))
 
     def _wait_idle(self, body: dict) -> Response:
-        idle = self.delivery.wait_idle(float(body.get("timeout", 10)))
-        return Response.of_json({"idle": idle, "stats": self.delivery.snapshot()})
+        """Idle: every event accepted so far delivered (or failed for good), and no state machine
+        still running (it may publish more). With "retries": no retry waiting either."""
+        from .moto_backends import running_executions
+
+        end = time.monotonic() + float(body.get("timeout", 10))
+        while True:
+            idle = self.delivery.wait_idle(max(0.0, end - time.monotonic()))
+            running = running_executions() if idle else 0
+            if not running or time.monotonic() >= end:
+                break
+            time.sleep(0.02)  # bounded by the timeout; an execution ends in milliseconds here
+        stats = self.delivery.snapshot()
+        quiet = idle and not running and not (body.get("retries") and stats.get("scheduled"))
+        return Response.of_json({"idle": quiet, "stats": stats, "executions_running": running})
 
     def _tick(self, body: dict) -> Response:
         minutes = int(body.get("minutes", 1))

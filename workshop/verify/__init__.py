@@ -131,13 +131,18 @@ def listen_for_strays(ctx, look: Callable[[], Outcome | None]) -> tuple[Outcome 
     return look(), f" within {SETTLE_S:.0f}s"
 
 
-def poll(probe: Callable[[], Outcome], deadline_s: float, interval_s: float = 0.25) -> Outcome:
-    """Ask until the probe passes or the deadline passes; the last answer explains a failure."""
+def poll(probe: Callable[[], Outcome], deadline_s: float, interval_s: float = 0.25,
+         settled: Callable[[], bool] | None = None) -> Outcome:
+    """Ask until the probe passes or the deadline passes; the last answer explains a failure.
+    `settled` (Context.settled) says when nothing more can arrive: then one more look is final, and
+    a failing check on the sandbox fails at once instead of waiting out the deadline."""
     end = time.monotonic() + deadline_s
     while True:
         outcome = probe()
         if outcome.passed or outcome.final or time.monotonic() >= end:
             return outcome
+        if settled is not None and settled():
+            return probe()
         time.sleep(min(interval_s, max(0.0, end - time.monotonic())))
         interval_s = min(interval_s * 1.5, 2.0)
 

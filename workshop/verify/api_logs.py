@@ -54,4 +54,4 @@ def api_execution_log(ctx, args: ApiLogArgs, ids: list[str]) -> Outcome:
                                       + ("" if authorized else ": the authorizer did not allow it (check the connection's Basic credentials)"))
         return Outcome(False, f"no request carrying event {ids[-1]} in {group} within {ctx.deadline_s:.0f}s")
 
-    return poll(probe, ctx.deadline_s)
+    return poll(probe, ctx.deadline_s, settled=ctx.settled)

@@ -52,7 +52,7 @@ def lambda_chain(ctx, args: ChainArgs, ids: list[str]) -> Outcome:
         state["run"] = run
         return Outcome(True, "")
 
-    outcome = poll(execution, ctx.deadline_s)
+    outcome = poll(execution, ctx.deadline_s, settled=ctx.settled)
     if not outcome.passed:
         return outcome
     run = state["run"]
@@ -72,7 +72,7 @@ def lambda_chain(ctx, args: ChainArgs, ids: list[str]) -> Outcome:
         return Outcome(False, f"no InventoryFunction result for event {state['processed_id']} in {args.log_group} "
                               f"within {ctx.deadline_s:.0f}s (check OrderProcessingRule, its Lambda permission, and the on-success destination)")
 
-    outcome = poll(record, ctx.deadline_s)
+    outcome = poll(record, ctx.deadline_s, settled=ctx.settled)
     if not outcome.passed:
         ctx.ui.tree("The chain so far", hops)
         return outcome

@@ -71,7 +71,7 @@ def lambda_failure_record(ctx, args: FailureRecordArgs, ids: list[str]) -> Outco
         return Outcome(False, f"no failure record for event {event_id} ({args.sample}) in queue {args.queue} within "
                               f"{ctx.deadline_s:.0f}s (is the on-failure destination set, and does the event reach {args.function}?)")
 
-    outcome = poll(arrived, ctx.deadline_s)
+    outcome = poll(arrived, ctx.deadline_s, settled=ctx.settled)
     if not outcome.passed:
         return outcome
     # Exactly one: on the sandbox, once delivery is idle one more look is exact; elsewhere listen a while.
@@ -114,4 +114,4 @@ def lambda_success_record(ctx, args: SuccessRecordArgs, ids: list[str]) -> Outco
                                      f"{brief(detail.get('responsePayload'))}")
         return Outcome(False, f"no success record for event {event_id} ({args.sample}) in {args.log_group} within {ctx.deadline_s:.0f}s")
 
-    return poll(probe, ctx.deadline_s)
+    return poll(probe, ctx.deadline_s, settled=ctx.settled)

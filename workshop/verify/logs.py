@@ -32,4 +32,4 @@ def log_event(ctx, args: LogEventArgs, ids: list[str]) -> Outcome:
         return Outcome(False, f"event {ids[-1]} did not arrive in {args.log_group} within {ctx.deadline_s:.0f}s "
                               f"({len(messages)} other event(s) there)")
 
-    return poll(probe, ctx.deadline_s)
+    return poll(probe, ctx.deadline_s, settled=ctx.settled)

@@ -213,7 +213,7 @@ def state_machine_succeeds(ctx, args: ExecutionArgs) -> Outcome:
                                  f"creates it), so the execution stopped there as expected: \"{error}\"")
         return Outcome(False, f"execution {execution.rsplit(':', 1)[-1]} {status}: {error} {cause[:300]}".strip())
 
-    return poll(probe, ctx.deadline_s)
+    return poll(probe, ctx.deadline_s, settled=ctx.settled)
 
 
 @dataclass
@@ -289,7 +289,7 @@ def api_authorizes(ctx, args: ApiArgs) -> Outcome:
         return Outcome(False, f"{url} answered {good} to the workshop's credentials (expected 200) and {bad} to wrong ones "
                               "(expected 403)")
 
-    return poll(probe, ctx.deadline_s, interval_s=0.5)
+    return poll(probe, ctx.deadline_s, interval_s=0.5, settled=ctx.settled)
 
 
 def _post(url: str, authorization) -> str | int:

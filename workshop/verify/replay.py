@@ -102,7 +102,7 @@ def replayed_event(ctx, args: ReplayedArgs, ids: list[str]) -> Outcome:
                                  f"with replay-name {name}")
         return Outcome(False, f"no event of {args.sample} replayed by {name} arrived in {args.queue} within {ctx.deadline_s:.0f}s")
 
-    return poll(probe, ctx.deadline_s)
+    return poll(probe, ctx.deadline_s, settled=ctx.settled)
 
 
 @dataclass

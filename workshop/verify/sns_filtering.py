@@ -91,7 +91,7 @@ def sns_filtered_delivery(ctx, args: FilteredDeliveryArgs) -> Outcome:
             return Outcome(False, f"{', '.join(absent)} did not reach {args.queue} within {ctx.deadline_s:.0f}s")
         return Outcome(True, "")
 
-    outcome = poll(wanted_arrived, ctx.deadline_s)
+    outcome = poll(wanted_arrived, ctx.deadline_s, settled=ctx.settled)
     if not outcome.passed:
         return outcome
     listen_for_strays(ctx, lambda: counts() and None)  # what comes is counted; the counts say

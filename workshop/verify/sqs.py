@@ -53,7 +53,7 @@ def sqs_received(ctx, args: QueueArgs, ids: list[str]) -> Outcome:
             return Outcome(False, f"event {ids[-1]} arrived {count} times in queue {args.queue}")
         return Outcome(False, f"event {ids[-1]} ({args.sample}) did not arrive in queue {args.queue} within {ctx.deadline_s:.0f}s")
 
-    return poll(probe, ctx.deadline_s)
+    return poll(probe, ctx.deadline_s, settled=ctx.settled)
 
 
 @check_kind("sqs_not_received", QueueArgs, needs=("custom_bus",))

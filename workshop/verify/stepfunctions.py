@@ -36,4 +36,4 @@ def execution_succeeded(ctx, args: ExecutionArgs, ids: list[str]) -> Outcome:
                            final=True)
         return Outcome(False, f"execution {run['name']} is still {run['status']}")
 
-    return poll(probe, ctx.deadline_s)
+    return poll(probe, ctx.deadline_s, settled=ctx.settled)
