@@ -27,6 +27,7 @@ class Context:
     publish_errors: dict[str, object] = field(default_factory=dict)  # sample name -> the Outcome of its checks
     replays: dict[str, list[str]] = field(default_factory=dict)  # archive -> the replays started, in order
     started_ms: int = field(default_factory=lambda: int(time.time() * 1000) - 60_000)
+    last_look_settled: bool = False  # the check's last question to settled() was answered yes (see within())
 
     def client(self, service: str):
         return self.backend.client(service)
@@ -44,7 +45,14 @@ class Context:
         no retry waiting and no state machine running, so a failing look now is the last word. Other
         backends cannot say (False): their checks wait out the deadline."""
         control = self.backend.sandbox_control()
-        return bool(control) and control.wait_idle(SETTLED_WAIT_S, retries=True)
+        self.last_look_settled = bool(control) and control.wait_idle(SETTLED_WAIT_S, retries=True)
+        return self.last_look_settled
+
+    def within(self) -> str:
+        """How long a failing behaviour check looked, as its detail says it."""
+        if self.last_look_settled:
+            return "by the time everything published had been delivered"
+        return f"within {self.deadline_s:.0f}s"
 
     def found(self, call: Callable[[], dict]) -> dict | None:
         """The call's answer, or None when AWS says the thing does not exist."""

@@ -257,6 +257,7 @@ class Runner:
         if caps.lacks(needs):  # decided before any waiting
             outcome = Outcome.unsupported(f"this backend lacks {caps.reasons(needs)}")
         else:
+            self.ctx.last_look_settled = False
             outcome = verify.KINDS[check.kind].run(self.ctx, check.args)
         if outcome.status in COULD_NOT_RUN:
             result = CheckResult(check.name, False, outcome.detail, "", outcome.status, outcome.detail)

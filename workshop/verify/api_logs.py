@@ -52,6 +52,6 @@ def api_execution_log(ctx, args: ApiLogArgs, ids: list[str]) -> Outcome:
             if status:
                 return Outcome(False, f"request {request_id} carrying event {ids[-1]} ended with status {status.group(1)}"
                                       + ("" if authorized else ": the authorizer did not allow it (check the connection's Basic credentials)"))
-        return Outcome(False, f"no request carrying event {ids[-1]} in {group} within {ctx.deadline_s:.0f}s")
+        return Outcome(False, f"no request carrying event {ids[-1]} in {group} {ctx.within()}")
 
     return poll(probe, ctx.deadline_s, settled=ctx.settled)

@@ -70,7 +70,7 @@ def lambda_chain(ctx, args: ChainArgs, ids: list[str]) -> Outcome:
                 state["record"] = event
                 return Outcome(True, "")
         return Outcome(False, f"no InventoryFunction result for event {state['processed_id']} in {args.log_group} "
-                              f"within {ctx.deadline_s:.0f}s (check OrderProcessingRule, its Lambda permission, and the on-success destination)")
+                              f"{ctx.within()} (check OrderProcessingRule, its Lambda permission, and the on-success destination)")
 
     outcome = poll(record, ctx.deadline_s, settled=ctx.settled)
     if not outcome.passed:

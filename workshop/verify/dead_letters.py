@@ -68,8 +68,8 @@ def lambda_failure_record(ctx, args: FailureRecordArgs, ids: list[str]) -> Outco
         found = _records_for(ctx, args.queue, event_id)
         if found:
             return Outcome(True, "")
-        return Outcome(False, f"no failure record for event {event_id} ({args.sample}) in queue {args.queue} within "
-                              f"{ctx.deadline_s:.0f}s (is the on-failure destination set, and does the event reach {args.function}?)")
+        return Outcome(False, f"no failure record for event {event_id} ({args.sample}) in queue {args.queue} "
+                              f"{ctx.within()} (is the on-failure destination set, and does the event reach {args.function}?)")
 
     outcome = poll(arrived, ctx.deadline_s, settled=ctx.settled)
     if not outcome.passed:
@@ -112,6 +112,6 @@ def lambda_success_record(ctx, args: SuccessRecordArgs, ids: list[str]) -> Outco
                     return Outcome(False, f"the record for event {event_id} is {event.get('detail-type')}", final=True)
                 return Outcome(True, f"event {event['id']} logged for {args.sample}: responsePayload "
                                      f"{brief(detail.get('responsePayload'))}")
-        return Outcome(False, f"no success record for event {event_id} ({args.sample}) in {args.log_group} within {ctx.deadline_s:.0f}s")
+        return Outcome(False, f"no success record for event {event_id} ({args.sample}) in {args.log_group} {ctx.within()}")
 
     return poll(probe, ctx.deadline_s, settled=ctx.settled)

@@ -29,7 +29,7 @@ def log_event(ctx, args: LogEventArgs, ids: list[str]) -> Outcome:
                 continue
             if isinstance(event, dict) and event.get("id") in ids:  # the evidence: what the log event holds
                 return Outcome(True, f"event {event['id']} logged: {event.get('detail-type')} {brief(event.get('detail'))}")
-        return Outcome(False, f"event {ids[-1]} did not arrive in {args.log_group} within {ctx.deadline_s:.0f}s "
+        return Outcome(False, f"event {ids[-1]} did not arrive in {args.log_group} {ctx.within()} "
                               f"({len(messages)} other event(s) there)")
 
     return poll(probe, ctx.deadline_s, settled=ctx.settled)

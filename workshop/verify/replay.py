@@ -100,7 +100,7 @@ def replayed_event(ctx, args: ReplayedArgs, ids: list[str]) -> Outcome:
         if copies:
             return Outcome(True, f"the replayed copy of {args.sample} (event {copies[0].get('id')}) arrived in {args.queue} "
                                  f"with replay-name {name}")
-        return Outcome(False, f"no event of {args.sample} replayed by {name} arrived in {args.queue} within {ctx.deadline_s:.0f}s")
+        return Outcome(False, f"no event of {args.sample} replayed by {name} arrived in {args.queue} {ctx.within()}")
 
     return poll(probe, ctx.deadline_s, settled=ctx.settled)
 

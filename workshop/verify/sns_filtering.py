@@ -88,7 +88,7 @@ def sns_filtered_delivery(ctx, args: FilteredDeliveryArgs) -> Outcome:
         got = counts()
         absent = [n for n in args.expect if got[n] == 0]
         if absent:
-            return Outcome(False, f"{', '.join(absent)} did not reach {args.queue} within {ctx.deadline_s:.0f}s")
+            return Outcome(False, f"{', '.join(absent)} did not reach {args.queue} {ctx.within()}")
         return Outcome(True, "")
 
     outcome = poll(wanted_arrived, ctx.deadline_s, settled=ctx.settled)

@@ -51,7 +51,7 @@ def sqs_received(ctx, args: QueueArgs, ids: list[str]) -> Outcome:
             return Outcome(True, f"event {ids[-1]} received {how}: {found[0].get('detail-type')} {brief(found[0].get('detail'))}")
         if count > 1:
             return Outcome(False, f"event {ids[-1]} arrived {count} times in queue {args.queue}")
-        return Outcome(False, f"event {ids[-1]} ({args.sample}) did not arrive in queue {args.queue} within {ctx.deadline_s:.0f}s")
+        return Outcome(False, f"event {ids[-1]} ({args.sample}) did not arrive in queue {args.queue} {ctx.within()}")
 
     return poll(probe, ctx.deadline_s, settled=ctx.settled)
 

@@ -28,7 +28,7 @@ def execution_succeeded(ctx, args: ExecutionArgs, ids: list[str]) -> Outcome:
     def probe() -> Outcome:
         run = finder.find(ids[-1])
         if not run:
-            return Outcome(False, f"no execution of {args.state_machine} was started by event {ids[-1]} within {ctx.deadline_s:.0f}s")
+            return Outcome(False, f"no execution of {args.state_machine} was started by event {ids[-1]} {ctx.within()}")
         if run["status"] == "SUCCEEDED":
             return Outcome(True, f"execution {run['name']} output {brief(run.get('output') or 'null')}")
         if run["status"] in ("FAILED", "TIMED_OUT", "ABORTED"):
