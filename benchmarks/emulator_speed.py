@@ -1,7 +1,7 @@
 """The sandbox against MiniStack on one EventBridge → SQS workload, in one run.
 
     python benchmarks/emulator_speed.py [--events 1000] [--extra-rules 300] [--json] [--only sandbox|ministack]
-                                        [--publisher-process]
+                                        [--publisher-process] [--client lean|boto3]
 
 The workload, on each server (same client code, same machine; both servers run side by side and
 their rounds alternate, each figure the median of `--rounds`):
@@ -13,6 +13,9 @@ It reports, for each server and as the sandbox / MiniStack ratio:
 - the same on a bus that also has `--extra-rules` rules that never match (each with a target);
 - PutEvents accepted events/s: from the first PutEvents until the last one answered (while
   delivering);
+- the client: `lean` (default; lean_client.py: the same signed JSON requests, a tenth of boto3's
+  CPU, so the client does not take the machine from the server it measures) or `boto3` for the
+  timed calls (PutEvents, ReceiveMessage, DeleteMessageBatch); the wiring always uses boto3;
 - the server's resident memory (VmRSS) after start (the sandbox's after its warm-up of moto's
   services) and after the runs.
 MiniStack (pinned, see ministack_server.py) is installed into its own virtualenv on first use.
@@ -39,6 +42,7 @@ import boto3  # noqa: E402
 from botocore.config import Config  # noqa: E402
 
 import ministack_server  # noqa: E402
+from lean_client import LeanClient  # noqa: E402
 
 REGION = "us-east-1"
 SOURCE = "bench.orders"
@@ -67,13 +71,49 @@ def _clients(endpoint_url: str):
     return lambda service: session.client(service, endpoint_url=endpoint_url, config=config)
 
 
-def _send_all(events, bus: str, count: int, publishers: int) -> tuple[float, float]:
+class Calls:
+    """The timed calls, through boto3 or the lean client (the same requests on the wire)."""
+
+    def __init__(self, endpoint_url: str, client: str):
+        self.lean = client == "lean"
+        if self.lean:
+            self.events, self.sqs = LeanClient(endpoint_url, "events", REGION), LeanClient(endpoint_url, "sqs", REGION)
+        else:
+            make = _clients(endpoint_url)
+            self.events, self.sqs = make("events"), make("sqs")
+
+    def put_events(self, entries: list[dict]) -> dict:
+        if self.lean:
+            return self.events.call("PutEvents", {"Entries": entries})
+        return self.events.put_events(Entries=entries)
+
+    def receive(self, url: str) -> list[dict]:
+        params = {"QueueUrl": url, "MaxNumberOfMessages": 10, "WaitTimeSeconds": 20, "VisibilityTimeout": 600}
+        if self.lean:
+            return self.sqs.call("ReceiveMessage", params).get("Messages", [])
+        return self.sqs.receive_message(**params).get("Messages", [])
+
+    def delete(self, url: str, entries: list[dict]) -> None:
+        if self.lean:
+            self.sqs.call("DeleteMessageBatch", {"QueueUrl": url, "Entries": entries})
+        else:
+            self.sqs.delete_message_batch(QueueUrl=url, Entries=entries)
+
+    def warm(self) -> None:
+        """Connect before the clock starts."""
+        if self.lean:
+            self.events.call("ListEventBuses", {})
+        else:
+            self.events.list_event_buses()
+
+
+def _send_all(calls: Calls, bus: str, count: int, publishers: int) -> tuple[float, float]:
     """PutEvents of 10 from `publishers` threads; (first call's start, last answer), perf_counter."""
     def send(call: int) -> None:
         entries = [{"EventBusName": bus, "Source": SOURCE, "DetailType": "Order Notification",
                     "Detail": json.dumps({"key": f"{call}-{n}", "location": "eu-west", "value": n})}
                    for n in range(10)]
-        answer = events.put_events(Entries=entries)
+        answer = calls.put_events(entries)
         assert answer["FailedEntryCount"] == 0, answer
 
     started = time.perf_counter()
@@ -82,19 +122,20 @@ def _send_all(events, bus: str, count: int, publishers: int) -> tuple[float, flo
     return started, time.perf_counter()
 
 
-def _publisher_process(endpoint_url: str, bus: str, count: int, publishers: int, pipe) -> None:
+def _publisher_process(endpoint_url: str, client: str, bus: str, count: int, publishers: int, pipe) -> None:
     """A process of its own for the publishers: its threads do not compete with the consumer's for
     one interpreter lock (time.perf_counter is the system's monotonic clock, the same in both)."""
-    events = _clients(endpoint_url)("events")
-    events.list_event_buses()  # connected before the start signal
+    calls = Calls(endpoint_url, client)
+    calls.warm()  # connected before the start signal
     pipe.send("ready")
     pipe.recv()
-    pipe.send(_send_all(events, bus, count, publishers))
+    pipe.send(_send_all(calls, bus, count, publishers))
 
 
 class Workload:
-    def __init__(self, endpoint_url: str, publishers: int, publisher_process: bool = False):
+    def __init__(self, endpoint_url: str, publishers: int, publisher_process: bool = False, client: str = "lean"):
         self.endpoint_url = endpoint_url
+        self.client_kind = client
         self.client = _clients(endpoint_url)
         self.events, self.sqs = self.client("events"), self.client("sqs")
         self.publishers = publishers
@@ -123,18 +164,16 @@ class Workload:
         receives = [0]
         done = threading.Event()
         last_received = [0.0]
-        sqs = self.client("sqs")
+        calls = Calls(self.endpoint_url, self.client_kind)
 
         def consume() -> None:
             deadline = time.monotonic() + timeout
             while not done.is_set() and time.monotonic() < deadline:
-                batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=20,
-                                            VisibilityTimeout=600).get("Messages", [])
+                batch = calls.receive(url)
                 receives[0] += 1
                 if not batch:
                     continue
-                sqs.delete_message_batch(QueueUrl=url, Entries=[
-                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)])
+                calls.delete(url, [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)])
                 received.update(json.loads(m["Body"])["detail"]["key"] for m in batch)
                 if len(received) >= count:
                     last_received[0] = time.perf_counter()
@@ -144,7 +183,8 @@ class Workload:
         if self.publisher_process:  # started before any thread of ours, then told when to go
             parent, child = multiprocessing.Pipe()
             publisher = multiprocessing.get_context("fork").Process(
-                target=_publisher_process, args=(self.endpoint_url, bus, count, self.publishers, child), daemon=True)
+                target=_publisher_process, args=(self.endpoint_url, self.client_kind, bus, count, self.publishers, child),
+                daemon=True)
             publisher.start()
             assert parent.poll(60) and parent.recv() == "ready"
         consumer = threading.Thread(target=consume, daemon=True)
@@ -156,7 +196,9 @@ class Workload:
             started, accepted = parent.recv()
             publisher.join(30)
         else:
-            started, accepted = _send_all(self.events, bus, count, self.publishers)
+            publishing = Calls(self.endpoint_url, self.client_kind)
+            publishing.warm()
+            started, accepted = _send_all(publishing, bus, count, self.publishers)
         finished = done.wait(timeout)
         consumer.join(25)
         if not finished:
@@ -171,7 +213,7 @@ class Subject:
     def __init__(self, name: str, endpoint_url: str, pid: int, args):
         self.name, self.pid = name, pid
         self.rss_start = rss_mb(pid)
-        self.workload = Workload(endpoint_url, args.publishers, args.publisher_process)
+        self.workload = Workload(endpoint_url, args.publishers, args.publisher_process, args.client)
         bus, url = self.workload.wire("bench-warmup", 0)
         self.workload.run(bus, url, 100)  # first calls import and build what later ones reuse
         self.rounds: list[dict] = []
@@ -231,6 +273,9 @@ def main() -> int:
     parser.add_argument("--publisher-process", action="store_true",
                         help="publish from a process of its own, so the client's publishers and consumer do not share "
                              "one interpreter lock (on a quiet machine that lock, not the server, limits the figures)")
+    parser.add_argument("--client", choices=["lean", "boto3"], default="lean",
+                        help="what makes the timed calls: lean_client.py (default) or boto3 (about ten times its CPU, "
+                             "taken from both servers alike)")
     parser.add_argument("--only", choices=["sandbox", "ministack"])
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per server (median reported)")
     parser.add_argument("--ministack-venv", default=str(ministack_server.default_venv()))
@@ -254,12 +299,14 @@ def main() -> int:
         results["ratio"] = {key: results["sandbox"][key] / results["ministack"][key] for key, _ in ROWS[:4]}
     if args.json:
         print(json.dumps({"events": args.events, "extra_rules": args.extra_rules, "publishers": args.publishers,
+                          "client": args.client,
                           **{k: {f: round(v, 2) for f, v in r.items()} for k, r in results.items()}}, indent=2))
         return 0
     names = [n for n in ("sandbox", "ministack") if n in results]
     header = f"{'':52s}" + "".join(f"{n:>12s}" for n in names) + ("     ratio" if "ratio" in results else "")
     where = " in a process of their own" if args.publisher_process else ""
-    print(f"{args.events} events as PutEvents of 10 from {args.publishers} threads{where}, one long-polling consumer; "
+    print(f"{args.events} events as PutEvents of 10 from {args.publishers} threads{where}, one long-polling consumer, "
+          f"{args.client} client; "
           f"median of {args.rounds} alternating rounds")
     print(header)
     for key, label in ROWS:
