@@ -64,3 +64,22 @@ def test_matching_equals_testing_every_rule(rules, batch, data):
         event = {**event, "source": data.draw(SCALAR)}
         expected = {name for name, matcher in matchers.items() if matcher.matches(event)}
         assert index.matching(event) == expected
+
+
+def test_a_rule_is_looked_up_by_the_field_fewest_rules_share_and_by_prefix():
+    index = RuleIndex()
+    index.add("orders", compile({"source": ["com.aws.orders"]}))
+    for n in range(100):  # one source shared by 200 rules: their detail-type or prefix tells them apart
+        index.add(f"type-{n}", compile({"source": ["com.aws.orders"], "detail-type": [f"Type {n}"]}))
+        index.add(f"prefix-{n}", compile({"source": ["com.aws.orders"],
+                                          "detail": {"location": [{"prefix": f"zz-{n}-"}], "v": [{"numeric": [">", 5]}]}}))
+    event = {**ORDERS, "detail": {"location": "eu-west", "v": 9}}
+    assert index.candidates(event) == {"orders"}
+    assert index.candidates({**event, "detail-type": "Type 7"}) == {"orders", "type-7"}
+    assert index.candidates({**event, "detail": {"location": "zz-42-x", "v": 9}}) == {"orders", "prefix-42"}
+    assert index.matching({**event, "detail": {"location": "zz-42-x", "v": 9}}) == {"orders", "prefix-42"}
+    assert index.matching({**event, "detail": {"location": "zz-42-x", "v": 1}}) == {"orders"}
+    index.remove("prefix-42")
+    assert index.candidates({**event, "detail": {"location": "zz-42-x", "v": 9}}) == {"orders"}
+    index.add("any-prefix", compile({"detail": {"location": [{"prefix": ""}, "exact"]}}))
+    assert index.matching(event) == {"orders", "any-prefix"}

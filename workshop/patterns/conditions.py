@@ -36,6 +36,7 @@ class Condition:
     description: str
     test: Test
     plain_string: str | None = None
+    plain_prefix: str | None = None  # set for a case-sensitive prefix: the index looks it up
     exists: bool | None = None
     wildcards: tuple[str, ...] = ()  # the wildcard texts it holds, for the complexity check
 
@@ -125,7 +126,7 @@ def prefix(text: str, ignore_case: bool = False) -> Condition:
             lambda v: type(v) is str and v.lower().startswith(lowered),
         )
     return Condition(
-        "prefix", f"prefix {quote(text)}", lambda v: type(v) is str and v.startswith(text)
+        "prefix", f"prefix {quote(text)}", lambda v: type(v) is str and v.startswith(text), plain_prefix=text
     )
 
 

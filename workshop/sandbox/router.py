@@ -33,17 +33,28 @@ class BusRoutes:
     account: str
     routes: list[Route]
     _index: object | None = field(default=None, repr=False)
+    _ranked: dict[str, tuple[int, Route]] = field(default_factory=dict, repr=False)  # name -> (position, route)
 
     def matching(self, event: dict) -> list[Route]:
         """The enabled rules whose pattern matches, in the bus's order; with the pattern engine's
         RuleIndex the cost hardly grows with the number of rules (only candidates are tested)."""
         index = self._index
         if index is None:
-            index = self._index = _index_of(self.routes)
+            index = self.prepare()
         if index is False:
             return [r for r in self.routes if r.enabled and r.matcher is not None and r.matcher.matches(event)]
         names = index.matching(event)
-        return [r for r in self.routes if r.rule_name in names] if names else []
+        if not names:
+            return []
+        # In the bus's order, without walking all of its rules.
+        ranked = self._ranked
+        return [route for _, route in sorted(ranked[name] for name in names)]
+
+    def prepare(self):
+        """Index the rules (done once, when the bus is read)."""
+        self._ranked = {route.rule_name: (n, route) for n, route in enumerate(self.routes)}
+        index = self._index = _index_of(self.routes)
+        return index
 
 
 def _index_of(routes: list[Route]):
@@ -55,6 +66,7 @@ def _index_of(routes: list[Route]):
     for route in routes:
         if route.enabled and route.matcher is not None:
             index.add(route.rule_name, route.matcher)
+    index.build()
     return index
 
 
@@ -65,6 +77,7 @@ class Router:
     def __init__(self, read_bus):
         self.read_bus = read_bus
         self._lock = threading.Lock()
+        self._loading = threading.Lock()  # one reader at a time: the others wait for its answer
         self._generation = 0
         self._cache: dict[tuple[str, str], BusRoutes | None] = {}
         self._compiled: dict[str, object] = {}  # pattern text -> matcher: rereading a bus recompiles nothing
@@ -80,12 +93,16 @@ class Router:
         with self._lock:
             if key in self._cache:
                 return self._cache[key]
-            generation = self._generation
-        loaded = self._load(region, name)
-        with self._lock:
-            if generation == self._generation:  # nothing changed while we read: safe to keep
-                self._cache[key] = loaded
-        return loaded
+        with self._loading:  # a bus of 300 rules takes a while: PutEvents arriving meanwhile wait for it
+            with self._lock:
+                if key in self._cache:
+                    return self._cache[key]
+                generation = self._generation
+            loaded = self._load(region, name)
+            with self._lock:
+                if generation == self._generation:  # nothing changed while we read: safe to keep
+                    self._cache[key] = loaded
+            return loaded
 
     def matching(self, region: str, bus: BusRoutes, event: dict) -> list[Route]:
         return bus.matching(event)
@@ -99,7 +116,9 @@ class Router:
                         enabled=rule.get("State") in ENABLED_STATES, matcher=self._matcher(rule.get("EventPattern")),
                         schedule=rule.get("ScheduleExpression"), targets=targets)
                   for rule, targets in rules]
-        return BusRoutes(name, arn, arn.split(":")[4], routes)
+        bus = BusRoutes(name, arn, arn.split(":")[4], routes)
+        bus.prepare()
+        return bus
 
     def _matcher(self, pattern: str | None):
         if not pattern:
