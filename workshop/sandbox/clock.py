@@ -22,6 +22,11 @@ class Clock(Service):
         with self._lock:
             return datetime.now(timezone.utc) + self._offset
 
+    @property
+    def offset(self) -> timedelta:
+        """How far ahead of real time the clock is (one attribute read: no lock needed)."""
+        return self._offset
+
     def advance(self, minutes: int) -> tuple[datetime, datetime]:
         """Move forward; returns (before, after) so schedules can fire for every minute in between."""
         with self._lock:

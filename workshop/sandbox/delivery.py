@@ -19,12 +19,12 @@ import queue
 import random
 import threading
 import time
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
+from .ids import new_id
 from .service import Service
 from .targets import DeliveryError, arn_parts
 
@@ -45,6 +45,9 @@ _DLQ_CODES = {"AccessDenied": "NO_PERMISSIONS", "ResourceNotFoundException": "NO
               "InternalError": "INTERNAL_ERROR"}
 
 
+_worker = threading.local()  # .pool: the pool of the worker running on this thread
+
+
 @dataclass
 class Job:
     region: str
@@ -53,7 +56,7 @@ class Job:
     rule_arn: str
     target: dict
     attempt: int = 1
-    delivery_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    delivery_id: str = field(default_factory=new_id)
     first_attempt_at: datetime | None = None  # sandbox-clock time of the first attempt
     due: datetime | None = None               # sandbox-clock time of this (re)try
 
@@ -109,10 +112,21 @@ class Delivery(Service):
 
     # scheduling ------------------------------------------------------------------------------
     def submit(self, job: Job) -> None:
-        """Deliver an event to one target, now."""
+        """Deliver an event to one target, now: on this very thread when it is a target worker
+        (routing the event) and the target is in memory, else on the next free worker."""
         job.first_attempt_at = job.first_attempt_at or self.clock.now()
         self.count("submitted")
+        if getattr(_worker, "pool", None) == "targets" and self._inline(job):
+            self._attempt(job, self.clock.now())
+            return
         self.run(lambda at: self._attempt(job, at))
+
+    def _inline(self, job: Job) -> bool:
+        try:
+            inline = getattr(self.deliverer_for(job.target["Arn"]), "inline", None)
+        except (DeliveryError, KeyError):
+            return False
+        return inline is not None and inline()
 
     def run(self, task: Callable[[datetime], None], pool: str = "targets", at: datetime | None = None) -> None:
         """Run task(clock_time) on a worker of `pool` as soon as one is free."""
@@ -167,6 +181,7 @@ class Delivery(Service):
                 log.exception("releasing scheduled work failed")
 
     def _work(self, pool: str) -> None:
+        _worker.pool = pool
         source = self.queues[pool]
         while True:
             item = source.get()

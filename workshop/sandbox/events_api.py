@@ -3,12 +3,11 @@ plus PutRule's pattern validation (moto accepts almost any pattern; AWS does not
 
 from __future__ import annotations
 
-import json
-import uuid
 from datetime import datetime, timezone
 
 from .. import patterns
 from .front import Request, Response
+from .ids import new_id
 from .service import Service
 
 MAX_ENTRIES = 10
@@ -22,7 +21,7 @@ def envelope(*, source: str, detail_type: str, detail: dict, account: str, regio
     when = (time or datetime.now(timezone.utc)).astimezone(timezone.utc)
     return {
         "version": "0",
-        "id": event_id or str(uuid.uuid4()),
+        "id": event_id or new_id(),
         "detail-type": detail_type,
         "source": source,
         "account": account,
@@ -33,17 +32,18 @@ def envelope(*, source: str, detail_type: str, detail: dict, account: str, regio
     }
 
 
-def _entry_error(entry: dict) -> tuple[str, str] | None:
+def _entry_detail(entry: dict) -> tuple[dict | None, tuple[str, str] | None]:
+    """The entry's detail, read once; or what is wrong with the entry."""
     for field in ("Source", "DetailType", "Detail"):
         if not entry.get(field):
-            return "InvalidArgument", f"Parameter {field} is not valid. Reason: {field} is a required argument."
+            return None, ("InvalidArgument", f"Parameter {field} is not valid. Reason: {field} is a required argument.")
     try:  # NaN/Infinity or nesting past the engine's limit are malformed too
         detail = patterns.load_json(entry["Detail"])
     except (TypeError, ValueError):
         detail = None
     if not isinstance(detail, dict):
-        return "MalformedDetail", "Detail is malformed."
-    return None
+        return None, ("MalformedDetail", "Detail is malformed.")
+    return detail, None
 
 
 def _parse_time(value) -> datetime | None:
@@ -90,16 +90,17 @@ class EventsApi(Service):
             return Response.aws_json_error("ValidationException", "Total size of the entries in the request is over the limit.")
 
         results, failed, accepted = [], 0, []
+        now = self.clock.now()
         for entry in entries:
-            outcome = self._accept(request.region, entry if isinstance(entry, dict) else {}, accepted)
+            outcome = self._accept(request.region, entry if isinstance(entry, dict) else {}, accepted, now)
             failed += "ErrorCode" in outcome
             results.append(outcome)
         # Routed and delivered after the answer, as on AWS, against the rules as they were now.
         self.publish_later(request.region, accepted)
         return Response.of_json({"FailedEntryCount": failed, "Entries": results}, content_type=JSON_11)
 
-    def _accept(self, region: str, entry: dict, accepted: list) -> dict:
-        problem = _entry_error(entry)
+    def _accept(self, region: str, entry: dict, accepted: list, now: datetime) -> dict:
+        detail, problem = _entry_detail(entry)
         if problem:
             return {"ErrorCode": problem[0], "ErrorMessage": problem[1]}
         bus_name = entry.get("EventBusName") or "default"
@@ -108,9 +109,9 @@ class EventsApi(Service):
             name = bus_name.rsplit("/", 1)[-1]
             return {"ErrorCode": "ResourceNotFoundException", "ErrorMessage": f"Event bus {name} does not exist."}
         event = envelope(
-            source=entry["Source"], detail_type=entry["DetailType"], detail=json.loads(entry["Detail"]),
+            source=entry["Source"], detail_type=entry["DetailType"], detail=detail,
             account=bus.account, region=region, resources=entry.get("Resources"),
-            time=_parse_time(entry.get("Time")) or self.clock.now(),
+            time=_parse_time(entry.get("Time")) or now,
         )
         accepted.append((bus, event))
         return {"EventId": event["id"]}

@@ -70,6 +70,10 @@ class Faults(Service):
                 setattr(self, key, value)
         return Response.of_json(self.describe())
 
+    def active(self) -> bool:
+        """Whether any fault is on (read without the lock: a change lands on the next call)."""
+        return bool(self.throttle or self.error or self.deny or self.delay)
+
     def check(self, request: Request) -> Response | None:
         """The injected failure for this request, or None to let it through."""
         with self._lock:

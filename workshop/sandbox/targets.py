@@ -70,16 +70,19 @@ def local_api(clients):
 
 
 @functools.lru_cache(maxsize=1024)
-def _events_may_send(policy: str, queue_arn: str, **context: str) -> bool:
+def _events_may_send(policy: str, queue_arn: str, rule_arn: str) -> bool:
     """The queue policy's answer for EventBridge: a pure function of these strings, so remembered
     (re-reading the policy for every event was a tenth of a delivery)."""
     return policy_documents.allows(policy, service=EVENTS_PRINCIPAL, action="sqs:SendMessage", resource=queue_arn,
-                                   context=context)
+                                   context=_condition_keys(rule_arn))
 
 
 def policy_context(context) -> dict[str, str]:
     """Condition keys EventBridge's calls carry: the rule (aws:SourceArn) and its account."""
-    rule_arn = getattr(context, "rule_arn", "") or ""
+    return _condition_keys(getattr(context, "rule_arn", "") or "")
+
+
+def _condition_keys(rule_arn: str) -> dict[str, str]:
     account = rule_arn.split(":")[4] if rule_arn.count(":") >= 5 else ""
     return {"aws:SourceArn": rule_arn, "aws:SourceAccount": account}
 
@@ -153,19 +156,24 @@ class SqsTarget:
         self.queues = queues  # moto_backends.SqsBackend
         self.faults = faults
 
+    def inline(self) -> bool:
+        """In memory and quick: delivered by the worker that routed the event, unless a fault
+        (which may hold the call) is on."""
+        return self.faults is None or not self.faults.active()
+
     def deliver(self, target: dict, payload: str, event: dict, context) -> None:
         from .moto_backends import SqsError
 
         arn = target["Arn"]
         parts = arn_parts(arn)
         account, region, name = parts["account"], parts["region"], parts["resource"]
-        if self.faults is not None:
+        if self.faults is not None and self.faults.active():
             self._injected_fault(region)
         policy = self.queues.policy(account, region, name)
         if policy is None:
             raise DeliveryError("NO_RESOURCE", f"SQS queue {arn} does not exist (AWS.SimpleQueueService.NonExistentQueue).",
                                 retryable=False)
-        if not _events_may_send(policy, arn, **policy_context(context)):
+        if not _events_may_send(policy, arn, getattr(context, "rule_arn", "") or ""):
             raise DeliveryError("NO_PERMISSIONS", f"The policy of SQS queue {arn} does not let {EVENTS_PRINCIPAL} "
                                 "call sqs:SendMessage for this rule: add a statement allowing it (the console "
                                 "adds one silently).", retryable=False)
