@@ -60,15 +60,24 @@ class Front:
 
     def __call__(self, environ, start_response) -> Iterable[bytes]:
         request = self._read(environ)
-        try:
-            response = self.plane.handle(request)
-        except Exception as exc:  # never let our own bug look like a hung AWS call
-            log.exception("sandbox handler failed for %s %s", request.method, request.path)
-            response = Response.aws_json_error("InternalFailure", f"sandbox error: {exc}", 500)
+        response = self.answer(request)
         if response is not None:
             headers = {"Content-Length": str(len(response.body)), **response.headers}
-            start_response(f"{response.status} {_REASONS.get(response.status, 'OK')}", list(headers.items()))
+            start_response(status_line(response), list(headers.items()))
             return [response.body]
+        return self.forward(environ, request, start_response)
+
+    def answer(self, request: Request) -> Response | None:
+        """Our own answer (sandbox endpoints, data plane, faults), or None: moto's to give. The
+        HTTP server calls this first with a Request it read itself, past WSGI, for speed."""
+        try:
+            return self.plane.handle(request)
+        except Exception as exc:  # never let our own bug look like a hung AWS call
+            log.exception("sandbox handler failed for %s %s", request.method, request.path)
+            return Response.aws_json_error("InternalFailure", f"sandbox error: {exc}", 500)
+
+    def forward(self, environ, request: Request, start_response) -> Iterable[bytes]:
+        """moto's answer to a request we do not answer ourselves."""
         environ["wsgi.input"] = io.BytesIO(request.body)
         environ["CONTENT_LENGTH"] = str(len(request.body))
         status_holder: list[str] = []
@@ -102,18 +111,27 @@ class Front:
         return Response(status, body, headers)
 
     @staticmethod
+    def request(method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> Request:
+        """A Request from its parts (headers with lower-cased names)."""
+        request = Request(method, path, query, headers, body, target=headers.get("x-amz-target", ""))
+        found = _REGION_IN_AUTH.search(headers.get("authorization", ""))
+        if found:
+            request.region, request.service = found.group(1), found.group(2)
+        return request
+
+    @staticmethod
     def _read(environ) -> Request:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
         headers = {key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key.startswith("HTTP_")}
         if environ.get("CONTENT_TYPE"):
             headers["content-type"] = environ["CONTENT_TYPE"]
-        request = Request(environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/"),
-                          environ.get("QUERY_STRING", ""), headers, body, target=headers.get("x-amz-target", ""))
-        found = _REGION_IN_AUTH.search(headers.get("authorization", ""))
-        if found:
-            request.region, request.service = found.group(1), found.group(2)
-        return request
+        return Front.request(environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/"),
+                             environ.get("QUERY_STRING", ""), headers, body)
+
+
+def status_line(response: Response) -> str:
+    return f"{response.status} {_REASONS.get(response.status, 'OK')}"
 
 
 _REASONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Bad Request", 403: "Forbidden",
