@@ -263,6 +263,7 @@ class DataPlane:
         minutes = int(body.get("minutes", 1))
         if not 1 <= minutes <= 60 * 24 * 31:
             return Response.of_json({"message": "minutes must be between 1 and 44640"}, 400)
+        self.delivery.wait_idle(10)  # what was accepted before the tick is first tried before it
         before, after = self.clock.advance(minutes)
         fired = self.fire_schedules(after.replace(second=0, microsecond=0))
         self.delivery.settle(after, 60)  # retries and Lambda attempts that came due run now
