@@ -225,3 +225,23 @@ def test_idle_waits_for_running_state_machines(sb):
     assert sb.control.wait_idle(20), "idle once the execution ended"
     assert sfn.describe_execution(executionArn=execution)["status"] == "SUCCEEDED"
     assert time.monotonic() - started < 20
+
+
+def test_moto_backend_dicts_are_still_plain_dicts_underneath():
+    """region_backend reads BackendDict and AccountSpecificBackend with dict's own lookup, past
+    their __getitem__ (which scans every BackendDict of moto on each call)."""
+    from moto.core.base_backend import AccountSpecificBackend, BackendDict
+    from moto.events.models import events_backends
+    from moto.sqs.models import SQSBackend, sqs_backends
+
+    from workshop.sandbox.moto_backends import region_backend
+
+    assert issubclass(BackendDict, dict) and issubclass(AccountSpecificBackend, dict)
+    assert isinstance(sqs_backends, BackendDict) and isinstance(events_backends, BackendDict)
+    created = sqs_backends[ACCOUNT][REGION]
+    assert isinstance(created, SQSBackend)
+    assert region_backend(sqs_backends, ACCOUNT, REGION) is created
+    assert dict.__getitem__(dict.__getitem__(sqs_backends, ACCOUNT), REGION) is created
+    other = "210987654321"  # not created yet: moto creates it, as its own lookup would
+    fresh = region_backend(sqs_backends, other, "eu-west-1")
+    assert isinstance(fresh, SQSBackend) and sqs_backends[other]["eu-west-1"] is fresh
