@@ -114,19 +114,23 @@ class Delivery(Service):
     def submit(self, job: Job) -> None:
         """Deliver an event to one target, now: on this very thread when it is a target worker
         (routing the event) and the target is in memory, else on the next free worker."""
-        job.first_attempt_at = job.first_attempt_at or self.clock.now()
+        now = self.clock.now()
+        job.first_attempt_at = job.first_attempt_at or now
         self.count("submitted")
-        if getattr(_worker, "pool", None) == "targets" and self._inline(job):
-            self._attempt(job, self.clock.now())
+        deliverer = self._inline(job) if getattr(_worker, "pool", None) == "targets" else None
+        if deliverer is not None:
+            self._attempt(job, now, deliverer)
             return
         self.run(lambda at: self._attempt(job, at))
 
-    def _inline(self, job: Job) -> bool:
+    def _inline(self, job: Job):
+        """The job's deliverer when it delivers in memory and quickly, else None."""
         try:
-            inline = getattr(self.deliverer_for(job.target["Arn"]), "inline", None)
+            deliverer = self.deliverer_for(job.target["Arn"])
         except (DeliveryError, KeyError):
-            return False
-        return inline is not None and inline()
+            return None
+        inline = getattr(deliverer, "inline", None)
+        return deliverer if inline is not None and inline() else None
 
     def run(self, task: Callable[[datetime], None], pool: str = "targets", at: datetime | None = None) -> None:
         """Run task(clock_time) on a worker of `pool` as soon as one is free."""
@@ -200,11 +204,11 @@ class Delivery(Service):
                         self._idle.notify_all()
 
     # one delivery attempt --------------------------------------------------------------------
-    def _attempt(self, job: Job, at: datetime) -> None:
+    def _attempt(self, job: Job, at: datetime, deliverer=None) -> None:
         job.due = at
         try:
             payload = self.shape(job)
-            self.deliverer_for(job.target["Arn"]).deliver(job.target, payload, job.event, job)
+            (deliverer or self.deliverer_for(job.target["Arn"])).deliver(job.target, payload, job.event, job)
         except DeliveryError as exc:
             self._fail(job, exc, at)
             return
