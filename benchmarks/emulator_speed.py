@@ -4,7 +4,8 @@
                                         [--publisher-process] [--client lean|boto3]
 
 The workload, on each server (same client code, same machine; both servers run side by side and
-their rounds alternate, each figure the median of `--rounds`):
+their rounds alternate, each figure the median of `--rounds`; each run's bus, rules and queue are
+deleted after it, so every run sees only its own):
 - a bus, a rule → an SQS queue whose policy lets EventBridge send (the console's policy);
 - a consumer long-polling the queue (WaitTimeSeconds=20, 10 at a time, deleting what it got);
 - `--events` events sent as PutEvents calls of 10 from `--publishers` threads.
@@ -158,6 +159,15 @@ class Workload:
             self.events.put_targets(Rule=f"{name}-other-{n}", EventBusName=name, Targets=[{"Id": "q", "Arn": queue_arn}])
         return name, url
 
+    def unwire(self, name: str, extra_rules: int, url: str) -> None:
+        """Remove what wire() made, so no round runs beside an earlier round's rules (a server
+        whose routing looks at every bus's rules would otherwise be slowed by them)."""
+        for rule in [f"{name}-match"] + [f"{name}-other-{n}" for n in range(extra_rules)]:
+            self.events.remove_targets(Rule=rule, EventBusName=name, Ids=["q"])
+            self.events.delete_rule(Name=rule, EventBusName=name)
+        self.events.delete_event_bus(Name=name)
+        self.sqs.delete_queue(QueueUrl=url)
+
     def run(self, bus: str, url: str, count: int, timeout: float = 600.0) -> dict:
         """Send `count` events while one consumer long-polls; returns the timings."""
         received: set[str] = set()
@@ -216,13 +226,16 @@ class Subject:
         self.workload = Workload(endpoint_url, args.publishers, args.publisher_process, args.client)
         bus, url = self.workload.wire("bench-warmup", 0)
         self.workload.run(bus, url, 100)  # first calls import and build what later ones reuse
+        self.workload.unwire(bus, 0, url)
         self.rounds: list[dict] = []
 
     def round(self, n: int, args) -> None:
         bus, url = self.workload.wire(f"bench-plain-{n}", 0)
         plain = self.workload.run(bus, url, args.events)
+        self.workload.unwire(bus, 0, url)
         bus, url = self.workload.wire(f"bench-rules-{n}", args.extra_rules)
         many = self.workload.run(bus, url, args.events)
+        self.workload.unwire(bus, args.extra_rules, url)
         self.rounds.append({"delivered_eps": plain["delivered_eps"], "delivered_eps_extra_rules": many["delivered_eps"],
                             "accepted_eps": plain["accepted_eps"], "accepted_eps_extra_rules": many["accepted_eps"]})
 
