@@ -316,10 +316,12 @@ def running_executions() -> int:
     import sys
 
     models = sys.modules.get("moto.stepfunctions.parser.models")
-    if models is None:
+    # Still being imported (the warm-up thread loads it while requests are answered): no backend yet.
+    backends = getattr(models, "stepfunctions_parser_backends", None)
+    if backends is None:
         return 0
     running = 0
-    for account in list(models.stepfunctions_parser_backends.values()):
+    for account in list(backends.values()):
         for backend in list(account.values()):
             for machine in list(backend.state_machines):
                 running += sum(1 for e in list(machine.executions) if _status(e) == "RUNNING")
