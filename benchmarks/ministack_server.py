@@ -1,7 +1,7 @@
 """MiniStack, pinned, in its own virtualenv, started on 127.0.0.1 on a free port and stopped by pid.
 
 MiniStack pins a botocore that conflicts with ours, so it lives in its own virtualenv (created
-once under the user's cache directory; `--ministack-venv` points elsewhere). Its settings, read
+once under the user's cache directory, shared with the endpoint tests; `--ministack-venv` points elsewhere). Its settings, read
 from its `app.py` (1.5.33): GATEWAY_PORT is the port, BIND_HOST the interface (default 0.0.0.0,
 so we set 127.0.0.1), MINISTACK_HOST the host name in the URLs it hands out, PERSIST_STATE and
 S3_PERSIST off by default (nothing written), a pid file `ministack-PORT.pid` in TMPDIR (we give
@@ -27,7 +27,7 @@ READY_TIMEOUT_S = 60.0
 
 def default_venv() -> Path:
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "workshop-benchmarks" / f"ministack-{VERSION}"
+    return cache / "workshop-emulators" / f"ministack-{VERSION}"  # where the endpoint tests keep it too
 
 
 def ensure_installed(venv: Path) -> Path:
