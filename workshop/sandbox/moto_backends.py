@@ -25,15 +25,26 @@ sandbox's own clients are made from that same session, so each model is parsed o
 
 SNS (`filter_with`): moto fans a message out to a topic's subscriptions but decides their filter
 policies with its own matcher, which departs from SNS; each subscription gets ours instead.
+
+Start-up and CPU (`lighten_moto`, once, before any request): moto's Step Functions interpreter
+imports `moto.batch.utils` for one enum, and with it the `moto.batch` package, whose models load
+EC2's instance types and region data (over a second of CPU the sandbox never needs): that one
+module is loaded on its own. moto's SNS makes a 2048-bit RSA key for each subscription to sign
+its notifications (`Subscription.private_key`, a tenth of a second to a second each); AWS signs
+with one certificate per region, so every subscription here shares one key per process
+(`sns_signing_key`, made by the warm-up before the first publish).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
 import string
+import sys
 import threading
+import types
 import time
 import weakref
 from hashlib import md5
@@ -99,6 +110,54 @@ def filter_with(topic_arn: str, matcher_for) -> None:
         current = subscription._filter_policy_matcher
         if policy is None or getattr(current, "key", None) != (policy, scope):
             subscription._filter_policy_matcher = None if policy is None else matcher_for(policy, scope)
+
+
+def lighten_moto() -> None:
+    """Load `moto.batch.utils` without its package (see the module's docstring), and give every SNS
+    subscription the process's one signing key. Idempotent."""
+    from moto.sns.models import Subscription
+
+    if "moto.batch.utils" not in sys.modules and "moto.batch" not in sys.modules:
+        import moto
+
+        folder = os.path.join(os.path.dirname(moto.__file__), "batch")
+        # A bare stand-in for the package while its utils (and their exceptions) load; the real
+        # package still imports in full if anything ever asks for `moto.batch` itself.
+        stand_in = types.ModuleType("moto.batch")
+        stand_in.__path__ = [folder]
+        sys.modules["moto.batch"] = stand_in
+        try:
+            spec = importlib.util.spec_from_file_location("moto.batch.utils", os.path.join(folder, "utils.py"))
+            module = importlib.util.module_from_spec(spec)
+            sys.modules["moto.batch.utils"] = module
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                sys.modules.pop("moto.batch.utils", None)
+                raise
+        finally:
+            if sys.modules.get("moto.batch") is stand_in:
+                del sys.modules["moto.batch"]
+    Subscription.private_key = _shared_private_key
+
+
+_signing_key = None
+_signing_key_lock = threading.Lock()
+
+
+def sns_signing_key():
+    """The one RSA key this process signs SNS notifications with (made on first use)."""
+    global _signing_key
+    with _signing_key_lock:
+        if _signing_key is None:
+            from cryptography.hazmat.primitives.asymmetric import rsa
+
+            _signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        return _signing_key
+
+
+def _shared_private_key(subscription):
+    return sns_signing_key()
 
 
 class SqsError(Exception):

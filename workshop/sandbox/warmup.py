@@ -62,3 +62,6 @@ def warm(ask_moto, region: str, clients=None, self_services: tuple[str, ...] = (
             clients(service, region)
         except Exception:
             log.debug("creating the %s client failed", service, exc_info=True)
+    from .moto_backends import sns_signing_key
+
+    sns_signing_key()  # SNS's first notification need not wait for it

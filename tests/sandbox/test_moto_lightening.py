@@ -1,0 +1,78 @@
+"""What `moto_backends.lighten_moto` changes in moto, and that a moto upgrade has not moved it.
+
+moto's Step Functions interpreter must load without EC2 (its instance types cost over a second
+of the sandbox's CPU), and every SNS subscription must sign with the process's one key, in a way
+a subscriber can still verify.
+"""
+
+from __future__ import annotations
+
+import base64
+import inspect
+import json
+import os
+import subprocess
+import sys
+
+from tests.support import ACCOUNT, REGION, unique
+
+_LOAD_STEP_FUNCTIONS = """
+import sys
+from workshop.sandbox.moto_backends import lighten_moto
+lighten_moto()
+import moto.stepfunctions.parser.models
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_batch
+from moto.batch.utils import JobStatus
+assert state_task_service_batch.JobStatus is JobStatus
+print(sorted(name for name in sys.modules if name.split(".")[:2] in (["moto", "ec2"], ["moto", "batch"])))
+import moto.batch  # the real package still loads in full when something asks for it
+print(type(moto.batch.batch_backends).__name__, "moto.ec2" in sys.modules)
+"""
+
+
+def test_step_functions_load_without_ec2_and_batch_still_loads_whole():
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    result = subprocess.run([sys.executable, "-c", _LOAD_STEP_FUNCTIONS], capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    spared, whole = result.stdout.strip().splitlines()
+    # Only the batch enum module and its exceptions: no moto.ec2 and no moto.batch package yet.
+    assert json.loads(spared.replace("'", '"')) == ["moto.batch.exceptions", "moto.batch.utils"]
+    assert whole == "BackendDict True"
+
+
+def test_moto_sns_still_takes_its_signing_key_from_private_key():
+    from moto.sns.models import Subscription
+
+    source = inspect.getsource(Subscription.get_post_data)
+    assert "self.private_key()" in source and "key.sign(" in source and "_message_public_keys[key_name]" in source
+
+
+def test_every_subscription_signs_with_the_one_key_and_the_signature_verifies():
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from moto.sns.models import sns_backends
+    from moto.sqs.models import sqs_backends
+
+    from workshop.sandbox.moto_backends import lighten_moto, sns_signing_key
+
+    lighten_moto()
+    sns, sqs = sns_backends[ACCOUNT][REGION], sqs_backends[ACCOUNT][REGION]
+    topic = sns.create_topic(unique("signed"))
+    queues = [sqs.create_queue(unique("signed")) for _ in range(2)]
+    try:
+        subscriptions = [sns.subscribe(topic.arn, q.queue_arn, "sqs") for q in queues]
+        assert subscriptions[0].private_key() is subscriptions[1].private_key() is sns_signing_key()
+        sns.publish("hello", arn=topic.arn)
+        for queue in queues:
+            (message,) = sqs.receive_message(queue.name, 10, 0, 30)
+            envelope = json.loads(message.body)
+            pem = sns_backends[ACCOUNT][REGION]._message_public_keys[envelope["SigningCertURL"].rsplit("/", 1)[1]]
+            certificate = x509.load_pem_x509_certificate(pem)
+            signed = "".join(f"{k}\n{envelope[k]}\n" for k in ("Message", "MessageId", "Timestamp", "TopicArn", "Type"))
+            certificate.public_key().verify(base64.b64decode(envelope["Signature"]), signed.encode(), padding.PKCS1v15(),
+                                            hashes.SHA256())  # raises when it does not verify
+    finally:
+        sns.delete_topic(topic.arn)
+        for queue in queues:
+            sqs.delete_queue(queue.name)
