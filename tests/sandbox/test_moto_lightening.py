@@ -24,13 +24,21 @@ import moto.stepfunctions.parser.models
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_batch
 from moto.batch.utils import JobStatus
 assert state_task_service_batch.JobStatus is JobStatus
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_events
+import inspect, boto3
+from workshop.sandbox.moto_backends import botocore_session
+kept = state_task_service_events.boto_client_for
+assert kept.kept and "boto3.client(" in inspect.getsource(kept.moto_s)  # moto's, on boto3's default session
+first = kept("us-east-1", "events")
+assert kept("us-east-1", "events") is first and kept("eu-west-1", "events") is not first
+assert boto3.DEFAULT_SESSION._session is botocore_session()
 print(sorted(name for name in sys.modules if name.split(".")[:2] in (["moto", "ec2"], ["moto", "batch"])))
 import moto.batch  # the real package still loads in full when something asks for it
 print(type(moto.batch.batch_backends).__name__, "moto.ec2" in sys.modules)
 """
 
 
-def test_step_functions_load_without_ec2_and_batch_still_loads_whole():
+def test_step_functions_load_without_ec2_keep_their_clients_and_batch_still_loads_whole():
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     result = subprocess.run([sys.executable, "-c", _LOAD_STEP_FUNCTIONS], capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 0, result.stderr[-2000:]

@@ -32,7 +32,9 @@ EC2's instance types and region data (over a second of CPU the sandbox never nee
 module is loaded on its own. moto's SNS makes a 2048-bit RSA key for each subscription to sign
 its notifications (`Subscription.private_key`, a tenth of a second to a second each); AWS signs
 with one certificate per region, so every subscription here shares one key per process
-(`sns_signing_key`, made by the warm-up before the first publish).
+(`sns_signing_key`, made by the warm-up before the first publish). The interpreter also builds
+a new boto3 client (on boto3's default session, reading every model again) for each task it
+runs: its clients are kept per region and service, on the session moto reads its models with.
 """
 
 from __future__ import annotations
@@ -139,6 +141,33 @@ def lighten_moto() -> None:
             if sys.modules.get("moto.batch") is stand_in:
                 del sys.modules["moto.batch"]
     Subscription.private_key = _shared_private_key
+    # Before the interpreter's task modules import it by name (they do, when Step Functions loads).
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    if not getattr(boto_client.boto_client_for, "kept", False):
+        boto_client.boto_client_for = _kept_clients(boto_client.boto_client_for)
+
+
+def _kept_clients(make):
+    """moto's `boto_client_for(region, service, state_credentials)`, one client per region, service
+    and endpoint (botocore clients are thread-safe), on moto's botocore session."""
+    import boto3
+    from moto.settings import moto_server_port
+
+    clients: dict[tuple, object] = {}
+    lock = threading.Lock()
+
+    def boto_client_for(region: str, service: str, state_credentials=None):
+        key = (region, service, moto_server_port())
+        with lock:
+            if key not in clients:
+                if boto3.DEFAULT_SESSION is None:
+                    boto3.DEFAULT_SESSION = boto3.session.Session(botocore_session=botocore_session())
+                clients[key] = make(region, service, state_credentials)
+            return clients[key]
+
+    boto_client_for.kept, boto_client_for.moto_s = True, make
+    return boto_client_for
 
 
 _signing_key = None

@@ -142,22 +142,30 @@ def plan_replay(ctx, args: ReplayArgs):
     to = f"rule{'s' if len(rules) > 1 else ''} {', '.join(args.rules)}" if rules else "every rule"
 
     def run(client):
+        import botocore.exceptions
+
         events = client("events")
-        # Event times have whole seconds and the window excludes its end: end at the next second,
-        # once it has passed (a replay cannot end in the future).
-        now = _now(ctx)
-        end = (now + timedelta(seconds=1)).replace(microsecond=0)
-        time.sleep(max(0.0, (end - now).total_seconds()))
+        # Event times have whole seconds and the window excludes its end: end at the next second.
+        # A backend that refuses an end in the future is asked again once that second has passed.
+        end = (_now(ctx) + timedelta(seconds=1)).replace(microsecond=0)
         name = f"{args.name}-{end.strftime('%Y%m%d%H%M%S')}"
         for n in range(2, 100):  # names are unique for ever on AWS: never reuse one
             if ctx.found(lambda: events.describe_replay(ReplayName=name)) is None:
                 break
             name = f"{args.name}-{end.strftime('%Y%m%d%H%M%S')}-{n}"
         destination = {"Arn": bus_arn(ctx, args.bus), **({"FilterArns": rules} if rules else {})}
-        events.start_replay(ReplayName=name, EventSourceArn=archive_arn(ctx, args.archive), Destination=destination,
-                            EventStartTime=end - timedelta(minutes=args.window_minutes), EventEndTime=end)
+        replay = dict(ReplayName=name, EventSourceArn=archive_arn(ctx, args.archive), Destination=destination,
+                      EventStartTime=end - timedelta(minutes=args.window_minutes), EventEndTime=end)
+        try:
+            events.start_replay(**replay)
+        except botocore.exceptions.ClientError as exc:
+            error = exc.response.get("Error", {})
+            if error.get("Code") != "ValidationException" or "EventEndTime" not in str(error.get("Message")):
+                raise
+            time.sleep(max(0.0, (end - _now(ctx)).total_seconds()) + 0.01)
+            events.start_replay(**replay)
         ctx.replays.setdefault(args.archive, []).append(name)
-        deadline, delay = time.monotonic() + REPLAY_LIMIT_S, 0.1
+        deadline, delay = time.monotonic() + REPLAY_LIMIT_S, 0.05
         while True:
             described = events.describe_replay(ReplayName=name)
             if described["State"] == "COMPLETED":

@@ -131,11 +131,12 @@ def listen_for_strays(ctx, look: Callable[[], Outcome | None]) -> tuple[Outcome 
     return look(), f" within {SETTLE_S:.0f}s"
 
 
-def poll(probe: Callable[[], Outcome], deadline_s: float, interval_s: float = 0.25,
+def poll(probe: Callable[[], Outcome], deadline_s: float, interval_s: float = 0.05,
          settled: Callable[[], bool] | None = None) -> Outcome:
     """Ask until the probe passes or the deadline passes; the last answer explains a failure.
     `settled` (Context.settled) says when nothing more can arrive: then one more look is final, and
-    a failing check on the sandbox fails at once instead of waiting out the deadline."""
+    a failing check on the sandbox fails at once instead of waiting out the deadline. The first
+    looks come quickly (what a local backend does takes milliseconds), then further apart."""
     end = time.monotonic() + deadline_s
     while True:
         outcome = probe()
