@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Callable
@@ -135,6 +136,7 @@ class Backend:
         self._on_sandbox_start = on_sandbox_start
         self._on_note = on_note or (lambda message: None)  # progress a client reports while it retries
         self._clients: dict[str, object] = {}
+        self._clients_lock = threading.Lock()
         self.sandbox_started = False
         self.last_operation: str | None = None
 
@@ -182,6 +184,12 @@ class Backend:
         return {}
 
     def client(self, service: str):
+        if service not in self._clients:
+            with self._clients_lock:  # a session makes one client at a time (cleanup deletes side by side)
+                return self._new_client(service)
+        return self._clients[service]
+
+    def _new_client(self, service: str):
         if service not in self._clients:
             from botocore.config import Config
 

@@ -9,6 +9,9 @@ A resource taken over with --adopt is put back as it was instead of deleted.
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from .ledger import Resource
@@ -42,37 +45,109 @@ class _Sweep:
 
 def execute(backend, ui, deletions: list[Deletion], dry_run: bool = False) -> list[Deletion]:
     """Each deletion becomes one instruction (Delete, or Forget when it is gone or no longer ours)
-    run by the plan's executor, the ledger's only writer; --dry-run shows the same calls."""
+    run by the plan's executor, the ledger's only writer; --dry-run shows the same calls. The
+    deletions of one level (`resources.deletion_levels`: nothing in it needs another) run side by
+    side, each lane in order; what they say is shown in the ledger's order once the level is done."""
+    if dry_run:
+        executor = DisplayOnlyExecutor(_Sweep(backend, ui))
+        for deletion in deletions:
+            kind = kinds.KINDS.get(deletion.resource.kind)
+            if kind is None:
+                _unknown(ui, deletion)
+                continue
+            executor.run([Delete(deletion.resource, kind.delete(deletion.resource), kind.gone_codes, kind.label)])
+            deletion.status = "planned"
+        return deletions
+    notes = _NotesKept(ui)
+    executor = Executor(_Sweep(backend, notes))
+    of = {id(d.resource): d for d in deletions}
+    place = {id(d): i for i, d in enumerate(deletions)}
+    for level in kinds.deletion_levels([d.resource for d in deletions]):
+        lanes = [[of[id(r)] for r in lane] for lane in level]
+        try:
+            if len(lanes) == 1:
+                _lane(executor, backend, notes, lanes[0])
+                continue
+            with ThreadPoolExecutor(max_workers=min(MAX_SIDE_BY_SIDE, len(lanes)), thread_name_prefix="cleanup") as pool:
+                running = [pool.submit(_lane, executor, backend, notes, lane) for lane in lanes]
+            for each in running:
+                each.result()  # a failure other than AWS's answer (an unreachable backend) stops cleanup
+        finally:
+            notes.show(sorted((d for lane in lanes for d in lane), key=lambda d: place[id(d)]))
+    return deletions
+
+
+MAX_SIDE_BY_SIDE = 8  # calls in flight at once: enough to overlap the backend's work with ours
+
+
+def _lane(executor, backend, notes: "_NotesKept", lane: list[Deletion]) -> None:
+    for deletion in lane:
+        with notes.kept_for(deletion):
+            _one(executor, backend, notes, deletion)
+
+
+def _one(executor, backend, ui, deletion: Deletion) -> None:
     import botocore.exceptions
 
-    executor = (DisplayOnlyExecutor if dry_run else Executor)(_Sweep(backend, ui))
-    for deletion in deletions:
-        resource = deletion.resource
-        kind = kinds.KINDS.get(resource.kind)
-        if kind is None:
-            deletion.status, deletion.error = "failed", f"this version does not know how to delete a {resource.kind}"
-            ui.step_note(f"{resource.kind} {resource.name}: {deletion.error}", "fail")
-            continue
-        delete = Delete(resource, kind.delete(resource), kind.gone_codes, kind.label)
-        if dry_run:
-            executor.run([delete])
-            deletion.status = "planned"
-            continue
-        adopted = bool(resource.attrs.get("adopted"))
-        if kind.proves_ownership and not adopted and kind.find(backend, resource) is None:
-            deletion.status = "gone"
-            executor.run_one(Forget(resource, f"{kind.label} {resource.name} is gone, or no longer carries workshop's mark: left alone"))
-            continue
-        others = kind.foreign_contents(backend, resource) if kind.foreign_contents and not adopted else []
-        if others:
-            deletion.status = "left"
-            ui.step_note(f"{kind.label[0].upper()}{kind.label[1:]} {resource.name} is left in place: it holds what workshop did not "
-                         f"make ({', '.join(others)}); everything of workshop's inside it was removed", "warn")
-            continue
+    resource = deletion.resource
+    kind = kinds.KINDS.get(resource.kind)
+    if kind is None:
+        _unknown(ui, deletion)
+        return
+    delete = Delete(resource, kind.delete(resource), kind.gone_codes, kind.label)
+    adopted = bool(resource.attrs.get("adopted"))
+    if kind.proves_ownership and not adopted and kind.find(backend, resource) is None:
+        deletion.status = "gone"
+        executor.run_one(Forget(resource, f"{kind.label} {resource.name} is gone, or no longer carries workshop's mark: left alone"))
+        return
+    others = kind.foreign_contents(backend, resource) if kind.foreign_contents and not adopted else []
+    if others:
+        deletion.status = "left"
+        ui.step_note(f"{kind.label[0].upper()}{kind.label[1:]} {resource.name} is left in place: it holds what workshop did not "
+                     f"make ({', '.join(others)}); everything of workshop's inside it was removed", "warn")
+        return
+    try:
+        deletion.status = executor.run_one(delete)
+    except botocore.exceptions.ClientError as exc:
+        error = exc.response.get("Error", {})
+        deletion.status, deletion.error = "failed", f"{error.get('Code', '')}: {error.get('Message', '')}"
+        ui.step_note(f"Could not delete {kind.label} {resource.name}: {deletion.error}", "fail")
+
+
+def _unknown(ui, deletion: Deletion) -> None:
+    resource = deletion.resource
+    deletion.status, deletion.error = "failed", f"this version does not know how to delete a {resource.kind}"
+    ui.step_note(f"{resource.kind} {resource.name}: {deletion.error}", "fail")
+
+
+class _NotesKept:
+    """The UI as deletions running side by side see it: each deletion's notes are kept, then shown
+    in the ledger's order, so the output reads the same however the calls interleaved."""
+
+    def __init__(self, ui):
+        self._ui = ui
+        self._local = threading.local()
+        self._kept: dict[int, list] = {}
+
+    @contextmanager
+    def kept_for(self, deletion: Deletion):
+        self._local.notes = self._kept.setdefault(id(deletion), [])
         try:
-            deletion.status = executor.run_one(delete)
-        except botocore.exceptions.ClientError as exc:
-            error = exc.response.get("Error", {})
-            deletion.status, deletion.error = "failed", f"{error.get('Code', '')}: {error.get('Message', '')}"
-            ui.step_note(f"Could not delete {kind.label} {resource.name}: {deletion.error}", "fail")
-    return deletions
+            yield
+        finally:
+            self._local.notes = None
+
+    def step_note(self, *args, **kwargs) -> None:
+        notes = getattr(self._local, "notes", None)
+        if notes is None:
+            self._ui.step_note(*args, **kwargs)
+        else:
+            notes.append((args, kwargs))
+
+    def show(self, deletions: list[Deletion]) -> None:
+        for deletion in deletions:
+            for args, kwargs in self._kept.pop(id(deletion), []):
+                self._ui.step_note(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._ui, name)

@@ -118,7 +118,7 @@ def _remove_queue_statement(resource: Resource) -> list[Custom]:
 
 resources.register("queue_policy_statement", resources.Kind(
     "queue policy statement", _remove_queue_statement, uses=("sqs_queue",),
-    gone_codes=("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")))
+    gone_codes=("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"), lane=lambda r: f"sqs policy {r.attrs['queue']}"))
 
 
 # replays -------------------------------------------------------------------------------------

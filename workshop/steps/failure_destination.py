@@ -65,4 +65,5 @@ def _find(backend, r: Resource) -> dict | None:
 
 
 resources.register("lambda_failure_destination", resources.Kind("Lambda on-failure destination", _remove, find=_find,
-                                                                         uses=("lambda_function", "sqs_queue")))
+                                                                         uses=("lambda_function", "sqs_queue"),
+                                                                         lane=resources.async_settings_lane))

@@ -22,7 +22,7 @@ from ..errors import WorkshopError
 from ..ledger import Resource
 from . import step_kind
 from .plan import ApiCall, Custom, Note, Record, Wait
-from .resources import Kind, answer, register
+from .resources import Kind, answer, async_settings_lane, register
 
 SUPPORTED_RUNTIMES = ("python3.12", "python3.13", "python3.14")
 ACTIVE_LIMIT_S = 120.0
@@ -226,7 +226,8 @@ def _find_invoke_config(backend, r: Resource) -> dict | None:
 
 register("lambda_event_invoke_config", Kind("async invoke config", lambda r: [ApiCall(
     "lambda", "delete_function_event_invoke_config", {"FunctionName": r.attrs["function"]},
-    f"Delete the asynchronous invocation settings of {r.attrs['function']}")], find=_find_invoke_config, uses=("lambda_function", "sqs_queue", "event_bus")))
+    f"Delete the asynchronous invocation settings of {r.attrs['function']}")], find=_find_invoke_config, uses=("lambda_function", "sqs_queue", "event_bus"),
+    lane=async_settings_lane))
 register("lambda_function", Kind("Lambda function", lambda r: [ApiCall(
     "lambda", "delete_function", {"FunctionName": r.attrs["name"]}, f"Delete Lambda function {r.attrs['name']}")],
     find=_find_function, proves_ownership=True, uses=("iam_role", "log_group")))

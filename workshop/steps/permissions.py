@@ -168,7 +168,7 @@ def _find_named(operation: str):
 
 
 resources.register("topic_policy_statement", resources.Kind("topic policy statement", _remove_statement, find=_find_statement,
-                                                                    uses=("sns_topic",)))
+                                                                    uses=("sns_topic",), lane=lambda r: f"sns policy {r.attrs['topic_arn']}"))
 
 
 resources.register("lambda_permission", resources.Kind("Lambda permission", lambda r: [ApiCall(
@@ -176,7 +176,8 @@ resources.register("lambda_permission", resources.Kind("Lambda permission", lamb
     f"Remove permission {r.attrs['statement_id']} from {r.attrs['function']}")], find=_find_permission,
     uses=("lambda_function",)))
 resources.register("lambda_destination", resources.Kind("Lambda destination", _remove_on_success, find=_find_destination,
-                                                                uses=("lambda_function", "event_bus")))
+                                                                uses=("lambda_function", "event_bus"),
+                                                                lane=resources.async_settings_lane))
 resources.register("connection", resources.Kind("connection", lambda r: [ApiCall(
     "events", "delete_connection", {"Name": r.attrs["name"]}, f"Delete connection {r.attrs['name']}")],
     find=_find_named("describe_connection")))

@@ -31,6 +31,9 @@ class Kind:
     # (backend, resource) -> what someone else keeps inside it (a bus's rules, a topic's subscriptions): then it stays
     foreign_contents: Callable[[object, Resource], list[str]] | None = None
     proves_ownership: bool = False  # find() checks the mark: cleanup asks it before deleting
+    # deletions that read-modify-write one document (a queue's policy, a function's asynchronous
+    # settings) name it here: cleanup runs those one after another, the others side by side
+    lane: Callable[[Resource], str] | None = None
 
 
 def marked(call: Callable[[], dict], key: str) -> bool:
@@ -134,6 +137,11 @@ KINDS: dict[str, Kind] = {
 }
 
 
+def async_settings_lane(r: Resource) -> str:
+    """A Lambda function's asynchronous settings: its destinations and retry limits, one document."""
+    return f"lambda async settings {r.attrs['function']}"
+
+
 def register(kind: str, spec: Kind) -> None:
     """Step kinds added later (queues, topics, roles, functions...) declare how they are deleted."""
     KINDS[kind] = spec
@@ -145,6 +153,24 @@ def deletion_order(resources: list[Resource]) -> list[Resource]:
     unknown = [r for r in resources if r.kind not in rank]
     known = sorted((r for r in resources if r.kind in rank), key=lambda r: (rank[r.kind], -r.created_at))
     return known + unknown
+
+
+def deletion_levels(resources: list[Resource]) -> list[list[list[Resource]]]:
+    """`deletion_order` cut into levels that may each run side by side: a level holds no kind that
+    uses (even through others) a kind of the same or a later level, and lists its lanes, each in
+    deletion order (one resource a lane unless its kind names a shared document); unknown kinds
+    come last, one lane each."""
+    depth: dict[str, int] = {}
+    for name in _kinds_dependents_first():  # every kind that uses it comes first and is deeper
+        users = [depth[u] for u, kind in KINDS.items() if name in kind.uses and u != name and u in depth]
+        depth[name] = 1 + max(users, default=-1)
+    levels: dict[int, dict[object, list[Resource]]] = {}
+    for position, resource in enumerate(deletion_order(resources)):
+        kind = KINDS.get(resource.kind)
+        level = depth[resource.kind] if kind is not None else len(KINDS)
+        lane = ("lane", kind.lane(resource)) if kind is not None and kind.lane else position
+        levels.setdefault(level, {}).setdefault(lane, []).append(resource)
+    return [list(levels[level].values()) for level in sorted(levels)]
 
 
 def _kinds_dependents_first() -> list[str]:
