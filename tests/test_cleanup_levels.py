@@ -8,10 +8,10 @@ import threading
 import time
 from types import SimpleNamespace
 
-import workshop.steps  # noqa: F401  (registers every kind)
+
 from workshop import cleanup
 from workshop.ledger import Ledger, Resource, Scope
-from workshop.steps import resources
+from workshop.steps import resources  # the package registers every kind
 from workshop.steps.plan import Custom
 
 SCOPE = Scope("sandbox", "123456789012", "us-east-1")
