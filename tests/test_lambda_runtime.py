@@ -281,6 +281,17 @@ def test_the_next_invocation_runs_in_a_process_started_ahead_and_alone(runtime):
     assert first.log_stream_name != second.log_stream_name
 
 
+def test_the_first_invocation_runs_in_a_process_prepared_ahead(runtime):
+    runtime.prepare("orders", handler="app.process", runtime="python3.12", environment={"ORDERS_BUS": "Orders"},
+                    function_arn=ARN.format(name="orders"))
+    spare = _spare(runtime)
+    first = invoke(runtime, "app.process", environment={"ORDERS_BUS": "Orders"})
+    assert first.ok and first.payload == {"pid": spare, "calls": 1, "bus": "Orders"}
+    runtime.prepare("orders", handler="app.process", runtime="nodejs20.x", environment={}, function_arn="arn:x")
+    runtime.prepare("nothing-stored", handler="app.process", runtime="python3.12", environment={}, function_arn="arn:y")
+    assert runtime.spare_pid("nothing-stored") is None  # what cannot run here is not prepared
+
+
 def test_a_process_started_for_another_configuration_is_not_used(runtime):
     invoke(runtime, "app.process", environment={"ORDERS_BUS": "Orders"})
     spare = _spare(runtime)

@@ -116,22 +116,8 @@ class LambdaRuntime:
     def invoke(self, function_name: str, *, handler: str, runtime: str, environment: dict[str, str],
                timeout_s: float, event: object, function_arn: str, memory_mb: int = 128,
                request_id: str | None = None, aws_endpoint_url: str | None = None) -> Invocation:
-        if not runtime.startswith("python"):
-            raise LambdaRuntimeError(f"runtime {runtime!r} is not supported by the sandbox: only Python "
-                                     "runtimes (python3.x) run locally")
-        code_dir = self._code_dir(function_name)
-        if code_dir is None:
-            raise LambdaRuntimeError(f"no code stored for function {function_name!r}")
+        key, start = self._starter(function_name, handler, runtime, environment, function_arn, memory_mb, aws_endpoint_url)
         request_id = request_id or str(uuid.uuid4())
-
-        def start() -> Process:
-            log_stream = new_log_stream()
-            return spawn(code_dir, _environment(function_name, handler, runtime, environment, function_arn,
-                                                memory_mb, code_dir, log_stream, aws_endpoint_url), log_stream)
-
-        # Everything the process is started with: a spare started otherwise is not used.
-        key = (str(code_dir), handler, runtime, json.dumps(environment or {}, sort_keys=True), function_arn,
-               memory_mb, aws_endpoint_url)
         process = self._spares.take(function_name, key) or start()
         self._spares.prepare(function_name, key, start)  # the next invocation's, started meanwhile
         spec = {
@@ -143,6 +129,36 @@ class LambdaRuntime:
         # never written to disk, so nothing is left behind whichever way either process ends.
         run = _run(process, json.dumps(spec).encode("utf-8"), timeout_s)
         return _build_invocation(request_id, run, timeout_s, memory_mb, process.log_stream)
+
+    def prepare(self, function_name: str, *, handler: str, runtime: str, environment: dict[str, str], function_arn: str,
+                memory_mb: int = 128, aws_endpoint_url: str | None = None) -> None:
+        """Start the first invocation's process ahead, as each invocation does for the next one
+        (a function is invoked soon after it is created); nothing when it cannot run here."""
+        try:
+            key, start = self._starter(function_name, handler, runtime, environment, function_arn, memory_mb, aws_endpoint_url)
+        except LambdaRuntimeError:
+            return
+        self._spares.prepare(function_name, key, start)
+
+    def _starter(self, function_name: str, handler: str, runtime: str, environment: dict[str, str], function_arn: str,
+                 memory_mb: int, aws_endpoint_url: str | None):
+        """(what a process is started with, how to start one) for this function's configuration."""
+        if not runtime.startswith("python"):
+            raise LambdaRuntimeError(f"runtime {runtime!r} is not supported by the sandbox: only Python "
+                                     "runtimes (python3.x) run locally")
+        code_dir = self._code_dir(function_name)
+        if code_dir is None:
+            raise LambdaRuntimeError(f"no code stored for function {function_name!r}")
+
+        def start() -> Process:
+            log_stream = new_log_stream()
+            return spawn(code_dir, _environment(function_name, handler, runtime, environment, function_arn,
+                                                memory_mb, code_dir, log_stream, aws_endpoint_url), log_stream)
+
+        # Everything the process is started with: a spare started otherwise is not used.
+        key = (str(code_dir), handler, runtime, json.dumps(environment or {}, sort_keys=True), function_arn,
+               memory_mb, aws_endpoint_url)
+        return key, start
 
     def spare_pid(self, function_name: str) -> int | None:
         """The process started ahead for this function's next invocation, if there is one."""

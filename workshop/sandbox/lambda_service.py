@@ -138,6 +138,19 @@ class LambdaService(Service):
                 self._runtime(region).store_code(name, zip_bytes)
             except Exception:  # moto has answered already; the function will say it has no code
                 log.exception("could not keep the code of Lambda function %s", name)
+                return
+            threading.Thread(target=self._prepare, args=(region, name), name=f"lambda-prepare-{name}", daemon=True).start()
+
+    def _prepare(self, region: str, name: str) -> None:
+        """The first invocation's process, started while the learner's next steps run."""
+        try:
+            config = self._configuration(region, name)
+            self._runtime(region).prepare(
+                name, handler=config.get("Handler", ""), runtime=config.get("Runtime", ""),
+                environment=(config.get("Environment") or {}).get("Variables") or {}, function_arn=config["FunctionArn"],
+                memory_mb=int(config.get("MemorySize") or 128), aws_endpoint_url=self.plane.endpoint_url)
+        except Exception:  # only an optimisation: the first invocation starts its own
+            log.debug("could not start a process ahead for %s", name, exc_info=True)
 
     def reset(self) -> None:
         with self._lock:
