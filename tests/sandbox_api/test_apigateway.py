@@ -100,6 +100,21 @@ def test_mock_integration_answers_with_its_status_and_template(aws, sandbox, uni
     assert headers.get("x-amzn-RequestId")
 
 
+def test_a_change_to_the_api_is_seen_by_the_next_request(aws, sandbox, unique):
+    apigw = aws("apigateway")
+    api_id = make_api(aws, unique, logging=None)
+    root = next(r["id"] for r in apigw.get_resources(restApiId=api_id)["items"] if r["path"] == "/")
+    assert call(local_url(sandbox, api_id))[:2] == (200, b'{"received": true}')
+    assert call(local_url(sandbox, api_id))[:2] == (200, b'{"received": true}')  # answered from what was kept
+    apigw.put_integration_response(restApiId=api_id, resourceId=root, httpMethod="POST", statusCode="200",
+                                   responseTemplates={"application/json": '{"received": "again"}'})
+    assert call(local_url(sandbox, api_id))[:2] == (200, b'{"received": "again"}')
+    apigw.delete_method(restApiId=api_id, resourceId=root, httpMethod="POST")
+    assert call(local_url(sandbox, api_id))[0] == 403
+    apigw.delete_stage(restApiId=api_id, stageName="Prod")
+    assert call(local_url(sandbox, api_id))[:2] == (403, b'{"message":"Forbidden"}')
+
+
 def test_routing_errors_look_like_api_gateway(aws, sandbox, unique):
     api_id = make_api(aws, unique, logging=None)
     assert call(local_url(sandbox, api_id), method="GET")[:2] == (403, b'{"message":"Missing Authentication Token"}')

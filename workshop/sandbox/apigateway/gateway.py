@@ -1,9 +1,16 @@
 """`ApiGateway`: finds the REST API a request is for, matches its resource and method, and runs the
 request through authorizer and integration (`authorizers.py`, `integrations.py`).
+
+What a request reads of the APIs' configuration (stage, resources, method, authorizer, the
+account's logging role) is kept between requests, and forgotten whenever moto accepts a change to
+API Gateway (or a stack, which can make APIs): each request otherwise read it all again through
+moto, a good part of the sandbox's work when every event goes to an API destination.
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import logging
 import threading
 import urllib.parse
@@ -29,6 +36,22 @@ class ApiGateway(Service, Authorizing, Integrating):
         self.invoke_lambda = lambdas.invoke_sync  # integrations and authorizers run functions
         self._account: str | None = None
         self._lock = threading.Lock()
+        self._read: dict[tuple, dict] = {}  # (region, operation, parameters) -> moto's answer, until a change
+        self._changes = 0
+
+    def after_moto(self, request: Request) -> None:
+        if request.method != "GET" and request.service in ("apigateway", "cloudformation"):
+            with self._lock:
+                self._read.clear()
+                self._changes += 1
+
+    def reset(self) -> None:
+        with self._lock:
+            self._read.clear()
+            self._changes += 1
+
+    def _configuration(self, region: str) -> "_KeptReads":
+        return _KeptReads(self, region, self.clients("apigateway", region))
 
     def routes(self) -> dict:
         # REST APIs and their local execute-api URLs, for `workshop status`
@@ -121,7 +144,7 @@ class ApiGateway(Service, Authorizing, Integrating):
     def _run(self, call: Call) -> Response:
         import botocore.exceptions
 
-        client = self.clients("apigateway", call.region)
+        client = self._configuration(call.region)
         try:
             stage = client.get_stage(restApiId=call.api_id, stageName=call.stage)
         except botocore.exceptions.ClientError:
@@ -212,3 +235,32 @@ class ApiGateway(Service, Authorizing, Integrating):
         call.info(f"API Key  authorized because method '{call.method} {resource_path}' does not require API Key. "
                   "Request will not contribute to throttle or quota limits")
         call.info(f"Usage Plan check succeeded for API Key  and API Stage {call.api_id}/{call.stage}")
+
+
+class _KeptReads:
+    """The apigateway client, with the configuration reads a request makes answered from what the
+    gateway kept (copies: a caller may change what it gets) while nothing has changed since."""
+
+    KEPT = frozenset({"get_stage", "get_resources", "get_method", "get_authorizer", "get_account"})
+
+    def __init__(self, gateway: ApiGateway, region: str, client):
+        self._gateway, self._region, self._client = gateway, region, client
+
+    def __getattr__(self, name: str):
+        call = getattr(self._client, name)
+        if name not in self.KEPT:
+            return call
+
+        def kept(**params):
+            gateway = self._gateway
+            key = (self._region, name, json.dumps(params, sort_keys=True))
+            with gateway._lock:
+                answer, changes = gateway._read.get(key), gateway._changes
+            if answer is None:
+                answer = call(**params)  # a refusal is not kept: it is asked again
+                with gateway._lock:
+                    if gateway._changes == changes:  # nothing changed while moto answered
+                        gateway._read[key] = answer
+            return copy.deepcopy(answer)
+
+        return kept
