@@ -9,9 +9,10 @@ import functools
 
 @functools.lru_cache(maxsize=1)
 def known_regions() -> frozenset[str]:
-    from botocore.loaders import create_loader
+    from .moto_backends import botocore_session
 
-    partitions = create_loader().load_data("endpoints")["partitions"]
+    # moto's own loader: the endpoint data (over a megabyte of JSON) is read once for both
+    partitions = botocore_session().get_component("data_loader").load_data("endpoints")["partitions"]
     return frozenset(region for partition in partitions for region in partition["regions"])
 
 
