@@ -148,7 +148,7 @@ class LambdaService(Service):
             self._runtime(region).prepare(
                 name, handler=config.get("Handler", ""), runtime=config.get("Runtime", ""),
                 environment=(config.get("Environment") or {}).get("Variables") or {}, function_arn=config["FunctionArn"],
-                memory_mb=int(config.get("MemorySize") or 128), aws_endpoint_url=self.plane.endpoint_url)
+                memory_mb=int(config.get("MemorySize") or 128), aws_endpoint_url=self.endpoint_url)
         except Exception:  # only an optimisation: the first invocation starts its own
             log.debug("could not start a process ahead for %s", name, exc_info=True)
 
