@@ -136,7 +136,8 @@ def poll(probe: Callable[[], Outcome], deadline_s: float, interval_s: float = 0.
     """Ask until the probe passes or the deadline passes; the last answer explains a failure.
     `settled` (Context.settled) says when nothing more can arrive: then one more look is final, and
     a failing check on the sandbox fails at once instead of waiting out the deadline. The first
-    looks come quickly (what a local backend does takes milliseconds), then further apart."""
+    looks come quickly (what a local backend does takes milliseconds), then as far apart as before
+    (a service's request quota is not spent on them)."""
     end = time.monotonic() + deadline_s
     while True:
         outcome = probe()
@@ -145,7 +146,7 @@ def poll(probe: Callable[[], Outcome], deadline_s: float, interval_s: float = 0.
         if settled is not None and settled():
             return probe()
         time.sleep(min(interval_s, max(0.0, end - time.monotonic())))
-        interval_s = min(interval_s * 1.5, 2.0)
+        interval_s = min(interval_s * (2.0 if interval_s < 0.25 else 1.5), 2.0)
 
 
 def _discover() -> None:
