@@ -40,6 +40,11 @@ class Context:
     def account(self) -> str:
         return self.backend.account
 
+    def announce(self, message: str) -> None:
+        """A check says what it is waiting for (a schedule's next firing); the UI renders it."""
+        if self.ui is not None:
+            self.ui.say(f"  {message}")
+
     def settled(self) -> bool:
         """True when nothing published can still arrive anywhere: on the sandbox, every delivery done,
         no retry waiting and no state machine running, so a failing look now is the last word. Other

@@ -267,6 +267,8 @@ class Runner:
             detail = outcome.detail if outcome.passed or not check.fail else f"{check.fail} ({outcome.detail})"
             result = CheckResult(check.name, outcome.passed, detail, for_check(check, outcome.passed, outcome.detail, self.ctx))
         if not quiet:
+            if outcome.hops:
+                self.ui.tree(*outcome.hops)
             self.ui.check_line(result.name, result.passed, outcome.detail, result.hint, status=result.status)
         return result
 

@@ -123,11 +123,20 @@ def test_status_shows_the_api_url_first(cli, workshop, sandbox):
 def test_lambda_destination_removed_fails_the_chain(cli, workshop, aws):
     aws("lambda").update_function_event_invoke_config(FunctionName="InventoryFunction", DestinationConfig={"OnSuccess": {}})
     try:
-        failed = failed_checks(cli("verify", "lambda-destinations", "--json"))
+        result = cli("verify", "lambda-destinations", "--json")
+        failed = failed_checks(result)
     finally:
         cli("run", "lambda-destinations", "--yes")
     assert "InventoryFunction sends successful results to the Inventory bus" in failed
     assert any("/aws/events/inventory" in name for name in failed)
+    # the chain check's evidence, drawn by the renderer: how far the order got
+    assert "The chain so far" in result.stderr and "OrderProcessing execution" in result.stderr
+
+
+def test_the_whole_chain_is_drawn_when_it_holds(cli, workshop):
+    result = cli("verify", "lambda-destinations")
+    assert result.returncode == 0, result.stderr
+    assert "through the whole chain" in result.stderr and "InventoryFunction ran" in result.stderr
 
 
 def test_cleanup_leaves_nothing_of_the_workshop(cli, workshop, aws):

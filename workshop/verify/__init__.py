@@ -33,6 +33,7 @@ class Outcome:
     detail: str
     final: bool = False  # a failure that waiting cannot mend (e.g. the execution FAILED): stop polling
     status: str = ""  # passed/failed by default; unsupported or unverifiable when it could not be proved
+    hops: tuple = ()  # evidence as a chain: (title, [(what happened, when or which id), ...]); renderers draw it
 
     def __post_init__(self):
         if not self.status:

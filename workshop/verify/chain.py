@@ -74,15 +74,15 @@ def lambda_chain(ctx, args: ChainArgs, ids: list[str]) -> Outcome:
 
     outcome = poll(record, ctx.deadline_s, settled=ctx.settled)
     if not outcome.passed:
-        ctx.ui.tree("The chain so far", hops)
+        outcome.hops = ("The chain so far", hops)
         return outcome
     event = state["record"]
     condition = (event["detail"].get("requestContext") or {}).get("condition", "")
     hops.append((f"InventoryFunction ran: {event['detail-type']} ({condition})", event.get("time", "")))
     hops.append((f"Inventory bus → InventoryDevRule → {args.log_group}", event["id"]))
-    ctx.ui.tree(f"Order {ids[-1][:8]}… through the whole chain", hops)
+    chain = (f"Order {ids[-1][:8]}… through the whole chain", hops)
     if event.get("detail-type") != "Lambda Function Invocation Result - Success":
-        return Outcome(False, f"InventoryFunction's result was {event.get('detail-type')}")
+        return Outcome(False, f"InventoryFunction's result was {event.get('detail-type')}", hops=chain)
     # the evidence: the end of the chain, InventoryFunction's result as the Inventory bus logged it
     return Outcome(True, f"{len(hops)} hops; {args.log_group} logged event {event['id']}: "
-                         f"responsePayload {brief(event['detail'].get('responsePayload'))}")
+                         f"responsePayload {brief(event['detail'].get('responsePayload'))}", hops=chain)

@@ -65,7 +65,7 @@ def scheduled_event(ctx, args: ScheduledArgs) -> Outcome:
         return Outcome.unverifiable(f"rule {args.rule} is configured with {args.schedule}, which cannot fire now "
                                     f"({now.strftime('%A')} UTC); verify again after the next firing, {when}")
     else:
-        ctx.ui.say(f"  waiting for the next firing at {when} ({int((next_fire - now).total_seconds())}s)...")
+        ctx.announce(f"waiting for the next firing at {when} ({int((next_fire - now).total_seconds())}s)...")
 
     def probe() -> Outcome:
         fired = scheduled_events(ctx, args.log_group, rule["Arn"], next_fire - timedelta(seconds=1))

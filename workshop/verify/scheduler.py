@@ -140,7 +140,7 @@ def scheduler_event(ctx, args: ScheduledEventArgs) -> Outcome:
         return _cannot_prove_now(f"schedule {args.name} ({schedule.get('ScheduleExpression')}) cannot fire now "
                                  f"({now.strftime('%A')} UTC); verify again after the next firing, {when}")
     else:
-        ctx.ui.say(f"  waiting for the next firing of {args.name} at {when} ({int((fire - now).total_seconds())}s)...")
+        ctx.announce(f"waiting for the next firing of {args.name} at {when} ({int((fire - now).total_seconds())}s)...")
 
     def probe() -> Outcome:
         got = _arrived(ctx, args, schedule["Arn"], fire - timedelta(seconds=1), None)
