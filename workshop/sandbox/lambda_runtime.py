@@ -28,13 +28,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .lambda_environment import lambda_environment
 from .lambda_spares import Process, Spares, kill_group, new_log_stream, spawn
 
 __all__ = ["Invocation", "LambdaCodeError", "LambdaRuntime", "LambdaRuntimeError"]
 
 MAX_LOG_BYTES = 256 * 1024          # function output kept per invocation; the rest is dropped
 MAX_RESPONSE_BYTES = 6 * 1024 * 1024  # Lambda's synchronous response limit
-DUMMY_ACCESS_KEY_ID = "testing"
 INIT_LIMIT_S = 10.0                  # Lambda's limit for importing the handler (init phase)
 MAX_TIMEOUT_S = 900.0                # Lambda's longest function timeout
 STALE_AFTER_S = INIT_LIMIT_S + MAX_TIMEOUT_S + 60.0  # no invocation lives longer than this
@@ -152,8 +152,8 @@ class LambdaRuntime:
 
         def start() -> Process:
             log_stream = new_log_stream()
-            return spawn(code_dir, _environment(function_name, handler, runtime, environment, function_arn,
-                                                memory_mb, code_dir, log_stream, aws_endpoint_url), log_stream)
+            return spawn(code_dir, lambda_environment(function_name, handler, runtime, environment, function_arn,
+                                                      memory_mb, code_dir, log_stream, aws_endpoint_url), log_stream)
 
         # Everything the process is started with: a spare started otherwise is not used.
         key = (str(code_dir), handler, runtime, json.dumps(environment or {}, sort_keys=True), function_arn,
@@ -370,44 +370,7 @@ def _exit_description(returncode: int | None) -> str:
     return f"exit status {returncode}"
 
 
-# -- environment and code helpers ----------------------------------------------------------
-
-
-def _environment(function_name: str, handler: str, runtime: str, environment: dict[str, str],
-                 function_arn: str, memory_mb: int, code_dir: Path, log_stream: str,
-                 aws_endpoint_url: str | None) -> dict[str, str]:
-    """Lambda's environment, built from scratch: nothing of the parent's AWS identity leaks in."""
-    arn = function_arn.split(":")
-    region = arn[3] if len(arn) > 4 and arn[3] else "us-east-1"
-    env = {"PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"), "LANG": "C.UTF-8",
-           "PYTHONUTF8": "1"}
-    env.update({str(k): str(v) for k, v in (environment or {}).items()})
-    # Reserved variables: Lambda sets these itself, so they win over the function's own.
-    env.update({
-        "AWS_LAMBDA_FUNCTION_NAME": function_name,
-        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_mb),
-        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function_name}",
-        "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
-        "AWS_REGION": region,
-        "AWS_DEFAULT_REGION": region,
-        "AWS_EXECUTION_ENV": f"AWS_Lambda_{runtime}",
-        "_HANDLER": handler,
-        "LAMBDA_TASK_ROOT": str(code_dir),
-        "TZ": ":UTC",
-        # Dummy credentials (moto serves unknown keys as its default account).
-        "AWS_ACCESS_KEY_ID": DUMMY_ACCESS_KEY_ID,
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        # Lambda has no shared config files; make sure the host's ~/.aws is not read either.
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-    })
-    env.pop("AWS_PROFILE", None)
-    env.pop("AWS_DEFAULT_PROFILE", None)
-    if aws_endpoint_url:
-        env["AWS_ENDPOINT_URL"] = aws_endpoint_url
-    return env
+# -- code helpers ----------------------------------------------------------------------------
 
 
 def _safe_extract(zip_bytes: bytes, dest: Path) -> None:
