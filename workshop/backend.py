@@ -249,12 +249,13 @@ class Backend:
 
         return SandboxControl(self.endpoint_url)
 
-    def settle(self, timeout_s: float = 10.0) -> bool:
-        """Wait until every event published so far has been delivered, when the backend can tell
-        (the sandbox can); False means it cannot, and the caller must wait for a while instead."""
+    def settle(self, timeout_s: float = 10.0, retries: bool = False) -> bool:
+        """Wait until every event published so far has been delivered (and no state machine runs;
+        with `retries`, no retry waits either), when the backend can tell (the sandbox can); False
+        means it cannot, and the caller must wait for a while instead."""
         if not self.choice.is_sandbox:
             return False
-        return self.sandbox_control().wait_idle(timeout_s)
+        return self.sandbox_control().wait_idle(timeout_s, retries=retries)
 
     def describe(self) -> str:
         if self.choice.is_sandbox:

@@ -49,8 +49,7 @@ class Context:
         """True when nothing published can still arrive anywhere: on the sandbox, every delivery done,
         no retry waiting and no state machine running, so a failing look now is the last word. Other
         backends cannot say (False): their checks wait out the deadline."""
-        control = self.backend.sandbox_control()
-        self.last_look_settled = bool(control) and control.wait_idle(SETTLED_WAIT_S, retries=True)
+        self.last_look_settled = self.backend.settle(SETTLED_WAIT_S, retries=True)
         return self.last_look_settled
 
     def within(self) -> str:

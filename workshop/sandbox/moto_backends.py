@@ -401,8 +401,6 @@ def running_executions() -> int:
     (its events:putEvents tasks). 0 while Step Functions was never loaded (it is imported lazily).
     moto keeps executions on each state machine of its parser backend (`state_machines[].executions`,
     each with an `exec_status`); tests/sandbox/test_moto_backends.py would catch a change."""
-    import sys
-
     models = sys.modules.get("moto.stepfunctions.parser.models")
     # Still being imported (the warm-up thread loads it while requests are answered): no backend yet.
     backends = getattr(models, "stepfunctions_parser_backends", None)
