@@ -30,6 +30,7 @@ from pathlib import Path
 
 from .lambda_environment import lambda_environment
 from .lambda_spares import Process, Spares, kill_group, new_log_stream, spawn
+from .ids import new_id
 
 __all__ = ["Invocation", "LambdaCodeError", "LambdaRuntime", "LambdaRuntimeError"]
 
@@ -117,7 +118,7 @@ class LambdaRuntime:
                timeout_s: float, event: object, function_arn: str, memory_mb: int = 128,
                request_id: str | None = None, aws_endpoint_url: str | None = None) -> Invocation:
         key, start = self._starter(function_name, handler, runtime, environment, function_arn, memory_mb, aws_endpoint_url)
-        request_id = request_id or str(uuid.uuid4())
+        request_id = request_id or new_id()
         process = self._spares.take(function_name, key) or start()
         self._spares.prepare(function_name, key, start)  # the next invocation's, started meanwhile
         spec = {

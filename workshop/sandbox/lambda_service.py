@@ -25,7 +25,6 @@ import re
 import tempfile
 import threading
 import time
-import uuid
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -38,6 +37,7 @@ from .front import Request, Response
 from .lambda_destinations import invocation_record, send as send_to_destination
 from .lambda_runtime import Invocation, LambdaRuntime, LambdaRuntimeError
 from .service import Service, sandbox_service
+from .ids import new_id
 
 log = logging.getLogger("workshop.sandbox.lambda")
 
@@ -70,7 +70,7 @@ class AsyncRequest:
     function_arn: str  # unqualified
     payload: object
     enqueued_at: datetime
-    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    request_id: str = field(default_factory=new_id)
     attempt: int = 1
     hops: int = 0  # how many Lambda destinations led here
     last: Invocation | None = None

@@ -10,11 +10,11 @@ import os
 import re
 import time
 import urllib.parse
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from ..front import Response
+from ..ids import new_id
 
 
 LOCAL_PREFIX = "/_aws/execute-api/"
@@ -55,7 +55,7 @@ class Call:
     headers: dict[str, str]  # as sent (case preserved)
     body: bytes
     source_ip: str
-    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    request_id: str = field(default_factory=new_id)
     extended_id: str = field(default_factory=lambda: base64.b64encode(os.urandom(6)).decode().rstrip("=") + "FA=")
     level: str = ""  # "", "ERROR" or "INFO"
     trace: bool = False
