@@ -33,6 +33,10 @@ class TooDeep(ValueError):
         super().__init__(f"nested more than {MAX_NESTING_DEPTH} levels deep")
 
 
+# json.loads with options builds a new decoder each call (half the cost of a small event's parse).
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def loads(text: str | bytes | bytearray, **hooks: Any) -> Any:
     """JSON text as Python values, refusing NaN/Infinity and nesting past the limit.
 
@@ -40,12 +44,23 @@ def loads(text: str | bytes | bytearray, **hooks: Any) -> Any:
     RecursionError, however deep the text goes.
     """
     try:
-        value = json.loads(text, parse_constant=_reject_constant, **hooks)
+        if hooks or not isinstance(text, str) or text.startswith("\ufeff"):
+            value = json.loads(text, parse_constant=_reject_constant, **hooks)  # bytes, a BOM, hooks
+        else:
+            value = _DECODER.decode(text)
     except RecursionError:
         raise TooDeep() from None
-    if too_deep(value):
+    if _may_be_too_deep(text) and too_deep(value):
         raise TooDeep()
     return value
+
+
+def _may_be_too_deep(text: str | bytes | bytearray) -> bool:
+    """Whether the text has enough brackets to nest past the limit (counting is far cheaper than
+    walking the parsed value, and every object or array opens with one)."""
+    if isinstance(text, str):
+        return text.count("{") + text.count("[") > MAX_NESTING_DEPTH
+    return text.count(b"{") + text.count(b"[") > MAX_NESTING_DEPTH
 
 
 def load_pattern(pattern: Any) -> tuple[Any, int]:

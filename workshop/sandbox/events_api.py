@@ -18,18 +18,30 @@ JSON_11 = "application/x-amz-json-1.1"
 def envelope(*, source: str, detail_type: str, detail: dict, account: str, region: str,
              resources: list[str] | None = None, time: datetime | None = None, event_id: str | None = None) -> dict:
     """An event as EventBridge delivers it: these fields, this order, time in ISO-8601 UTC with Z."""
-    when = (time or datetime.now(timezone.utc)).astimezone(timezone.utc)
     return {
         "version": "0",
         "id": event_id or new_id(),
         "detail-type": detail_type,
         "source": source,
         "account": account,
-        "time": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "time": _event_time(time or datetime.now(timezone.utc)),
         "region": region,
         "resources": list(resources or []),
         "detail": detail,
     }
+
+
+_last_time: tuple[datetime | None, str] = (None, "")
+
+
+def _event_time(when: datetime) -> str:
+    """ISO-8601 UTC to the second; the last one is kept, as a PutEvents' entries share their time."""
+    global _last_time
+    last, text = _last_time
+    if when != last:
+        text = when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        _last_time = (when, text)
+    return text
 
 
 def _entry_detail(entry: dict) -> tuple[dict | None, tuple[str, str] | None]:

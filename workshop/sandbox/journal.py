@@ -28,15 +28,19 @@ class Journal(Service):
         self._entries: deque[dict] = deque(maxlen=MAX_ENTRIES)
         self._lock = threading.Lock()
 
-    def _add(self, entry: dict) -> None:
+    def _add(self, *entries: dict) -> None:
         # Wall time, as the services' own records (log events, executions) show; and the sandbox
         # clock's offset from it. Made into times and written out only when asked.
-        entry["at"], entry["offset"] = time.time(), self.clock.offset
+        at, offset = time.time(), self.clock.offset
+        for entry in entries:
+            entry["at"], entry["offset"] = at, offset
         with self._lock:
-            self._entries.append(entry)
+            self._entries.extend(entries)
 
-    def accepted(self, region: str, bus_name: str, event: dict) -> None:
-        self._add({"kind": "accepted", "event_id": event.get("id"), "bus": bus_name, "region": region, "event": event})
+    def accepted(self, region: str, *pairs: tuple[str, dict]) -> None:
+        """Events accepted on their buses: (bus name, event) pairs, one PutEvents' under one lock."""
+        self._add(*({"kind": "accepted", "event_id": event.get("id"), "bus": bus_name, "region": region, "event": event}
+                    for bus_name, event in pairs))
 
     def delivered(self, job) -> None:
         self._add({"kind": "delivered", "event_id": job.event.get("id"), "rule": job.rule_name,
