@@ -38,6 +38,10 @@ MAX_AGE_LIMIT_S = 24 * 3600
 BACKOFF_FIRST_S = 1.0
 BACKOFF_MAX_S = 300.0
 SETTLE_MAX_ROUNDS = 100_000        # a hard stop for `settle`, whatever the policies say
+# PutEvents first: a target worker waits while PutEvents calls keep coming (see _yield_to_ingest).
+INGEST_QUIET_S = 0.002             # ... until none has been answered for this long,
+INGEST_HOLD_MAX_S = 0.05           # ... at most this long per task,
+INGEST_BACKLOG_MAX = 200           # ... and not while this many tasks wait: delivery keeps up
 
 # What AWS writes in a dead-letter message's ERROR_CODE, for the codes our deliverers raise.
 _DLQ_CODES = {"AccessDenied": "NO_PERMISSIONS", "ResourceNotFoundException": "NO_RESOURCE",
@@ -86,6 +90,8 @@ class Delivery(Service):
         self._seq = itertools.count()
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
+        self._last_ingest = 0.0  # time.monotonic() of the last PutEvents answered
+        self._ingest_gate = threading.Lock()
 
     # lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -137,6 +143,10 @@ class Delivery(Service):
         with self._lock:
             self._pending += 1
         self.queues[pool].put((task, at))
+
+    def ingested(self) -> None:
+        """A PutEvents is being answered: routing and delivery yield to the next ones."""
+        self._last_ingest = time.monotonic()
 
     def call_at(self, due: datetime, task: Callable[[datetime], None], pool: str = "targets") -> None:
         """Run task(due) once the sandbox clock reaches `due` (real time passing, or a tick)."""
@@ -192,6 +202,8 @@ class Delivery(Service):
             if item is None:
                 return
             task, at = item
+            if pool == "targets":
+                self._yield_to_ingest(source)
             try:
                 task(at or self.clock.now())
             except Exception:  # a bug: count it, keep the worker alive
@@ -202,6 +214,23 @@ class Delivery(Service):
                     self._pending -= 1
                     if self._pending == 0:
                         self._idle.notify_all()
+
+    def _yield_to_ingest(self, source: queue.Queue) -> None:
+        """Let PutEvents calls that keep coming be answered first. Python runs one thread at a
+        time: a worker routing events makes every PutEvents wait for its turn, twice. So a worker
+        waits until no PutEvents has been answered for INGEST_QUIET_S, but at most
+        INGEST_HOLD_MAX_S, and not at all while INGEST_BACKLOG_MAX tasks wait. One worker watches
+        the clock; the others wait behind it, asleep. AWS, too, answers PutEvents first."""
+        if time.monotonic() >= self._last_ingest + INGEST_QUIET_S:
+            return
+        with self._ingest_gate:
+            started = time.monotonic()
+            while source.qsize() < INGEST_BACKLOG_MAX:
+                now = time.monotonic()
+                quiet_at = self._last_ingest + INGEST_QUIET_S
+                if now >= quiet_at or now - started >= INGEST_HOLD_MAX_S:
+                    return
+                time.sleep(min(quiet_at, started + INGEST_HOLD_MAX_S) - now)
 
     # one delivery attempt --------------------------------------------------------------------
     def _attempt(self, job: Job, at: datetime, deliverer=None) -> None:

@@ -141,14 +141,14 @@ class DataPlane:
     # data plane ------------------------------------------------------------------------------
     def publish(self, region: str, bus: BusRoutes, event: dict) -> None:
         """Route an accepted event to every enabled matching rule's targets, asynchronously."""
-        self.journal.accepted(region, bus.name, event)
+        self.journal.accepted(region, (bus.name, event))
         self._route(region, bus, event)
 
     def publish_later(self, region: str, accepted: list[tuple[BusRoutes, dict]]) -> None:
         """Route (bus, event) pairs on a delivery worker: PutEvents answers without waiting for the
         rules to be matched. Each bus is the snapshot of its rules taken when the event was accepted."""
-        for bus, event in accepted:
-            self.journal.accepted(region, bus.name, event)
+        self.journal.accepted(region, *((bus.name, event) for bus, event in accepted))
+        self.delivery.ingested()
         if accepted:
             self.delivery.run(lambda at: [self._route(region, bus, event) for bus, event in accepted])
 
@@ -211,7 +211,7 @@ class DataPlane:
                         continue
                     event = envelope(source="aws.events", detail_type="Scheduled Event", detail={},
                                      account=bus.account, region=region, resources=[route.rule_arn], time=minute)
-                    self.journal.accepted(region, bus.name, event)
+                    self.journal.accepted(region, (bus.name, event))
                     for target in route.targets:
                         self.delivery.submit(Job(region, event, route.rule_name, route.rule_arn, target))
                     fired += 1
