@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 import json
 import threading
+import time
 
 import pytest
 from botocore.exceptions import ClientError
@@ -39,6 +40,12 @@ def test_moto_sqs_classes_still_have_what_the_sandbox_uses():
                  "system_attributes", "sender_id", "deduplication_id", "group_id", "sequence_number"):
         assert hasattr(message, name), name
     assert isinstance(message.sent_timestamp, int) and message.visible_at == 0.0 and message.delayed_until == 0.0
+    # SqsBackend.send stamps a message as mark_sent does: milliseconds since the epoch, and a delay on top.
+    before = time.time() * 1000
+    delayed = Message("id-2", "body")
+    delayed.mark_sent(delay_seconds=2)
+    assert before - 1 <= delayed.sent_timestamp <= time.time() * 1000 + 1
+    assert abs(delayed.delayed_until - (delayed.sent_timestamp + 2000)) < 50
     assert message.all_receipt_handles == [None] and isinstance(message.attribute_md5, str)
 
     backend = sqs_backends[ACCOUNT][REGION]

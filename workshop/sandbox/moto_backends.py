@@ -223,7 +223,11 @@ class SqsBackend(Service):
         except ServiceException as exc:
             raise SqsError(exc.code, exc.message) from None
         message = Message(new_id(), body)
-        message.mark_sent(delay_seconds=int(queue.delay_seconds or 0))
+        # What moto's mark_sent sets (it gets there through naive datetimes, a tenth of a delivery).
+        message.sent_timestamp = now_ms = int(time.time() * 1000)
+        delay = int(queue.delay_seconds or 0)
+        if delay:
+            message.delayed_until = now_ms + delay * 1000
         queue.add_message(message)
         return message.id
 
