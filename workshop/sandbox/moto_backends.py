@@ -68,6 +68,7 @@ MAX_VISIBILITY_TIMEOUT = 43200
 RENDERED_SYSTEM_ATTRIBUTES = ("AWSTraceHeader", "ApproximateFirstReceiveTimestamp", "ApproximateReceiveCount",
                               "MessageDeduplicationId", "MessageGroupId", "SenderId", "SentTimestamp", "SequenceNumber")
 _ACCESS_KEY = re.compile(r"Credential=([^/,\s]+)/")
+_BATCH_ID = re.compile(r"[\w-]{1,80}")  # a DeleteMessageBatch entry's Id, as SQS allows
 
 
 def botocore_session():
@@ -287,13 +288,14 @@ class SqsBackend(Service):
         retention_ms = int(queue.message_retention_period) * 1000
         with self._lock_for(queue):
             now = time.time() * 1000
+            handles = _receipt_handles(count)
             for message in list(queue._messages):
                 if message.visible_at >= now or message.delayed_until > now:
                     continue
                 if message.sent_timestamp is not None and message.sent_timestamp + retention_ms <= now:
                     expired.append(message)  # AWS deletes what outlived the retention period
                     continue
-                handle = _receipt_handle()
+                handle = handles[len(taken)]
                 if not message.approximate_first_receive_timestamp:
                     message.approximate_first_receive_timestamp = int(now)
                 message.approximate_receive_count += 1
@@ -314,7 +316,7 @@ class SqsBackend(Service):
         handle = params.get("ReceiptHandle")
         if not isinstance(handle, str) or not self._known(queue, handle):
             return None
-        self._delete(queue, handle)
+        self._delete(queue, [handle])
         return _json({})
 
     def _delete_batch(self, queue: Queue, params: dict) -> Response | None:
@@ -323,22 +325,21 @@ class SqsBackend(Service):
                 not all(isinstance(e, dict) and isinstance(e.get("Id"), str) and isinstance(e.get("ReceiptHandle"), str)
                         for e in entries) or \
                 len({e["Id"] for e in entries}) != len(entries) or \
-                not all(re.fullmatch(r"[\w-]{1,80}", e["Id"]) and self._known(queue, e["ReceiptHandle"]) for e in entries):
+                not all(_BATCH_ID.fullmatch(e["Id"]) and self._known(queue, e["ReceiptHandle"]) for e in entries):
             return None
-        for entry in entries:
-            self._delete(queue, entry["ReceiptHandle"])
+        self._delete(queue, [entry["ReceiptHandle"] for entry in entries])
         return _json({"Successful": [{"Id": e["Id"]} for e in entries], "Failed": []})
 
     def _known(self, queue: Queue, handle: str) -> bool:
         return handle in queue.deleted_messages or handle in self._receipts
 
-    def _delete(self, queue: Queue, handle: str) -> None:
-        if handle in queue.deleted_messages:
-            return  # already deleted: AWS answers success again
-        message = self._receipts.get(handle)
-        if message is not None:
-            with self._lock_for(queue):
-                self._remove(queue, message)
+    def _delete(self, queue: Queue, handles: list[str]) -> None:
+        # A handle already deleted: AWS answers success again.
+        messages = [self._receipts.get(h) for h in handles if h not in queue.deleted_messages]
+        with self._lock_for(queue):
+            for message in messages:
+                if message is not None:
+                    self._remove(queue, message)
 
     def _remove(self, queue: Queue, message: Message) -> None:
         with queue._messages_lock:  # moto appends under it
@@ -347,10 +348,10 @@ class SqsBackend(Service):
             except ValueError:
                 pass  # deleted meanwhile, or through moto's path
         queue.pending_messages.discard(message)
-        queue.deleted_messages.update(h for h in message.all_receipt_handles if h)
-        for handle in message.all_receipt_handles:
-            if handle:
-                self._receipts.pop(handle, None)
+        handles = [h for h in message.all_receipt_handles if h]
+        queue.deleted_messages.update(handles)
+        for handle in handles:
+            self._receipts.pop(handle, None)
 
     def _lock_for(self, queue: Queue) -> threading.Lock:
         with self._locks_lock:
@@ -365,8 +366,10 @@ _LETTERS = "".join(string.ascii_lowercase[b % 26] for b in range(256)).encode("a
 _TO_LETTERS = bytes.maketrans(bytes(range(256)), _LETTERS)
 
 
-def _receipt_handle() -> str:
-    return os.urandom(185).translate(_TO_LETTERS).decode("ascii")
+def _receipt_handles(count: int) -> list[str]:
+    """`count` receipt handles, from one read of the system's random source."""
+    letters = os.urandom(185 * count).translate(_TO_LETTERS).decode("ascii")
+    return [letters[n:n + 185] for n in range(0, 185 * count, 185)]
 
 
 def _render(message: Message, handle: str, names: set[str], attribute_filter: list[str]) -> dict:
