@@ -38,10 +38,10 @@ MAX_AGE_LIMIT_S = 24 * 3600
 BACKOFF_FIRST_S = 1.0
 BACKOFF_MAX_S = 300.0
 SETTLE_MAX_ROUNDS = 100_000        # a hard stop for `settle`, whatever the policies say
-# PutEvents first: a target worker waits while PutEvents calls keep coming (see _yield_to_ingest).
+# PutEvents first: routing waits while PutEvents calls keep coming (see after_ingest) ...
 INGEST_QUIET_S = 0.002             # ... until none has been answered for this long,
-INGEST_HOLD_MAX_S = 0.05           # ... at most this long per task,
-INGEST_BACKLOG_MAX = 200           # ... and not while this many tasks wait: delivery keeps up
+INGEST_HOLD_MAX_S = 0.05           # ... at most this long,
+INGEST_BACKLOG_MAX = 200           # ... and not once this many routings wait: delivery keeps up
 
 # What AWS writes in a dead-letter message's ERROR_CODE, for the codes our deliverers raise.
 _DLQ_CODES = {"AccessDenied": "NO_PERMISSIONS", "ResourceNotFoundException": "NO_RESOURCE",
@@ -91,7 +91,8 @@ class Delivery(Service):
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
         self._last_ingest = 0.0  # time.monotonic() of the last PutEvents answered
-        self._ingest_gate = threading.Lock()
+        self._held: list[Callable[[datetime], None]] = []  # routings waiting for PutEvents to pause
+        self._held_waiting = threading.Event()
 
     # lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -102,9 +103,11 @@ class Delivery(Service):
                 self._threads.append(thread)
         thread = threading.Thread(target=self._release_loop, name="retries", daemon=True)
         thread.start()
+        threading.Thread(target=self._release_held_loop, name="after-ingest", daemon=True).start()
 
     def stop(self) -> None:
         self._stopping.set()
+        self._held_waiting.set()
         for pool, count in POOLS.items():
             for _ in range(count):
                 self.queues[pool].put(None)
@@ -144,9 +147,21 @@ class Delivery(Service):
             self._pending += 1
         self.queues[pool].put((task, at))
 
-    def ingested(self) -> None:
-        """A PutEvents is being answered: routing and delivery yield to the next ones."""
+    def after_ingest(self, task: Callable[[datetime], None]) -> None:
+        """Run task (a PutEvents' routing) on a target worker once PutEvents calls pause.
+
+        Python runs one thread at a time: workers routing events while a burst of PutEvents
+        arrives make each call wait for its turn, twice, and waking a worker for every call costs
+        as much again. So routings are held while calls keep coming (none answered for
+        INGEST_QUIET_S), at most INGEST_HOLD_MAX_S and INGEST_BACKLOG_MAX routings, then handed to
+        the workers together. AWS, too, answers PutEvents before it delivers."""
         self._last_ingest = time.monotonic()
+        with self._lock:
+            self._pending += 1
+            self._held.append(task)
+            first = len(self._held) == 1
+        if first:
+            self._held_waiting.set()
 
     def call_at(self, due: datetime, task: Callable[[datetime], None], pool: str = "targets") -> None:
         """Run task(due) once the sandbox clock reaches `due` (real time passing, or a tick)."""
@@ -202,8 +217,6 @@ class Delivery(Service):
             if item is None:
                 return
             task, at = item
-            if pool == "targets":
-                self._yield_to_ingest(source)
             try:
                 task(at or self.clock.now())
             except Exception:  # a bug: count it, keep the worker alive
@@ -215,22 +228,23 @@ class Delivery(Service):
                     if self._pending == 0:
                         self._idle.notify_all()
 
-    def _yield_to_ingest(self, source: queue.Queue) -> None:
-        """Let PutEvents calls that keep coming be answered first. Python runs one thread at a
-        time: a worker routing events makes every PutEvents wait for its turn, twice. So a worker
-        waits until no PutEvents has been answered for INGEST_QUIET_S, but at most
-        INGEST_HOLD_MAX_S, and not at all while INGEST_BACKLOG_MAX tasks wait. One worker watches
-        the clock; the others wait behind it, asleep. AWS, too, answers PutEvents first."""
-        if time.monotonic() >= self._last_ingest + INGEST_QUIET_S:
-            return
-        with self._ingest_gate:
+    def _release_held_loop(self) -> None:
+        while True:
+            self._held_waiting.wait()
+            if self._stopping.is_set():
+                return
             started = time.monotonic()
-            while source.qsize() < INGEST_BACKLOG_MAX:
+            while len(self._held) < INGEST_BACKLOG_MAX:
                 now = time.monotonic()
                 quiet_at = self._last_ingest + INGEST_QUIET_S
                 if now >= quiet_at or now - started >= INGEST_HOLD_MAX_S:
-                    return
+                    break
                 time.sleep(min(quiet_at, started + INGEST_HOLD_MAX_S) - now)
+            with self._lock:
+                held, self._held = self._held, []
+                self._held_waiting.clear()
+            for task in held:  # already counted as pending
+                self.queues["targets"].put((task, None))
 
     # one delivery attempt --------------------------------------------------------------------
     def _attempt(self, job: Job, at: datetime, deliverer=None) -> None:

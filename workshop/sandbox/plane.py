@@ -148,9 +148,8 @@ class DataPlane:
         """Route (bus, event) pairs on a delivery worker: PutEvents answers without waiting for the
         rules to be matched. Each bus is the snapshot of its rules taken when the event was accepted."""
         self.journal.accepted(region, *((bus.name, event) for bus, event in accepted))
-        self.delivery.ingested()
         if accepted:
-            self.delivery.run(lambda at: [self._route(region, bus, event) for bus, event in accepted])
+            self.delivery.after_ingest(lambda at: [self._route(region, bus, event) for bus, event in accepted])
 
     def _route(self, region: str, bus: BusRoutes, event: dict) -> None:
         for route in self.router.matching(region, bus, event):
