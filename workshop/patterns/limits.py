@@ -49,12 +49,17 @@ def entry_size(entry: Mapping[str, Any]) -> int:
     for name in ("Source", "DetailType", "Detail"):
         value = entry.get(name)
         if isinstance(value, str):
-            size += len(value.encode())
+            size += _utf8_length(value)
     resources = entry.get("Resources")
     for resource in resources if isinstance(resources, list) else ():
         if isinstance(resource, str):
-            size += len(resource.encode())
+            size += _utf8_length(resource)
     return size
+
+
+def _utf8_length(text: str) -> int:
+    # ASCII text is as long in bytes as in characters; the check costs far less than encoding.
+    return len(text) if text.isascii() else len(text.encode())
 
 
 def event_entry_size(event: Mapping[str, Any]) -> int:
