@@ -71,6 +71,37 @@ def test_moto_sqs_classes_still_have_what_the_sandbox_uses():
         backend.delete_queue(name)
 
 
+def test_the_queue_policy_read_for_a_delivery_follows_every_way_moto_changes_it():
+    """SqsBackend.policy keeps moto's policy text while moto's policy document is the same:
+    SetQueueAttributes and RemovePermission replace the document or its statements, AddPermission
+    grows them. A moto upgrade that edited a policy in place some other way fails here."""
+    from moto.sqs.models import sqs_backends
+
+    from workshop.sandbox.moto_backends import SqsBackend
+
+    backend, queues = sqs_backends[ACCOUNT][REGION], SqsBackend()
+    name = unique("policy")
+    backend.create_queue(name)
+    try:
+        assert queues.policy(ACCOUNT, REGION, name) == ""
+        allow = {"Version": "2012-10-17", "Statement": [{"Sid": "events", "Effect": "Allow", "Action": "sqs:SendMessage",
+                                                          "Principal": {"Service": "events.amazonaws.com"}, "Resource": "*"}]}
+        backend.set_queue_attributes(name, {"Policy": json.dumps(allow)})
+        assert json.loads(queues.policy(ACCOUNT, REGION, name))["Statement"][0]["Sid"] == "events"
+        backend.add_permission(REGION, name, ["SendMessage"], [ACCOUNT], "more")
+        assert [s["Sid"] for s in json.loads(queues.policy(ACCOUNT, REGION, name))["Statement"]] == ["events", "more"]
+        backend.remove_permission(name, "events")
+        assert [s["Sid"] for s in json.loads(queues.policy(ACCOUNT, REGION, name))["Statement"]] == ["more"]
+        backend.remove_permission(name, "more")
+        backend.add_permission(REGION, name, ["ReceiveMessage"], [ACCOUNT], "other")  # same count as before
+        assert [s["Sid"] for s in json.loads(queues.policy(ACCOUNT, REGION, name))["Statement"]] == ["other"]
+        backend.set_queue_attributes(name, {"Policy": ""})
+        assert queues.policy(ACCOUNT, REGION, name) == ""
+    finally:
+        backend.delete_queue(name)
+    assert queues.policy(ACCOUNT, REGION, name) is None
+
+
 def test_moto_sns_subscriptions_still_ask_the_matcher_the_sandbox_installs():
     from moto.sns.models import Subscription, sns_backends
 

@@ -205,12 +205,25 @@ class SqsBackend(Service):
         self._receipts: weakref.WeakValueDictionary[str, Message] = weakref.WeakValueDictionary()
         self._locks: weakref.WeakKeyDictionary[Queue, threading.Lock] = weakref.WeakKeyDictionary()
         self._locks_lock = threading.Lock()
+        self._policy_texts: dict[int, tuple] = {}  # id(queue) -> (document, statements, count, text)
 
     # the data plane's side ----------------------------------------------------------------------
     def policy(self, account: str, region: str, name: str) -> str | None:
         """The queue's policy document ("" when it has none), or None when there is no such queue."""
         queue = region_backend(sqs_backends, account, region).queues.get(name)
-        return None if queue is None else (queue.policy or "")
+        if queue is None:
+            return None
+        # moto writes its policy out anew on every read (a tenth of a delivery). Its document is
+        # replaced by SetQueueAttributes and RemovePermission and grown by AddPermission: the text
+        # kept is used while the same document (held here, so no other can take its id) has the
+        # same statement list of the same length.
+        document = queue._policy_json
+        statements = document.get("Statement")
+        count = len(statements) if isinstance(statements, list) else -1
+        kept = self._policy_texts.get(id(queue))
+        if kept is None or kept[0] is not document or kept[1] is not statements or kept[2] != count:
+            kept = self._policy_texts[id(queue)] = (document, statements, count, queue.policy or "")
+        return kept[3]
 
     def send(self, account: str, region: str, name: str, body: str, group_id: str | None = None,
              deduplication_id: str | None = None) -> str:

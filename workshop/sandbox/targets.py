@@ -13,6 +13,8 @@ import functools
 import json
 import threading
 import time
+import types
+from collections.abc import Mapping
 
 import botocore
 import botocore.exceptions
@@ -36,11 +38,15 @@ class DeliveryError(Exception):
         self.retryable = retryable
 
 
-def arn_parts(arn: str) -> dict:
+@functools.lru_cache(maxsize=4096)
+def arn_parts(arn: str) -> Mapping[str, str]:
+    """An ARN's service, region, account and resource (read-only: the answer is remembered, as
+    every delivery asks it of its target's ARN, twice)."""
     parts = arn.split(":", 5)
     if len(parts) < 5:
         raise DeliveryError("INVALID_PARAMETER", f"{arn!r} is not an ARN.", retryable=False)
-    return {"service": parts[2], "region": parts[3], "account": parts[4], "resource": parts[5] if len(parts) > 5 else ""}
+    return types.MappingProxyType({"service": parts[2], "region": parts[3], "account": parts[4],
+                                   "resource": parts[5] if len(parts) > 5 else ""})
 
 
 def from_client_error(exc: botocore.exceptions.ClientError, not_found: set[str], what: str) -> DeliveryError:
