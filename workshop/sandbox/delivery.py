@@ -103,7 +103,7 @@ class Delivery(Service):
                 self._threads.append(thread)
         thread = threading.Thread(target=self._release_loop, name="retries", daemon=True)
         thread.start()
-        threading.Thread(target=self._release_held_loop, name="after-ingest", daemon=True).start()
+        threading.Thread(target=self._route_after_ingest, name="after-ingest", daemon=True).start()
 
     def stop(self) -> None:
         self._stopping.set()
@@ -148,13 +148,13 @@ class Delivery(Service):
         self.queues[pool].put((task, at))
 
     def after_ingest(self, task: Callable[[datetime], None]) -> None:
-        """Run task (a PutEvents' routing) on a target worker once PutEvents calls pause.
+        """Run task (a PutEvents' routing) on the routing thread once PutEvents calls pause.
 
         Python runs one thread at a time: workers routing events while a burst of PutEvents
         arrives make each call wait for its turn, twice, and waking a worker for every call costs
         as much again. So routings are held while calls keep coming (none answered for
-        INGEST_QUIET_S), at most INGEST_HOLD_MAX_S and INGEST_BACKLOG_MAX routings, then handed to
-        the workers together. AWS, too, answers PutEvents before it delivers."""
+        INGEST_QUIET_S), at most INGEST_HOLD_MAX_S and INGEST_BACKLOG_MAX routings, then run
+        together (see _route_after_ingest). AWS, too, answers PutEvents before it delivers."""
         self._last_ingest = time.monotonic()
         with self._lock:
             self._pending += 1
@@ -216,19 +216,27 @@ class Delivery(Service):
             item = source.get()
             if item is None:
                 return
-            task, at = item
-            try:
-                task(at or self.clock.now())
-            except Exception:  # a bug: count it, keep the worker alive
-                log.exception("sandbox %s task failed", pool)
-                self.count("internal_errors")
-            finally:
-                with self._lock:
-                    self._pending -= 1
-                    if self._pending == 0:
-                        self._idle.notify_all()
+            self._run(*item, pool)
 
-    def _release_held_loop(self) -> None:
+    def _run(self, task: Callable[[datetime], None], at: datetime | None, pool: str) -> None:
+        """Run one pending task; a bug in it is counted and logged, and the thread lives on."""
+        try:
+            task(at or self.clock.now())
+        except Exception:
+            log.exception("sandbox %s task failed", pool)
+            self.count("internal_errors")
+        finally:
+            with self._lock:
+                self._pending -= 1
+                if self._pending == 0:
+                    self._idle.notify_all()
+
+    def _route_after_ingest(self) -> None:
+        """The routing thread: once PutEvents calls pause (or the bounds are reached), it routes
+        what was held, in the order it was accepted, and delivers to in-memory targets itself;
+        other targets go to the workers. One thread, so routings do not contend with each other
+        for the interpreter; between two, requests waiting for it go first."""
+        _worker.pool = "targets"
         while True:
             self._held_waiting.wait()
             if self._stopping.is_set():
@@ -243,8 +251,9 @@ class Delivery(Service):
             with self._lock:
                 held, self._held = self._held, []
                 self._held_waiting.clear()
-            for task in held:  # already counted as pending
-                self.queues["targets"].put((task, None))
+            for task in held:  # each already counted as pending
+                self._run(task, None, "targets")
+                time.sleep(0)  # hands the interpreter to a waiting request, if any
 
     # one delivery attempt --------------------------------------------------------------------
     def _attempt(self, job: Job, at: datetime, deliverer=None) -> None:
