@@ -253,7 +253,7 @@ class Delivery(Service):
                 self._held_waiting.clear()
             for task in held:  # each already counted as pending
                 self._run(task, None, "targets")
-                time.sleep(0)  # hands the interpreter to a waiting request, if any
+                time.sleep(0)  # a request waiting for the interpreter gets its chance
 
     # one delivery attempt --------------------------------------------------------------------
     def _attempt(self, job: Job, at: datetime, deliverer=None) -> None:
