@@ -85,6 +85,7 @@ def test_routing_does_not_wait_behind_a_backlog(delivery, monkeypatch):
 
 def test_held_routings_count_as_pending_until_they_ran(delivery, monkeypatch):
     monkeypatch.setattr(delivery_module, "INGEST_QUIET_S", 0.3)
+    monkeypatch.setattr(delivery_module, "INGEST_HOLD_MAX_S", 5.0)
     ran, when = _routed(delivery)
     assert delivery.snapshot()["pending"] == 1 and not ran.is_set()  # held, and `wait_idle` knows it
     assert delivery.wait_idle(5) and ran.is_set()
