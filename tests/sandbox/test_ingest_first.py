@@ -52,10 +52,10 @@ def _routed(target: Delivery) -> tuple[threading.Event, list[float]]:
 
 def test_routing_waits_until_putevents_calls_stop_coming(delivery, monkeypatch):
     # Wider bounds than the sandbox's, so a busy machine's scheduling gaps are not "quiet".
-    monkeypatch.setattr(delivery_module, "INGEST_QUIET_S", 0.05)
+    monkeypatch.setattr(delivery_module, "INGEST_QUIET_S", 0.2)
     monkeypatch.setattr(delivery_module, "INGEST_HOLD_MAX_S", 5.0)
     monkeypatch.setattr(delivery_module, "INGEST_BACKLOG_MAX", 100_000)
-    thread, stopped = _ingest_for(delivery, 0.2)
+    thread, stopped = _ingest_for(delivery, 0.4)
     time.sleep(0.01)
     ran, when = _routed(delivery)
     assert ran.wait(5)
