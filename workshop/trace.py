@@ -72,12 +72,11 @@ class Tracer:
 
     def _rules(self, bus: str) -> list[dict]:
         events = self.backend.client("events")
-        rules = []
-        for page in events.get_paginator("list_rules").paginate(EventBusName=bus):
-            for rule in page.get("Rules", []):
-                targets = events.list_targets_by_rule(Rule=rule["Name"], EventBusName=bus).get("Targets", [])
-                rules.append(dict(rule, Targets=targets))
-        return rules
+        return [rule for page in events.get_paginator("list_rules").paginate(EventBusName=bus) for rule in page.get("Rules", [])]
+
+    def _targets(self, rule: str, bus: str) -> list[dict]:
+        """Asked only for a rule that takes the event: the others show no targets."""
+        return self.backend.client("events").list_targets_by_rule(Rule=rule, EventBusName=bus).get("Targets", [])
 
     def _rule(self, rule: dict, event: dict, bus: str, journal: dict, since_ms: int, depth: int, seen: set) -> dict:
         entry = {"name": rule["Name"], "state": rule.get("State"), "pattern": None, "matched": False, "reason": "",
@@ -101,7 +100,7 @@ class Tracer:
 
             entry["hint"] = pasteable(f"Enable it: `aws events enable-rule --name {rule['Name']} --event-bus-name {bus}`", self.backend)
             return entry
-        for target in rule["Targets"]:
+        for target in self._targets(rule["Name"], bus):
             entry["targets"].append(self._target(rule["Name"], target, event, journal, since_ms, depth, seen))
         return entry
 
