@@ -35,3 +35,23 @@ def test_modules_are_planned_side_by_side_and_refusals_keep_the_modules_order(mo
     assert [line.split(" exists")[0] for line in refused.value.refusals] == ["thing of first", "thing of second"]
     assert sorted(seen) == [("first", True), ("second", True)]
     assert (ctx.module_id, ctx.dry_run) == ("before", False)  # the run's own context is untouched
+
+
+@pytest.mark.parametrize("untouched, planned", [(True, []), (False, ["only"])])
+def test_an_untouched_sandbox_is_not_planned_ahead_any_other_is(monkeypatch, untouched, planned):
+    """Nothing exists on a sandbox that has answered reads only: nobody else's resource to refuse."""
+    seen: list[str] = []
+    monkeypatch.setitem(steps.KINDS, "stand_in", SimpleNamespace(plan=lambda ctx, args: seen.append(ctx.module_id)))
+    control = SimpleNamespace(untouched=lambda: untouched)
+    backend = SimpleNamespace(sandbox_control=lambda: control)
+    ctx = Context(backend=backend, ui=None, scenario=None)
+    refuse_foreign(ctx, [SimpleNamespace(id="only", steps=[SimpleNamespace(kind="stand_in", args=None)])])
+    assert seen == planned
+
+
+def test_a_backend_that_is_not_the_sandbox_is_always_planned_ahead(monkeypatch):
+    seen: list[str] = []
+    monkeypatch.setitem(steps.KINDS, "stand_in", SimpleNamespace(plan=lambda ctx, args: seen.append(ctx.module_id)))
+    ctx = Context(backend=SimpleNamespace(sandbox_control=lambda: None), ui=None, scenario=None)
+    refuse_foreign(ctx, [SimpleNamespace(id="only", steps=[SimpleNamespace(kind="stand_in", args=None)])])
+    assert seen == ["only"]

@@ -9,6 +9,9 @@ something an earlier step creates) is planned again, for real, when its turn com
 Planning only reads, so the modules are planned side by side (each with its own view of the
 context; the backend's clients are shared, as botocore allows), and refusals are said in the
 modules' order.
+
+On a sandbox that has answered reads only since it started (or was reset), nothing exists that
+anyone made, so there is nothing to refuse and nothing is planned ahead (sandbox/changes.py).
 """
 
 from __future__ import annotations
@@ -23,12 +26,17 @@ SIDE_BY_SIDE = 4  # modules planned at once: enough to keep the backend busy whi
 
 
 def refuse_foreign(ctx, modules) -> None:
-    if not modules:
+    if not modules or _untouched_sandbox(ctx.backend):
         return
     with ThreadPoolExecutor(max_workers=min(SIDE_BY_SIDE, len(modules)), thread_name_prefix="preflight") as pool:
         refused = [exc for found in pool.map(lambda module: _refusals(ctx, module), modules) for exc in found]
     if refused:
         raise ForeignResources(refused)
+
+
+def _untouched_sandbox(backend) -> bool:
+    control = backend.sandbox_control() if backend is not None else None
+    return control is not None and control.untouched()
 
 
 def _refusals(ctx, module) -> list[ForeignResource]:

@@ -220,6 +220,14 @@ class SandboxControl:
         body = {"timeout": timeout_s, "retries": retries}
         return bool(request(self.endpoint_url, "/_workshop/wait-idle", body, timeout=timeout_s + 5).get("idle"))
 
+    def untouched(self) -> bool:
+        """True when nothing was asked to change since the sandbox started or was reset (reads only);
+        False too when it cannot say (a sandbox older than the question)."""
+        try:
+            return request(self.endpoint_url, "/_workshop/changes", timeout=5).get("changed") is False
+        except BackendError:
+            return False
+
     def stats(self) -> dict:
         """The delivery counters, and the last failures."""
         return request(self.endpoint_url, "/_workshop/stats", timeout=10)

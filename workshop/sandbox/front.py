@@ -55,8 +55,11 @@ Handler = Callable[[Request], "Response | None"]
 
 class Front:
     def __init__(self, moto_app, plane):
+        from .changes import Watch
+
         self.moto_app = moto_app
         self.plane = plane
+        self.changes = Watch()  # whether anything was asked to change since the start or a reset
 
     def __call__(self, environ, start_response) -> Iterable[bytes]:
         request = self._read(environ)
@@ -70,6 +73,7 @@ class Front:
     def answer(self, request: Request) -> Response | None:
         """Our own answer (sandbox endpoints, data plane, faults), or None: moto's to give. The
         HTTP server calls this first with a Request it read itself, past WSGI, for speed."""
+        self.changes.see(request)
         try:
             return self.plane.handle(request)
         except Exception as exc:  # never let our own bug look like a hung AWS call

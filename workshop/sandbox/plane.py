@@ -62,7 +62,7 @@ class DataPlane:
         parts = {"clock": self.clock, "journal": self.journal, "faults": self.faults, "regions": self.regions,
                  "clients": self.clients, "endpoint_url": endpoint_url, "state_dir": self.state_dir,
                  "ask_moto": app.ask_moto, "moto_app": app.moto_app, "router": self.router,
-                 "delivery": self.delivery, "sqs": self.sqs, "publish": self.publish}
+                 "delivery": self.delivery, "sqs": self.sqs, "publish": self.publish, "change_watch": app.changes}
         services = contract.build(parts, contract.discover())
         # Every part that answers requests, watches moto, resets or serves a control endpoint, in
         # the order of their declared priority (SQS first: it is the hottest path).

@@ -40,6 +40,7 @@ PARTS = {
     "delivery": "the asynchronous workers, retries and counters (delivery.py)",
     "sqs": "moto's queues, driven directly (moto_backends.py)",
     "publish": "publish(region, bus, event): route an accepted event to its rules' targets",
+    "change_watch": "whether anything was asked to change since the start or a reset (changes.py)",
 }
 
 
