@@ -92,7 +92,19 @@ def main(argv: list[str] | None = None) -> None:
             code = exits.classify(exc, G.current, command, argv).show(json_mode)
         except KeyboardInterrupt:
             code = exits.INTERRUPTED
+    finally:
+        spare_last_collections()
     sys.exit(code)
+
+
+def spare_last_collections() -> None:
+    """The process ends now and frees everything anyway: the interpreter's last garbage collections
+    need not walk what the command built (botocore's models, the clients): a third of a second of
+    CPU after a `run` or a `cleanup` here. Every exit handler still runs, and what is made after
+    this is collected as usual."""
+    import gc
+
+    gc.freeze()
 
 
 if _STARTUP_GUARD:
