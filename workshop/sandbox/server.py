@@ -7,6 +7,7 @@ DIR/sandbox.json for the CLI to find, and exits cleanly on SIGTERM.
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import signal
@@ -56,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     # front, so an execution's events:putEvents re-enters our data plane like any other PutEvents.
     os.environ["MOTO_PORT"] = str(port)
     plane.start(endpoint, front)  # the sandbox's own AWS calls reach the front in process
+    # What is loaded by now (moto, botocore, the plane) lives as long as the process: the garbage
+    # collector need not walk it again on every full collection (the warm-up freezes its own too).
+    gc.freeze()
 
     threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
     plane.configure_moto()

@@ -65,3 +65,6 @@ def warm(ask_moto, region: str, clients=None, self_services: tuple[str, ...] = (
     from .moto_backends import sns_signing_key
 
     sns_signing_key()  # SNS's first notification need not wait for it
+    import gc
+
+    gc.freeze()  # what the warm-up loaded lives as long as the process: full collections skip it
