@@ -57,7 +57,7 @@ def open_backend(ui):
 
     choice = choose(G.backend, G.endpoint_url, G.profile, G.region)
     G.current = Backend(choice, on_sandbox_start=lambda url: ui.say(f"[dim]Started the local sandbox at {url}[/]"),
-                        on_note=lambda message: ui.step_note(message, "info"))
+                        on_note=lambda message: ui.step_note(message, "info"), freeze_clients=True)
     return G.current
 
 
