@@ -48,6 +48,36 @@ def test_step_functions_load_without_ec2_keep_their_clients_and_batch_still_load
     assert whole == "BackendDict True"
 
 
+_LOAD_API_GATEWAY = """
+import sys
+from workshop.sandbox.moto_backends import lighten_moto
+lighten_moto()
+from moto.apigateway.models import apigateway_backends
+print("jsonschema" in sys.modules, "openapi_spec_validator.shortcuts" in sys.modules)
+backend = apigateway_backends["123456789012"]["us-east-1"]
+info = {"title": "t", "description": "d", "version": "1"}
+try:
+    backend.import_rest_api({"openapi": "3.0.0", "info": info, "paths": {"/": {"get": {"responses": "no"}}}}, True)
+except Exception as exc:
+    print(type(exc).__name__, exc.message)
+print(backend.import_rest_api({"openapi": "3.0.0", "info": info, "paths": {}}, True).name)
+import openapi_spec_validator
+print(getattr(openapi_spec_validator, "stands_in", False), "openapi_spec_validator.shortcuts" in sys.modules)
+"""
+
+
+def test_api_gateway_loads_without_openapi_validator_until_a_document_is_checked_as_before():
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    result = subprocess.run([sys.executable, "-c", _LOAD_API_GATEWAY], capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines() == [
+        "False False",  # loaded without the validator
+        "InvalidOpenAPIDocumentException Failed to parse the uploaded OpenAPI document due to: 'no' is not of type 'object'",
+        "t",  # a valid document is imported
+        "False True",  # the real package now, for every import
+    ]
+
+
 def test_moto_sns_still_takes_its_signing_key_from_private_key():
     from moto.sns.models import Subscription
 
