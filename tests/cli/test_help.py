@@ -70,3 +70,33 @@ def test_backend_and_export_format_are_choices():
     assert "--format [cloudformation|cli]" in _help("export")
     bad = CliRunner().invoke(app, ["--backend", "azure", "status"], prog_name="workshop")
     assert bad.exit_code == 2 and "'azure' is not one of 'sandbox', 'aws'" in bad.output
+
+
+_OPTIONS_WITHOUT_VALUES = """
+import atexit, sys
+atexit.register(lambda: print("pydantic" in sys.modules))
+from workshop import cli
+cli.main(sys.argv[1:])
+"""
+
+
+def test_options_left_out_cost_no_validation_library_and_given_ones_are_still_checked(tmp_path):
+    """typer's value checks load pydantic; a command whose options have no values never needs it."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "WORKSHOP_"))}
+    env.update(WORKSHOP_STATE_DIR=str(tmp_path), NO_COLOR="1")
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-c", _OPTIONS_WITHOUT_VALUES, *args], capture_output=True, text=True,
+                              timeout=60, env=env)
+
+    listed = run("modules", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines()[-1] == "False"
+    refused = run("sandbox", "tick", "--minutes", "abc")
+    assert refused.returncode == 2
+    assert "Invalid value for '--minutes' / '-m': Input should be a valid integer" in refused.stderr
+    assert refused.stdout.splitlines()[-1] == "True"

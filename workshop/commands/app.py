@@ -9,6 +9,9 @@ from typing import Literal, Optional
 import typer
 
 from .. import __version__
+from .coercion import defer_typer_adapters
+
+defer_typer_adapters()  # before any command parses its options
 
 
 HELP = """Run the Amazon EventBridge workshop "Building an Event-driven architecture" end to end.
