@@ -114,3 +114,16 @@ def test_every_subscription_signs_with_the_one_key_and_the_signature_verifies():
         sns.delete_topic(topic.arn)
         for queue in queues:
             sqs.delete_queue(queue.name)
+
+
+def test_moto_reads_its_models_through_one_loader_that_lists_the_services_once():
+    from moto.core import utils
+
+    from workshop.sandbox.moto_backends import lighten_moto
+
+    lighten_moto()
+    assert utils._load_service_model.shared
+    events = utils._load_service_model("events", "service-2")
+    assert events["metadata"]["serviceId"] == "EventBridge"
+    assert "ListRules" in utils._load_service_model("events", "paginators-1")["pagination"]
+    assert utils.get_service_model("sqs").service_name == "sqs"  # what moto builds from them, as before

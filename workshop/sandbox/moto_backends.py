@@ -142,9 +142,11 @@ def lighten_moto() -> None:
             if sys.modules.get("moto.batch") is stand_in:
                 del sys.modules["moto.batch"]
     Subscription.private_key = _shared_private_key
+    from .moto_models import share_model_loader
     from .moto_openapi import defer_openapi_validator
 
     defer_openapi_validator()  # before moto's API Gateway loads (the warm-up's first dear service)
+    share_model_loader()
     # Before the interpreter's task modules import it by name (they do, when Step Functions loads).
     from moto.stepfunctions.parser.asl.utils import boto_client
 
