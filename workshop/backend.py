@@ -7,6 +7,7 @@ Precedence follows the AWS CLI: flag > environment > profile/config file.
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import threading
 from dataclasses import dataclass
@@ -32,6 +33,9 @@ VALIDATION_ERROR_CODES = {
     "MalformedPolicyDocument", "MalformedPolicyDocumentException", "InvalidArgument", "InvalidInput",
     "MissingParameter", "SerializationException", "InvalidRequestException", "BadRequestException",
 }
+# Operations that change nothing (`Backend.remembered`), by name; PutEvents only publishes.
+READ_PREFIXES = ("Describe", "Get", "List", "Test")
+CHANGE_NOTHING_REMEMBERED = {"PutEvents"}
 THROTTLING_ERROR_CODES = {"Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded",
                           "ServiceUnavailable", "ServiceUnavailableException", "InternalFailure", "InternalError"}
 
@@ -142,6 +146,9 @@ class Backend:
         self._clients_lock = threading.Lock()
         self.sandbox_started = False
         self.last_operation: str | None = None
+        self._changes = itertools.count(1)  # a number per change this backend asks for (see remembered)
+        self._changed: dict[str, int] = {}  # service -> the number of its last change
+        self._remembered: dict[tuple, tuple[int, object]] = {}
 
     @cached_property
     def endpoint_url(self) -> str | None:
@@ -232,9 +239,24 @@ class Backend:
             raise BackendError(f"{self.describe()} answered {operation} with a web page, not as AWS does: is it an AWS-compatible endpoint?")
 
     def _note_operation(self, model=None, **_) -> None:
-        """Remember the call in flight, so an answer that is not AWS's can name it."""
+        """Remember the call in flight, so an answer that is not AWS's can name it; and, for a call
+        that may change something, that its service changed (what was remembered of it is stale)."""
         if model is not None:
             self.last_operation = model.name
+            if not model.name.startswith(READ_PREFIXES) and model.name not in CHANGE_NOTHING_REMEMBERED:
+                self._changed[model.service_model.service_name] = next(self._changes)
+
+    def remembered(self, service: str, key, read: Callable[[], object]):
+        """`read()`'s answer (reads of `service` only), kept until this backend next asks `service` for
+        a change: within one command, what the command itself did not change is read once."""
+        since = self._changed.get(service, 0)
+        known = self._remembered.get((service, key))
+        if known is not None and known[0] == since:
+            return known[1]
+        answer = read()
+        if self._changed.get(service, 0) == since:  # nothing changed while it was read
+            self._remembered[(service, key)] = (since, answer)
+        return answer
 
     @cached_property
     def account(self) -> str:

@@ -71,12 +71,16 @@ class Tracer:
         return node
 
     def _rules(self, bus: str) -> list[dict]:
+        """A bus's rules, read again only once this command has changed something of EventBridge."""
         events = self.backend.client("events")
-        return [rule for page in events.get_paginator("list_rules").paginate(EventBusName=bus) for rule in page.get("Rules", [])]
+        return self.backend.remembered("events", ("rules", bus), lambda: [
+            rule for page in events.get_paginator("list_rules").paginate(EventBusName=bus) for rule in page.get("Rules", [])])
 
     def _targets(self, rule: str, bus: str) -> list[dict]:
         """Asked only for a rule that takes the event: the others show no targets."""
-        return self.backend.client("events").list_targets_by_rule(Rule=rule, EventBusName=bus).get("Targets", [])
+        events = self.backend.client("events")
+        return self.backend.remembered("events", ("targets", bus, rule), lambda: events.list_targets_by_rule(
+            Rule=rule, EventBusName=bus).get("Targets", []))
 
     def _rule(self, rule: dict, event: dict, bus: str, journal: dict, since_ms: int, depth: int, seen: set) -> dict:
         entry = {"name": rule["Name"], "state": rule.get("State"), "pattern": None, "matched": False, "reason": "",
