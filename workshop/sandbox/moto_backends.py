@@ -148,8 +148,12 @@ def lighten_moto() -> None:
     defer_openapi_validator()  # before moto's API Gateway loads (the warm-up's first dear service)
     share_model_loader()
     # Before the interpreter's task modules import it by name (they do, when Step Functions loads).
-    from moto.stepfunctions.parser.asl.utils import boto_client
+    from .after_import import after_import
 
+    after_import("moto.stepfunctions.parser.asl.utils.boto_client", _keep_boto_clients)
+
+
+def _keep_boto_clients(boto_client) -> None:
     if not getattr(boto_client.boto_client_for, "kept", False):
         boto_client.boto_client_for = _kept_clients(boto_client.boto_client_for)
 
