@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from workshop.sandbox.after_import import after_import
+from workshop.sandbox.moto_backends.after_import import after_import
 
 
 def test_a_module_is_changed_before_anyone_takes_names_from_it(tmp_path, monkeypatch):

@@ -1,4 +1,4 @@
-"""The sandbox's direct use of moto's SQS backend (workshop/sandbox/moto_backends.py).
+"""The sandbox's direct use of moto's SQS backend (workshop/sandbox/moto_backends/).
 
 The first test fails when a moto upgrade changes the classes that module drives; the others
 prove both paths (ours for the per-message calls, moto's for the rest) keep agreeing.

@@ -38,7 +38,7 @@ PARTS = {
     "moto_app": "moto's WSGI app",
     "router": "rules and targets per bus (router.py)",
     "delivery": "the asynchronous workers, retries and counters (delivery.py)",
-    "sqs": "moto's queues, driven directly (moto_backends.py)",
+    "sqs": "moto's queues, driven directly (moto_backends/sqs.py)",
     "publish": "publish(region, bus, event): route an accepted event to its rules' targets",
     "change_watch": "whether anything was asked to change since the start or a reset (changes.py)",
 }

@@ -155,7 +155,7 @@ class LogsTarget(Service):
 class SqsTarget:
     """SQS: AWS requires the queue policy to let events.amazonaws.com call sqs:SendMessage (for
     the rule's ARN when the policy has an aws:SourceArn condition); without it delivery fails.
-    Messages go straight onto moto's queue (moto_backends.py), past the HTTP surface, except that
+    Messages go straight onto moto's queue (moto_backends/sqs.py), past the HTTP surface, except that
     injected faults still apply to them as to any SendMessage."""
 
     def __init__(self, queues, faults=None):

@@ -1,66 +1,26 @@
-"""moto's backends, used directly where its HTTP surface is too slow for per-event work.
-
-The one module of the sandbox that uses moto's backend classes (documented per service as
-`<service>_backends[account][region]`); tests/sandbox/test_moto_backends.py fails if a moto
-upgrade changes what it relies on. Everything else goes through moto's HTTP API.
-
-SQS (`SqsBackend`): moto's ReceiveMessage re-reads every queue attribute, counting every
-message, for each message it hands out, and its SendMessage and DeleteMessage scan the queue
-too, so a queue with a backlog gets slower with every message (and a consumer's long poll
-slowed the sandbox's whole delivery). Here:
-- `send()` puts a delivery's message on a standard queue in constant time;
-- ReceiveMessage, DeleteMessage and DeleteMessageBatch on standard queues (JSON protocol, what
-  every current SDK speaks) are answered in one pass over the queue, long polls waiting on the
-  queue's own condition, without holding anything delivery needs.
-Everything else, FIFO and dead-letter (redrive) queues, odd parameters and every error, goes to
-moto, which answers as before; both paths share moto's queue objects, so they agree.
-
-EventBridge (`bus_rules`): the router reads a bus's rules and their targets in one step, where
-the API needs a ListTargetsByRule call per rule (seconds for a bus of 300 rules).
-
-botocore (`botocore_session`): moto reads each service's model through one botocore session of
-its own (`AccountSpecificBackend.get_session()`) when it first builds that service's backend; the
-sandbox's own clients are made from that same session, so each model is parsed once, not twice
-(half a second of the sandbox's start here).
-
-SNS (`filter_with`): moto fans a message out to a topic's subscriptions but decides their filter
-policies with its own matcher, which departs from SNS; each subscription gets ours instead.
-
-Start-up and CPU (`lighten_moto`, once, before any request): moto's Step Functions interpreter
-imports `moto.batch.utils` for one enum, and with it the `moto.batch` package, whose models load
-EC2's instance types and region data (over a second of CPU the sandbox never needs): that one
-module is loaded on its own. moto's SNS makes a 2048-bit RSA key for each subscription to sign
-its notifications (`Subscription.private_key`, a tenth of a second to a second each); AWS signs
-with one certificate per region, so every subscription here shares one key per process
-(`sns_signing_key`, made by the warm-up before the first publish). The interpreter also builds
-a new boto3 client (on boto3's default session, reading every model again) for each task it
-runs: its clients are kept per region and service, on the session moto reads its models with.
-"""
+"""SQS on moto's queue objects (see the package's docstring): a delivery's message put on a
+standard queue in constant time, and ReceiveMessage, DeleteMessage and DeleteMessageBatch
+answered in one pass over the queue, long polls waiting on the queue's own condition."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
 import string
-import sys
 import threading
-import types
 import time
 import weakref
 from hashlib import md5
 
-from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.exceptions import ServiceException
-from moto.events.models import events_backends
 from moto.iam.models import get_account_id_from
-from moto.sns.models import sns_backends
 from moto.sqs.models import Message, Queue, sqs_backends
 
-from .front import Request, Response
-from .ids import new_id
-from .service import Service
+from ..front import Request, Response
+from ..ids import new_id
+from ..service import Service
+from .lookups import region_backend
 
 JSON_10 = "application/x-amz-json-1.0"
 MAX_VISIBILITY_TIMEOUT = 43200
@@ -69,134 +29,6 @@ RENDERED_SYSTEM_ATTRIBUTES = ("AWSTraceHeader", "ApproximateFirstReceiveTimestam
                               "MessageDeduplicationId", "MessageGroupId", "SenderId", "SentTimestamp", "SequenceNumber")
 _ACCESS_KEY = re.compile(r"Credential=([^/,\s]+)/")
 _BATCH_ID = re.compile(r"[\w-]{1,80}")  # a DeleteMessageBatch entry's Id, as SQS allows
-
-
-def botocore_session():
-    """The botocore session moto builds its backends with (its region lists come from it)."""
-    from moto.core.base_backend import AccountSpecificBackend
-
-    return AccountSpecificBackend.get_session()._session
-
-
-def region_backend(backends, account: str, region: str):
-    """backends[account][region] once it exists: moto's BackendDict.__getitem__ compares itself
-    with each of moto's BackendDicts on every call (a third of a delivery's time here)."""
-    try:
-        return dict.__getitem__(dict.__getitem__(backends, account), region)
-    except KeyError:  # not created yet: moto creates it
-        return backends[account][region]
-
-
-def bus_rules(region: str, bus_name: str, account: str = DEFAULT_ACCOUNT_ID) -> tuple[str, list[tuple[dict, list[dict]]]] | None:
-    """(bus ARN, [(rule as ListRules describes it, its targets as ListTargetsByRule gives them)]),
-    in moto's order; None when the bus does not exist."""
-    bus = region_backend(events_backends, account, region).event_buses.get(bus_name)
-    if bus is None:
-        return None
-    return bus.arn, [(rule.describe(), [dict(target) for target in rule.targets]) for rule in list(bus.rules.values())]
-
-
-def filter_with(topic_arn: str, matcher_for) -> None:
-    """Give each subscription of the topic the matcher `matcher_for(policy, scope)` builds from its
-    FilterPolicy and FilterPolicyScope attributes (as stored, JSON text); moto calls the matcher's
-    `matches(message_attributes, message)` for each message it fans out. A matcher already built
-    for the same policy is kept."""
-    parts = topic_arn.split(":")
-    if len(parts) != 6:
-        return
-    backend = sns_backends[parts[4]][parts[3]]
-    for subscription in list(backend.subscriptions.values()):
-        if subscription.topic.arn != topic_arn:
-            continue
-        policy = subscription.attributes.get("FilterPolicy") or None
-        scope = subscription.attributes.get("FilterPolicyScope") or "MessageAttributes"
-        current = subscription._filter_policy_matcher
-        if policy is None or getattr(current, "key", None) != (policy, scope):
-            subscription._filter_policy_matcher = None if policy is None else matcher_for(policy, scope)
-
-
-def lighten_moto() -> None:
-    """Load `moto.batch.utils` without its package (see the module's docstring), and give every SNS
-    subscription the process's one signing key. Idempotent."""
-    from moto.sns.models import Subscription
-
-    if "moto.batch.utils" not in sys.modules and "moto.batch" not in sys.modules:
-        import moto
-
-        folder = os.path.join(os.path.dirname(moto.__file__), "batch")
-        # A bare stand-in for the package while its utils (and their exceptions) load; the real
-        # package still imports in full if anything ever asks for `moto.batch` itself.
-        stand_in = types.ModuleType("moto.batch")
-        stand_in.__path__ = [folder]
-        sys.modules["moto.batch"] = stand_in
-        try:
-            spec = importlib.util.spec_from_file_location("moto.batch.utils", os.path.join(folder, "utils.py"))
-            module = importlib.util.module_from_spec(spec)
-            sys.modules["moto.batch.utils"] = module
-            try:
-                spec.loader.exec_module(module)
-            except BaseException:
-                sys.modules.pop("moto.batch.utils", None)
-                raise
-        finally:
-            if sys.modules.get("moto.batch") is stand_in:
-                del sys.modules["moto.batch"]
-    Subscription.private_key = _shared_private_key
-    from .moto_models import share_model_loader
-    from .moto_openapi import defer_openapi_validator
-
-    defer_openapi_validator()  # before moto's API Gateway loads (the warm-up's first dear service)
-    share_model_loader()
-    # Before the interpreter's task modules import it by name (they do, when Step Functions loads).
-    from .after_import import after_import
-
-    after_import("moto.stepfunctions.parser.asl.utils.boto_client", _keep_boto_clients)
-
-
-def _keep_boto_clients(boto_client) -> None:
-    if not getattr(boto_client.boto_client_for, "kept", False):
-        boto_client.boto_client_for = _kept_clients(boto_client.boto_client_for)
-
-
-def _kept_clients(make):
-    """moto's `boto_client_for(region, service, state_credentials)`, one client per region, service
-    and endpoint (botocore clients are thread-safe), on moto's botocore session."""
-    import boto3
-    from moto.settings import moto_server_port
-
-    clients: dict[tuple, object] = {}
-    lock = threading.Lock()
-
-    def boto_client_for(region: str, service: str, state_credentials=None):
-        key = (region, service, moto_server_port())
-        with lock:
-            if key not in clients:
-                if boto3.DEFAULT_SESSION is None:
-                    boto3.DEFAULT_SESSION = boto3.session.Session(botocore_session=botocore_session())
-                clients[key] = make(region, service, state_credentials)
-            return clients[key]
-
-    boto_client_for.kept, boto_client_for.moto_s = True, make
-    return boto_client_for
-
-
-_signing_key = None
-_signing_key_lock = threading.Lock()
-
-
-def sns_signing_key():
-    """The one RSA key this process signs SNS notifications with (made on first use)."""
-    global _signing_key
-    with _signing_key_lock:
-        if _signing_key is None:
-            from cryptography.hazmat.primitives.asymmetric import rsa
-
-            _signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        return _signing_key
-
-
-def _shared_private_key(subscription):
-    return sns_signing_key()
 
 
 class SqsError(Exception):
@@ -423,27 +255,3 @@ def _render(message: Message, handle: str, names: set[str], attribute_filter: li
 
 def _json(document: dict) -> Response:
     return Response(200, json.dumps(document).encode(), {"Content-Type": JSON_10, "x-amzn-RequestId": new_id()})
-
-
-def running_executions() -> int:
-    """Step Functions executions moto's interpreter is still running: each may yet publish events
-    (its events:putEvents tasks). 0 while Step Functions was never loaded (it is imported lazily).
-    moto keeps executions on each state machine of its parser backend (`state_machines[].executions`,
-    each with an `exec_status`); tests/sandbox/test_moto_backends.py would catch a change."""
-    models = sys.modules.get("moto.stepfunctions.parser.models")
-    # Still being imported (the warm-up thread loads it while requests are answered): no backend yet.
-    backends = getattr(models, "stepfunctions_parser_backends", None)
-    if backends is None:
-        return 0
-    running = 0
-    for account in list(backends.values()):
-        for backend in list(account.values()):
-            for machine in list(backend.state_machines):
-                running += sum(1 for e in list(machine.executions) if _status(e) == "RUNNING")
-    return running
-
-
-def _status(execution) -> str:
-    # `exec_status` is None from StartExecution until the interpreter starts it: running, for us.
-    status = getattr(execution, "exec_status", None)
-    return "RUNNING" if status is None else str(getattr(status, "value", status))
