@@ -39,7 +39,7 @@ BACKOFF_FIRST_S = 1.0
 BACKOFF_MAX_S = 300.0
 SETTLE_MAX_ROUNDS = 100_000        # a hard stop for `settle`, whatever the policies say
 # PutEvents first: routing waits while PutEvents calls keep coming (see after_ingest) ...
-INGEST_QUIET_S = 0.002             # ... until none has been answered for this long,
+INGEST_QUIET_S = 0.01              # ... until none has been answered for this long,
 INGEST_HOLD_MAX_S = 0.05           # ... at most this long,
 INGEST_BACKLOG_MAX = 200           # ... and not once this many routings wait: delivery keeps up
 
