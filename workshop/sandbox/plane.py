@@ -186,6 +186,8 @@ class DataPlane:
         from .. import schedules
 
         with self._schedule_lock:
+            # `until` may have been read before a reset took the clock back: never past the clock now.
+            until = min(until, self.clock.now().replace(second=0, microsecond=0))
             start = self._last_fired or until.replace(second=0, microsecond=0)
             minute = start + timedelta(minutes=1) if self._last_fired else start
             fired = 0
@@ -217,6 +219,16 @@ class DataPlane:
                 self._last_fired = minute
                 minute += timedelta(minutes=1)
             return fired + sum(part.fire_until(until) for part in self.services)
+
+    def reset_schedules(self) -> None:
+        """Real time again, nothing fired yet. Under the schedule lock, and with the clock: a firing
+        between the two used to leave the last fired minute in the moved clock's future, and then
+        no schedule fired until real time caught up."""
+        with self._schedule_lock:
+            self.clock.reset()
+            self._last_fired = None
+            self._first_seen.clear()
+            self._rule_created.clear()
 
     def _schedule_loop(self) -> None:
         while not self._stopping.wait(1.0):
@@ -273,9 +285,7 @@ class DataPlane:
         urllib.request.urlopen(req, timeout=30).read()
         self.configure_moto()
         self.router.invalidate()
-        self._last_fired = None
-        self._first_seen.clear()
-        self._rule_created.clear()
+        self.reset_schedules()
         for service in self.services:
             service.reset()
         return Response.of_json({"reset": True})
