@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Callable
 
+from .aws import READ_PREFIXES
 from .errors import BackendError, BadInput
 from .ledger import Ledger, Scope
 
@@ -33,8 +34,7 @@ VALIDATION_ERROR_CODES = {
     "MalformedPolicyDocument", "MalformedPolicyDocumentException", "InvalidArgument", "InvalidInput",
     "MissingParameter", "SerializationException", "InvalidRequestException", "BadRequestException",
 }
-# Operations that change nothing (`Backend.remembered`), by name; PutEvents only publishes.
-READ_PREFIXES = ("Describe", "Get", "List", "Test")
+# Besides reads (aws.READ_PREFIXES), what changes nothing `Backend.remembered` keeps: PutEvents only publishes.
 CHANGE_NOTHING_REMEMBERED = {"PutEvents"}
 THROTTLING_ERROR_CODES = {"Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded",
                           "ServiceUnavailable", "ServiceUnavailableException", "InternalFailure", "InternalError"}

@@ -14,13 +14,10 @@ is seen, each request costs one attribute test.
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs
-
+from ..aws import READ_PREFIXES
 from .front import Request, Response
+from .operations import named_operation
 from .service import Service, sandbox_service
-
-_READ_PREFIXES = ("Describe", "List", "Get", "Test")
-_FORM = "application/x-www-form-urlencoded"
 
 
 def is_read(request: Request) -> bool:
@@ -29,14 +26,9 @@ def is_read(request: Request) -> bool:
         return True  # the sandbox's own endpoints and moto's settings make nothing (a tick fires what exists)
     if request.path.startswith("/moto-api/"):
         return False  # moto's own API can reset or replay anything
-    action = request.target.rsplit(".", 1)[-1] if request.target else ""
-    if not action:
-        texts = [request.query]
-        if request.body and request.headers.get("content-type", "").startswith(_FORM):
-            texts.append(request.body.decode("utf-8", "replace"))
-        action = next((found[0] for text in texts if (found := parse_qs(text).get("Action"))), "")
+    action = named_operation(request)
     if action:
-        return action.startswith(_READ_PREFIXES)
+        return action.startswith(READ_PREFIXES)
     return request.method in ("GET", "HEAD")
 
 

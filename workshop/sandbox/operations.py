@@ -19,6 +19,19 @@ _SERVICE_NAMES = {"states": "stepfunctions", "monitoring": "cloudwatch", "email"
 
 def operation_name(request: Request) -> str:
     """The API operation: X-Amz-Target's suffix (JSON), `Action` (query), or method + path (REST)."""
+    named = named_operation(request)
+    if named:
+        return named
+    for method, path_pattern, required_query, name in _rest_routes(request.service):
+        if method == request.method and path_pattern.fullmatch(request.path) and \
+                all(key in parse_qs(request.query, keep_blank_values=True) for key in required_query):
+            return name
+    return ""
+
+
+def named_operation(request: Request) -> str:
+    """The operation a request names itself: X-Amz-Target's suffix (JSON) or `Action` (query);
+    "" for REST, which names it only by method and path."""
     if request.target:
         return request.target.rsplit(".", 1)[-1]
     for text in (request.query, request.body.decode("utf-8", "replace") if request.body and
@@ -26,10 +39,6 @@ def operation_name(request: Request) -> str:
         action = parse_qs(text).get("Action")
         if action:
             return action[0]
-    for method, path_pattern, required_query, name in _rest_routes(request.service):
-        if method == request.method and path_pattern.fullmatch(request.path) and \
-                all(key in parse_qs(request.query, keep_blank_values=True) for key in required_query):
-            return name
     return ""
 
 

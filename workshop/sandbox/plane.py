@@ -11,6 +11,7 @@ import urllib.request
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from ..aws import READ_PREFIXES
 from .awsclients import SelfClients
 from .clock import Clock
 from .delivery import Delivery, Job
@@ -26,8 +27,6 @@ from .targets import DeliveryError, EventBusTarget, LogsTarget, SnsTarget, SqsTa
 
 log = logging.getLogger("workshop.sandbox.plane")
 
-# Control-plane calls after which routing may differ (everything but reads and our data plane).
-_READ_PREFIXES = ("Describe", "List", "Get", "Test")
 _STACK_CHANGES = {"CreateStack", "UpdateStack", "DeleteStack", "ExecuteChangeSet"}
 
 
@@ -121,7 +120,7 @@ class DataPlane:
             service.after_moto(request)
         self._note_put_rule(request)
         operation = request.target.split(".", 1)[-1] if request.target else ""
-        if request.service == "events" and not operation.startswith(_READ_PREFIXES):
+        if request.service == "events" and not operation.startswith(READ_PREFIXES):  # routing may differ
             self.router.invalidate()
         elif request.service == "logs" and "ResourcePolicy" in operation:
             self.logs_target.invalidate()
