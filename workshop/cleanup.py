@@ -9,9 +9,7 @@ A resource taken over with --adopt is put back as it was instead of deleted.
 
 from __future__ import annotations
 
-import threading
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from .ledger import Resource
@@ -55,35 +53,38 @@ def execute(backend, ui, deletions: list[Deletion], dry_run: bool = False) -> li
             if kind is None:
                 _unknown(ui, deletion)
                 continue
-            executor.run([Delete(deletion.resource, kind.delete(deletion.resource), kind.gone_codes, kind.label)])
+            executor.run([_delete_of(kind, deletion.resource)])
             deletion.status = "planned"
         return deletions
-    notes = _NotesKept(ui)
-    executor = Executor(_Sweep(backend, notes))
+    kept: dict[int, _Kept] = {}  # id(deletion) -> what it said, shown once its level is done
     of = {id(d.resource): d for d in deletions}
     place = {id(d): i for i, d in enumerate(deletions)}
     for level in kinds.deletion_levels([d.resource for d in deletions]):
         lanes = [[of[id(r)] for r in lane] for lane in level]
         try:
             if len(lanes) == 1:
-                _lane(executor, backend, notes, lanes[0])
+                _lane(backend, ui, kept, lanes[0])
                 continue
             with ThreadPoolExecutor(max_workers=min(MAX_SIDE_BY_SIDE, len(lanes)), thread_name_prefix="cleanup") as pool:
-                running = [pool.submit(_lane, executor, backend, notes, lane) for lane in lanes]
+                running = [pool.submit(_lane, backend, ui, kept, lane) for lane in lanes]
             for each in running:
                 each.result()  # a failure other than AWS's answer (an unreachable backend) stops cleanup
         finally:
-            notes.show(sorted((d for lane in lanes for d in lane), key=lambda d: place[id(d)]))
+            for deletion in sorted((d for lane in lanes for d in lane), key=lambda d: place[id(d)]):
+                said = kept.pop(id(deletion), None)  # None: its lane stopped before it
+                for args, kwargs in said.notes if said else ():
+                    ui.step_note(*args, **kwargs)
     return deletions
 
 
 MAX_SIDE_BY_SIDE = 8  # calls in flight at once: enough to overlap the backend's work with ours
 
 
-def _lane(executor, backend, notes: "_NotesKept", lane: list[Deletion]) -> None:
+def _lane(backend, ui, kept: dict, lane: list[Deletion]) -> None:
+    """One lane's deletions in order, each with its own executor and its notes kept apart."""
     for deletion in lane:
-        with notes.kept_for(deletion):
-            _one(executor, backend, notes, deletion)
+        notes = kept[id(deletion)] = _Kept(ui)
+        _one(Executor(_Sweep(backend, notes)), backend, notes, deletion)
 
 
 def _one(executor, backend, ui, deletion: Deletion) -> None:
@@ -94,7 +95,7 @@ def _one(executor, backend, ui, deletion: Deletion) -> None:
     if kind is None:
         _unknown(ui, deletion)
         return
-    delete = Delete(resource, kind.delete(resource), kind.gone_codes, kind.label)
+    delete = _delete_of(kind, resource)
     adopted = bool(resource.attrs.get("adopted"))
     if kind.proves_ownership and not adopted and kind.find(backend, resource) is None:
         deletion.status = "gone"
@@ -114,40 +115,25 @@ def _one(executor, backend, ui, deletion: Deletion) -> None:
         ui.step_note(f"Could not delete {kind.label} {resource.name}: {deletion.error}", "fail")
 
 
+def _delete_of(kind, resource) -> Delete:
+    return Delete(resource, kind.delete(resource), kind.gone_codes, kind.label)
+
+
 def _unknown(ui, deletion: Deletion) -> None:
     resource = deletion.resource
     deletion.status, deletion.error = "failed", f"this version does not know how to delete a {resource.kind}"
     ui.step_note(f"{resource.kind} {resource.name}: {deletion.error}", "fail")
 
 
-class _NotesKept:
-    """The UI as deletions running side by side see it: each deletion's notes are kept, then shown
-    in the ledger's order, so the output reads the same however the calls interleaved."""
+class _Kept:
+    """The UI as one deletion sees it: its notes are kept, to be shown in the ledger's order, so
+    the output reads the same however deletions running side by side interleaved."""
 
     def __init__(self, ui):
-        self._ui = ui
-        self._local = threading.local()
-        self._kept: dict[int, list] = {}
-
-    @contextmanager
-    def kept_for(self, deletion: Deletion):
-        self._local.notes = self._kept.setdefault(id(deletion), [])
-        try:
-            yield
-        finally:
-            self._local.notes = None
+        self._ui, self.notes = ui, []
 
     def step_note(self, *args, **kwargs) -> None:
-        notes = getattr(self._local, "notes", None)
-        if notes is None:
-            self._ui.step_note(*args, **kwargs)
-        else:
-            notes.append((args, kwargs))
-
-    def show(self, deletions: list[Deletion]) -> None:
-        for deletion in deletions:
-            for args, kwargs in self._kept.pop(id(deletion), []):
-                self._ui.step_note(*args, **kwargs)
+        self.notes.append((args, kwargs))
 
     def __getattr__(self, name):
         return getattr(self._ui, name)
