@@ -145,12 +145,17 @@ class LambdaService(Service):
         """The first invocation's process, started while the learner's next steps run."""
         try:
             config = self._configuration(region, name)
-            self._runtime(region).prepare(
-                name, handler=config.get("Handler", ""), runtime=config.get("Runtime", ""),
-                environment=(config.get("Environment") or {}).get("Variables") or {}, function_arn=config["FunctionArn"],
-                memory_mb=int(config.get("MemorySize") or 128), aws_endpoint_url=self.endpoint_url)
+            self._runtime(region).prepare(name, **self._run_settings(config))
         except Exception:  # only an optimisation: the first invocation starts its own
             log.debug("could not start a process ahead for %s", name, exc_info=True)
+
+    def _run_settings(self, config: dict) -> dict:
+        """What a process of the function runs with, from its configuration: one reading for the
+        process started ahead and for each invocation (the spare is used only when they agree)."""
+        return {"handler": config.get("Handler", ""), "runtime": config.get("Runtime", ""),
+                "environment": (config.get("Environment") or {}).get("Variables") or {},
+                "function_arn": config["FunctionArn"], "memory_mb": int(config.get("MemorySize") or 128),
+                "aws_endpoint_url": self.endpoint_url}
 
     def reset(self) -> None:
         with self._lock:
@@ -248,12 +253,8 @@ class LambdaService(Service):
         region, name = parse_function(region, function)
         config = self._configuration(region, name)
         try:
-            invocation = self._runtime(region).invoke(
-                name, handler=config.get("Handler", ""), runtime=config.get("Runtime", ""),
-                environment=(config.get("Environment") or {}).get("Variables") or {},
-                timeout_s=float(config.get("Timeout") or 3), event=event, function_arn=config["FunctionArn"],
-                memory_mb=int(config.get("MemorySize") or 128), request_id=request_id,
-                aws_endpoint_url=self.endpoint_url)
+            invocation = self._runtime(region).invoke(name, **self._run_settings(config), event=event, request_id=request_id,
+                                                      timeout_s=float(config.get("Timeout") or 3))
         except LambdaRuntimeError as exc:
             raise LambdaServiceError("InvalidRuntimeException", f"The sandbox cannot run {name}: {exc}", 502) from None
         self.delivery.count("lambda_invocations")
