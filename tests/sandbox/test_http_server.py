@@ -88,3 +88,74 @@ def test_a_malformed_header_is_refused_with_400_and_the_server_goes_on(sandbox):
         assert conn.getresponse().status == 200
     finally:
         conn.close()
+
+
+class _QuickTimeoutHandler:
+    """The sandbox's handler on one accepted connection, with an idle timeout of 0.3 s and an app
+    that answers every request itself (counted), served on a thread of this test."""
+
+    def __init__(self):
+        import socket
+        import threading
+
+        from workshop.sandbox.front import Response
+        from workshop.sandbox.http_server import KeepAliveHandler
+
+        answered = self.answered = []
+
+        class App:
+            def answer(self, request):
+                answered.append(request.body)
+                return Response(200, b"{}", {"Content-Type": "application/json"})
+
+        class Server:
+            app = App()
+
+        class Quick(KeepAliveHandler):
+            timeout = 0.3
+
+        listener = socket.create_server(("127.0.0.1", 0))
+        self.client = socket.create_connection(listener.getsockname(), timeout=10)
+        served, _ = listener.accept()
+        listener.close()
+        self.done = threading.Event()
+
+        def serve():
+            try:
+                Quick(served, ("127.0.0.1", 0), Server())
+            finally:
+                served.close()
+                self.done.set()
+
+        threading.Thread(target=serve, daemon=True).start()
+
+    def read_all(self) -> bytes:
+        chunks = []
+        while chunk := self.client.recv(65536):
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def test_an_idle_kept_alive_connection_is_closed_after_the_idle_timeout():
+    import time
+
+    handler = _QuickTimeoutHandler()
+    try:
+        handler.client.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
+        started = time.monotonic()
+        answer = handler.read_all()  # the answer, then the close once the connection idled
+        assert answer.startswith(b"HTTP/1.1 200") and answer.endswith(b"{}")
+        assert handler.done.wait(5) and 0.25 <= time.monotonic() - started < 5
+        assert handler.answered == [b"{}"]
+    finally:
+        handler.client.close()
+
+
+def test_a_body_that_stops_short_is_not_answered_and_the_connection_closes():
+    handler = _QuickTimeoutHandler()
+    try:
+        handler.client.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"only\": 1}")
+        assert handler.read_all() == b""  # no answer to a truncated request: the server closed
+        assert handler.done.wait(5) and handler.answered == []
+    finally:
+        handler.client.close()

@@ -17,9 +17,12 @@ from __future__ import annotations
 import email.utils
 import io
 import socket
+import struct
 import time
 
 from moto.server import MotoRequestHandler
+
+from .front import Front, status_line
 
 IDLE_TIMEOUT_S = 120.0  # an idle kept-alive connection (and its thread) goes away after this
 _HOP_BY_HOP = {"connection", "content-length", "transfer-encoding", "keep-alive"}
@@ -33,14 +36,35 @@ class KeepAliveHandler(MotoRequestHandler):
     # one waits for the client's delayed ACK (40 ms on Linux).
     disable_nagle_algorithm = True
 
+    def setup(self) -> None:
+        super().setup()
+        # The idle timeout as the kernel's: with Python's own, every read and write of the socket
+        # first polls it and works out a deadline (a fifth of a small request's time). A read that
+        # times out now ends like a closed connection, a write that does raises BlockingIOError.
+        self.connection.settimeout(None)
+        limit = struct.pack("ll", int(self.timeout), int(self.timeout % 1 * 1_000_000))
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, limit)
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, limit)
+
+    def handle_one_request(self) -> None:
+        """http.server's, with every method going straight to run_wsgi (as werkzeug's do_* do)."""
+        self.raw_requestline = self.rfile.readline(_MAX_LINE + 1)
+        if len(self.raw_requestline) > _MAX_LINE:
+            self.requestline = self.request_version = self.command = ""
+            self.send_error(414)
+            return
+        if not self.raw_requestline:
+            self.close_connection = True
+            return
+        if self.parse_request():
+            self.run_wsgi()
+
     def run_wsgi(self) -> None:
         app = self.server.app
         request = self._direct_request() if hasattr(app, "answer") else None
         if request is not None:
             response = app.answer(request)
             if response is not None:
-                from .front import status_line
-
                 self._respond(status_line(response), list(response.headers.items()), response.body)
                 return
             environ = self.environ = self.make_environ()
@@ -63,10 +87,10 @@ class KeepAliveHandler(MotoRequestHandler):
         if not isinstance(headers, _Headers) or not headers.unique() or "transfer-encoding" in headers._index \
                 or not self.path.startswith("/") or "%" in self.path:
             return None
-        from .front import Front
-
         path, _, query = self.path.partition("?")
-        names = {name.lower().replace("_", "-"): value for name, value in headers._items}
+        names = dict(headers._index)  # lower-cased; as WSGI, "_" and "-" are one in a name
+        if "_" in "".join(names):
+            names = {name.replace("_", "-"): value for name, value in names.items()}
         names.pop("content-length", None)  # as WSGI: CONTENT_LENGTH is not an HTTP_ header
         return Front.request(self.command, path, query, names, self._body())
 
@@ -95,20 +119,21 @@ class KeepAliveHandler(MotoRequestHandler):
         if len(words) != 3 or words[2] not in ("HTTP/1.1", "HTTP/1.0") or not words[0].isalpha():
             return super().parse_request()
         self.requestline, self.command, self.path, self.request_version = line, words[0], words[1], words[2]
-        headers = _Headers()
+        items: list[tuple[str, str]] = []
+        readline = self.rfile.readline
         while True:
-            raw = self.rfile.readline(_MAX_LINE + 1)
+            raw = readline(_MAX_LINE + 1)
             if len(raw) > _MAX_LINE:
                 self.send_error(431, "Line too long")
                 return False
-            if raw in (b"\r\n", b"\n", b""):
+            if raw in _END_OF_HEADERS:
                 break
             name, colon, value = str(raw, "iso-8859-1").partition(":")
-            if not colon or not name or name != name.strip() or len(headers) >= _MAX_HEADERS:
-                self.send_error(400 if len(headers) < _MAX_HEADERS else 431, "Bad request headers")
+            if not colon or not name or name != name.strip() or len(items) >= _MAX_HEADERS:
+                self.send_error(400 if len(items) < _MAX_HEADERS else 431, "Bad request headers")
                 return False
-            headers.add(name, value.strip())
-        self.headers = headers
+            items.append((name, value.strip()))
+        self.headers = headers = _Headers(items)
         connection = headers.get("Connection", "").lower()
         self.close_connection = words[2] == "HTTP/1.0" and connection != "keep-alive" or connection == "close"
         if headers.get("Expect", "").lower() == "100-continue" and words[2] == "HTTP/1.1":
@@ -124,13 +149,17 @@ class KeepAliveHandler(MotoRequestHandler):
         except ValueError:
             self.close_connection = True  # framing unknown: this connection cannot carry another request
             return b""
-        return self.rfile.read(size) if size > 0 else b""
+        body = self.rfile.read(size) if size > 0 else b""
+        if body is None or len(body) != size:  # the client went quiet mid-body (or away)
+            self.close_connection = True
+            raise ConnectionAbortedError("the request's body ended early")
+        return body
 
     def handle(self) -> None:
         try:
             super().handle()
-        except (ConnectionError, socket.timeout):
-            pass  # the client went away, or an idle connection timed out
+        except (ConnectionError, socket.timeout, BlockingIOError):
+            pass  # the client went away, or an idle connection timed out (a read or write)
 
     def log_request(self, code="-", size="-") -> None:
         pass  # werkzeug logs nothing below WARNING here anyway; skip building the line
@@ -138,19 +167,16 @@ class KeepAliveHandler(MotoRequestHandler):
 
 _MAX_LINE = 65536
 _MAX_HEADERS = 100
+_END_OF_HEADERS = (b"\r\n", b"\n", b"")
 
 
 class _Headers:
     """The request's headers as http.server's message object offers them to werkzeug and moto:
     get (any case), items and keys in arrival order, repeated names kept."""
 
-    def __init__(self):
-        self._items: list[tuple[str, str]] = []
-        self._index: dict[str, str] = {}
-
-    def add(self, name: str, value: str) -> None:
-        self._items.append((name, value))
-        self._index.setdefault(name.lower(), value)
+    def __init__(self, items: list[tuple[str, str]]):
+        self._items = items
+        self._index = {name.lower(): value for name, value in reversed(items)}  # the first of a name wins
 
     def get(self, name: str, default=None):
         return self._index.get(name.lower(), default)
