@@ -15,7 +15,7 @@ from datetime import datetime
 class InlineRun:
     def __init__(self, delivery):
         self.delivery = delivery
-        self._plans: dict[int, tuple] = {}       # id(target) -> (target, deliverer or None, sender or None)
+        self._plans: dict[int, tuple] = {}       # id(target) -> (target, rule ARN, deliverer or None, sender or None)
         self._batches: dict[int, object] = {}    # id(deliverer) -> its batch, flushed together
         self._encoded: dict[int, tuple] = {}     # id(event) -> (event, its JSON text), see plane.shape
         self._done: list = []                    # delivered, not yet journaled nor counted
@@ -24,9 +24,9 @@ class InlineRun:
         delivery, plans, done = self.delivery, self._plans, self._done
         for job in jobs:
             plan = plans.get(id(job.target))
-            if plan is None or plan[0] is not job.target:
+            if plan is None or plan[0] is not job.target or plan[1] != job.rule_arn:  # a policy may name the rule
                 plan = plans[id(job.target)] = self._plan(job)
-            _, deliverer, sender = plan
+            _, _, deliverer, sender = plan
             if deliverer is None:  # not in memory: a worker's
                 delivery.run(functools.partial(delivery._attempt, job))
                 continue
@@ -55,7 +55,7 @@ class InlineRun:
         deliverer = self.delivery._inline(job)
         batch_of = getattr(deliverer, "batch", None)
         if batch_of is None:
-            return job.target, deliverer, None
+            return job.target, job.rule_arn, deliverer, None
         batch = self._batches.get(id(deliverer))
         if batch is None:
             batch = self._batches[id(deliverer)] = batch_of()
@@ -63,4 +63,4 @@ class InlineRun:
             sender = batch.sender(job.target, job)
         except Exception:  # e.g. a policy it cannot read: deliver() says what is wrong, per job
             sender = None
-        return job.target, deliverer, sender
+        return job.target, job.rule_arn, deliverer, sender
