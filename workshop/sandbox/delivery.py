@@ -174,9 +174,8 @@ class Delivery(Service):
 
     def after_ingest(self, task: Callable, items=None) -> None:
         """Run task (a PutEvents' routing) on the routing thread once PutEvents calls pause: as
-        task(clock_time), or with `items` as task(clock_time, [items, ...]), given the items of
-        every call held next to each other with the same task (routed together, see
-        _route_after_ingest).
+        task(clock_time), or, given `items`, as task(clock_time, items=[...]) with the items of
+        the calls held next to each other with the same task, in order (one run: _together).
 
         Python runs one thread at a time: workers routing events while a burst of PutEvents
         arrives make each call wait for its turn, twice, and waking a worker for every call costs
