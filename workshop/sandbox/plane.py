@@ -39,6 +39,7 @@ def event_json(event: dict) -> str:
         return json.dumps(event)
     return "".join(_EVENT_ENCODER(event, 0))
 
+
 _STACK_CHANGES = {"CreateStack", "UpdateStack", "DeleteStack", "ExecuteChangeSet"}
 
 
