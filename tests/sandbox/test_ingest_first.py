@@ -89,3 +89,20 @@ def test_held_routings_count_as_pending_until_they_ran(delivery, monkeypatch):
     ran, when = _routed(delivery)
     assert delivery.snapshot()["pending"] == 1 and not ran.is_set()  # held, and `wait_idle` knows it
     assert delivery.wait_idle(5) and ran.is_set()
+
+
+def test_held_calls_of_one_task_run_together_in_the_order_they_came(delivery, monkeypatch):
+    monkeypatch.setattr(delivery_module, "INGEST_QUIET_S", 0.3)
+    monkeypatch.setattr(delivery_module, "INGEST_HOLD_MAX_S", 5.0)
+    runs: list[list] = []
+
+    def route(at, items) -> None:
+        runs.append(list(items))
+
+    delivery.after_ingest(route, "a")
+    delivery.after_ingest(route, "b")
+    delivery.after_ingest(lambda at: runs.append("alone"))  # no items: runs by itself, in its place
+    delivery.after_ingest(route, "c")
+    assert delivery.snapshot()["pending"] == 4  # each call counted until its run is done
+    assert delivery.wait_idle(5)
+    assert runs == [["a", "b"], "alone", ["c"]]

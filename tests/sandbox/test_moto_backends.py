@@ -59,6 +59,7 @@ def test_moto_sqs_classes_still_have_what_the_sandbox_uses():
         assert queue.fifo_queue is False and queue.redrive_policy is None and queue.policy is None
         assert isinstance(queue._messages, list) and isinstance(queue.pending_messages, set)
         assert isinstance(queue.deleted_messages, set)
+        assert queue.lambda_event_source_mappings == {}  # moto's add_message runs them: the Outbox must not skip one
         with queue._messages_lock:  # a Condition the long poll waits on and add_message notifies
             assert callable(queue._messages_lock.notify_all)
         woken = []

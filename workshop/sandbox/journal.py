@@ -42,9 +42,11 @@ class Journal(Service):
         self._add(*({"kind": "accepted", "event_id": event.get("id"), "bus": bus_name, "region": region, "event": event}
                     for bus_name, event in pairs))
 
-    def delivered(self, job) -> None:
-        self._add({"kind": "delivered", "event_id": job.event.get("id"), "rule": job.rule_name,
-                   "target": job.target.get("Arn"), "target_id": job.target.get("Id"), "attempt": job.attempt})
+    def delivered(self, *jobs) -> None:
+        """Delivery attempts that succeeded, in order (a run of them under one lock)."""
+        self._add(*({"kind": "delivered", "event_id": job.event.get("id"), "rule": job.rule_name,
+                     "target": job.target.get("Arn"), "target_id": job.target.get("Id"), "attempt": job.attempt}
+                    for job in jobs))
 
     def failed(self, job, code: str, message: str) -> None:
         self._add({"kind": "failed", "event_id": job.event.get("id"), "rule": job.rule_name,

@@ -190,6 +190,10 @@ class SqsTarget:
         except SqsError as exc:
             raise from_client_error(_as_client_error(exc.code, str(exc), 400), _SQS_NOT_FOUND, f"SQS queue {arn}") from None
 
+    def batch(self) -> "SqsBatch":
+        """A run of deliveries on the routing thread (inline_run.InlineRun)."""
+        return SqsBatch(self.queues)
+
     def _injected_fault(self, region: str) -> None:
         from .front import Request
 
@@ -200,6 +204,28 @@ class SqsTarget:
             code = str(document.get("__type") or fault.headers.get("x-amzn-ErrorType") or "InternalFailure")
             raise from_client_error(_as_client_error(code.split("#")[-1], document.get("message", ""), fault.status),
                                     _SQS_NOT_FOUND, "SQS queue")
+
+
+class SqsBatch:
+    """Deliveries to SQS made together: each target's queue and policy are looked at once, the
+    messages put on their queues at flush (moto_backends.Outbox). Only for a run without faults
+    (SqsTarget.inline): what deliver() would refuse, or words otherwise, is left to deliver()."""
+
+    def __init__(self, queues):
+        self.queues = queues  # moto_backends.SqsBackend
+        self.outbox = queues.outbox()
+        self.flush = self.outbox.flush
+
+    def sender(self, target: dict, context):
+        """put(payload) -> True once on its way, False for deliver(); None: deliver() for them all."""
+        if (target.get("SqsParameters") or {}).get("MessageGroupId"):
+            return None
+        arn = target["Arn"]
+        parts = arn_parts(arn)
+        policy = self.queues.policy(parts["account"], parts["region"], parts["resource"])
+        if policy is None or not _events_may_send(policy, arn, getattr(context, "rule_arn", "") or ""):
+            return None
+        return self.outbox.sender(parts["account"], parts["region"], parts["resource"])
 
 
 def _as_client_error(code: str, message: str, status: int) -> botocore.exceptions.ClientError:

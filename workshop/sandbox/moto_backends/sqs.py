@@ -11,6 +11,7 @@ import string
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from hashlib import md5
 
 from moto.core.exceptions import ServiceException
@@ -77,14 +78,12 @@ class SqsBackend(Service):
                 return backend.send_message(name, body, group_id=group_id, deduplication_id=deduplication_id).id
         except ServiceException as exc:
             raise SqsError(exc.code, exc.message) from None
-        message = Message(new_id(), body)
-        # What moto's mark_sent sets (it gets there through naive datetimes, a tenth of a delivery).
-        message.sent_timestamp = now_ms = int(time.time() * 1000)
-        delay = int(queue.delay_seconds or 0)
-        if delay:
-            message.delayed_until = now_ms + delay * 1000
+        message = _message(queue, body)
         queue.add_message(message)
         return message.id
+
+    def outbox(self) -> Outbox:
+        return Outbox()
 
     # the consumer's side ------------------------------------------------------------------------
     def intercept(self, request: Request) -> Response | None:
@@ -213,6 +212,50 @@ class SqsBackend(Service):
             if lock is None:
                 lock = self._locks[queue] = threading.Lock()
             return lock
+
+
+def _message(queue: Queue, body: str) -> Message:
+    message = Message(new_id(), body)
+    # What moto's mark_sent sets (it gets there through naive datetimes, a tenth of a delivery).
+    message.sent_timestamp = now_ms = int(time.time() * 1000)
+    delay = int(queue.delay_seconds or 0)
+    if delay:
+        message.delayed_until = now_ms + delay * 1000
+    return message
+
+
+class Outbox:
+    """A run of deliveries' messages to standard queues, made one by one as SqsBackend.send makes
+    them and put on their queues together (flush): one lock and one wake-up per queue, not per
+    message; each queue gets them in the order they were made."""
+
+    def __init__(self):
+        self._messages: dict[Queue, list[Message]] = {}
+
+    def sender(self, account: str, region: str, name: str) -> Callable[[str], bool] | None:
+        """put(body): True once its message is made, False when send() must take it (moto refuses
+        it); None when every message to this queue takes send()'s path (no such queue, FIFO, or
+        a Lambda event source mapping, which moto's add_message runs)."""
+        queue = region_backend(sqs_backends, account, region).queues.get(name)
+        if queue is None or queue.fifo_queue or queue.lambda_event_source_mappings:
+            return None
+        messages = self._messages.setdefault(queue, [])
+
+        def put(body: str) -> bool:
+            if len(body) > queue.maximum_message_size:
+                return False
+            messages.append(_message(queue, body))
+            return True
+
+        return put
+
+    def flush(self) -> None:
+        for queue, messages in self._messages.items():
+            if messages:
+                with queue._messages_lock:  # as moto's add_message appends
+                    queue._messages.extend(messages)
+                    queue._messages_lock.notify_all()
+                messages.clear()
 
 
 # moto's receipt handles are 185 random lowercase letters; random.choices makes them 50x slower.
