@@ -1,7 +1,7 @@
 """The sandbox against MiniStack on one EventBridge → SQS workload, in one run.
 
     python benchmarks/emulator_speed.py [--events 1000] [--extra-rules 300] [--json] [--only sandbox|ministack]
-                                        [--publisher-process] [--client lean|boto3]
+                                        [--publisher-process] [--client socket|lean|boto3]
 
 The workload, on each server (same client code, same machine; both servers run side by side and
 their rounds alternate, each figure the median of `--rounds`; each run's bus, rules and queue are
@@ -14,9 +14,11 @@ It reports, for each server and as the sandbox / MiniStack ratio:
 - the same on a bus that also has `--extra-rules` rules that never match (each with a target);
 - PutEvents accepted events/s: from the first PutEvents until the last one answered (while
   delivering);
-- the client: `lean` (default; lean_client.py: the same signed JSON requests, a tenth of boto3's
-  CPU, so the client does not take the machine from the server it measures) or `boto3` for the
-  timed calls (PutEvents, ReceiveMessage, DeleteMessageBatch); the wiring always uses boto3;
+- the client of the timed calls (PutEvents, ReceiveMessage, DeleteMessageBatch): `socket`
+  (default) or `lean` (lean_client.py: the same signed JSON requests, written in one send, or
+  through http.client), or `boto3`; the socket client costs about a fifteenth of boto3's CPU per
+  call, so the client takes less of the machine from the server it measures. The wiring always
+  uses boto3;
 - the server's resident memory (VmRSS) after start (the sandbox's after its warm-up of moto's
   services) and after the runs.
 MiniStack (pinned, see ministack_server.py) is installed into its own virtualenv on first use.
@@ -43,7 +45,7 @@ import boto3  # noqa: E402
 from botocore.config import Config  # noqa: E402
 
 import ministack_server  # noqa: E402
-from lean_client import LeanClient  # noqa: E402
+from lean_client import LeanClient, SocketClient  # noqa: E402
 
 REGION = "us-east-1"
 SOURCE = "bench.orders"
@@ -76,9 +78,10 @@ class Calls:
     """The timed calls, through boto3 or the lean client (the same requests on the wire)."""
 
     def __init__(self, endpoint_url: str, client: str):
-        self.lean = client == "lean"
+        self.lean = client != "boto3"
         if self.lean:
-            self.events, self.sqs = LeanClient(endpoint_url, "events", REGION), LeanClient(endpoint_url, "sqs", REGION)
+            kind = SocketClient if client == "socket" else LeanClient
+            self.events, self.sqs = kind(endpoint_url, "events", REGION), kind(endpoint_url, "sqs", REGION)
         else:
             make = _clients(endpoint_url)
             self.events, self.sqs = make("events"), make("sqs")
@@ -134,7 +137,7 @@ def _publisher_process(endpoint_url: str, client: str, bus: str, count: int, pub
 
 
 class Workload:
-    def __init__(self, endpoint_url: str, publishers: int, publisher_process: bool = False, client: str = "lean"):
+    def __init__(self, endpoint_url: str, publishers: int, publisher_process: bool = False, client: str = "socket"):
         self.endpoint_url = endpoint_url
         self.client_kind = client
         self.client = _clients(endpoint_url)
@@ -286,9 +289,9 @@ def main() -> int:
     parser.add_argument("--publisher-process", action="store_true",
                         help="publish from a process of its own, so the client's publishers and consumer do not share "
                              "one interpreter lock (on a quiet machine that lock, not the server, limits the figures)")
-    parser.add_argument("--client", choices=["lean", "boto3"], default="lean",
-                        help="what makes the timed calls: lean_client.py (default) or boto3 (about ten times its CPU, "
-                             "taken from both servers alike)")
+    parser.add_argument("--client", choices=["socket", "lean", "boto3"], default="socket",
+                        help="what makes the timed calls (lean_client.py): socket (default; one send per request), lean "
+                             "(on http.client, about 3 times its CPU) or boto3 (about 15 times), taken from both servers alike")
     parser.add_argument("--only", choices=["sandbox", "ministack"])
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per server (median reported)")
     parser.add_argument("--ministack-venv", default=str(ministack_server.default_venv()))
