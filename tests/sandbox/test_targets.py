@@ -228,3 +228,26 @@ def test_sqs_target_needs_a_queue_policy_for_this_rule(sb):
     event_id = put(sb, bus, {"n": 3})
     [message] = drain(sb, url, 1)
     assert json.loads(message["Body"])["id"] == event_id
+
+
+def test_setting_other_queue_attributes_keeps_the_queue_policy(sb):
+    """As on AWS (moto alone drops it): SetQueueAttributes without a Policy leaves the policy as it
+    was, so EventBridge may still send; an empty Policy removes it."""
+    sqs = sb.client("sqs")
+    bus, _ = make_bus(sb)
+    url, queue_arn = make_queue(sb)
+    rule_to(sb, bus, {"Arn": queue_arn})
+    policy = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"]
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "45"})
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attributes["VisibilityTimeout"] == "45" and json.loads(attributes["Policy"]) == json.loads(policy)
+    event_id = put(sb, bus, {"n": 1})
+    [message] = drain(sb, url, 1)
+    assert json.loads(message["Body"])["id"] == event_id
+
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": ""})
+    assert "Policy" not in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    put(sb, bus, {"n": 2})
+    sb.wait_idle()
+    [failure] = sb.failures_for(queue_arn)
+    assert failure["error_code"] == "NO_PERMISSIONS"

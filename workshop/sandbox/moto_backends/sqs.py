@@ -1,6 +1,7 @@
 """SQS on moto's queue objects (see the package's docstring): a delivery's message put on a
 standard queue in constant time, and ReceiveMessage, DeleteMessage and DeleteMessageBatch
-answered in one pass over the queue, long polls waiting on the queue's own condition."""
+answered in one pass over the queue, long polls waiting on the queue's own condition; and
+SetQueueAttributes without a Policy keeps the queue's policy, as on AWS (moto's drops it)."""
 
 from __future__ import annotations
 
@@ -92,13 +93,16 @@ class SqsBackend(Service):
         operation = request.target[len("AmazonSQS."):]
         handler = {"ReceiveMessage": self._receive, "DeleteMessage": self._delete_one,
                    "DeleteMessageBatch": self._delete_batch}.get(operation)
-        if handler is None:
+        if handler is None and operation != "SetQueueAttributes":
             return None
         try:
             params = request.json()
         except ValueError:
             return None
         queue = self._queue_of(request, params) if isinstance(params, dict) else None
+        if operation == "SetQueueAttributes":
+            _keep_policy(request, params, queue)
+            return None  # moto sets them
         if queue is None or queue.fifo_queue or queue.redrive_policy:
             return None
         return handler(queue, params)
@@ -212,6 +216,15 @@ class SqsBackend(Service):
             if lock is None:
                 lock = self._locks[queue] = threading.Lock()
             return lock
+
+
+def _keep_policy(request: Request, params: dict, queue: Queue | None) -> None:
+    """SetQueueAttributes without a Policy keeps the queue's policy, as on AWS; moto's sets the
+    policy to what the call gives, so it is given the one the queue has."""
+    attributes = params.get("Attributes")
+    if queue is None or not isinstance(attributes, dict) or "Policy" in attributes or not queue.policy:
+        return
+    request.body = json.dumps({**params, "Attributes": {**attributes, "Policy": queue.policy}}).encode()
 
 
 def _message(queue: Queue, body: str) -> Message:
