@@ -64,3 +64,25 @@ def test_status_of_a_stopped_sandbox_starts_nothing(own_cli):
     assert own_cli.json("sandbox", "status")["running"] is False
     said = own_cli("status")
     assert said.returncode == 0 and "not running" in said.stderr and "workshop modules" in said.stderr
+
+
+def test_a_process_that_exited_and_waits_to_be_collected_is_not_alive():
+    """`sandbox stop` waits for the sandbox to be gone: one that exited but is not yet collected by
+    its parent (not us: init, once the command that started it has exited) counts as gone."""
+    import subprocess
+
+    from workshop.sandbox.control import _alive
+
+    # The shell starts a child that exits at once, then becomes `sleep`, which never collects it.
+    parent = subprocess.Popen(["sh", "-c", "sleep 0 & echo $!; exec sleep 30"], stdout=subprocess.PIPE, text=True)
+    try:
+        child = int(parent.stdout.readline())
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and open(f"/proc/{child}/stat").read().rsplit(")", 1)[1].split()[0] != "Z":
+            time.sleep(0.01)
+        assert alive(child), "the exited child is still there, waiting to be collected"
+        assert not _alive(child)
+        assert _alive(parent.pid)  # the running shell-become-sleep: alive
+    finally:
+        parent.kill()
+        parent.wait(10)

@@ -56,7 +56,18 @@ def _alive(pid: int) -> bool:
         waited, _ = os.waitpid(pid, os.WNOHANG)
         return waited == 0
     except ChildProcessError:
-        return True
+        # So is another's zombie: a sandbox that exited waits for its parent (init, once the
+        # command that started it is gone) to collect it, which may take seconds.
+        return not _exited(pid)
+
+
+def _exited(pid: int) -> bool:
+    """Whether the process has exited and only waits to be collected (Linux's /proc says so)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state in ("Z", "X")
 
 
 def request(endpoint_url: str, path: str, body: dict | None = None, timeout: float = 5.0) -> dict:
