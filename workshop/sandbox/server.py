@@ -61,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     # collector need not walk it again on every full collection (the warm-up freezes its own too).
     gc.freeze()
 
-    threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
+    # Polled every 50 ms for the shutdown below (socketserver's default, 0.5 s, was most of a stop).
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="http", daemon=True).start()
     plane.configure_moto()
     plane.warm(front.ask_moto, os.environ.get("AWS_DEFAULT_REGION", "us-east-1"), ("logs", "sns", "stepfunctions", "events", "sqs"))
 
