@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import string
 import threading
@@ -277,8 +278,10 @@ _TO_LETTERS = bytes.maketrans(bytes(range(256)), _LETTERS)
 
 
 def _receipt_handles(count: int) -> list[str]:
-    """`count` receipt handles, from one read of the system's random source."""
-    letters = os.urandom(185 * count).translate(_TO_LETTERS).decode("ascii")
+    """`count` receipt handles from Python's own generator, as ids.py makes ids (they guard nothing):
+    reading the system's random source is a system call, after which a receive must win the
+    interpreter back, a switch interval (1 ms) while the routing thread runs."""
+    letters = random.randbytes(185 * count).translate(_TO_LETTERS).decode("ascii")
     return [letters[n:n + 185] for n in range(0, 185 * count, 185)]
 
 
