@@ -159,3 +159,27 @@ def test_a_body_that_stops_short_is_not_answered_and_the_connection_closes():
         assert handler.done.wait(5) and handler.answered == []
     finally:
         handler.client.close()
+
+
+def test_a_head_that_stops_short_is_not_answered_and_the_connection_closes():
+    for cut in (b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: AWSEvents.PutEv",  # mid-header, then quiet
+                b"POST / HTTP/1.1\r\nHost: x\r\n",                              # no blank line yet
+                b"POST / HT"):                                                   # mid request line
+        handler = _QuickTimeoutHandler()
+        try:
+            handler.client.sendall(cut)
+            assert handler.read_all() == b"", cut  # nothing answered: the server closed
+            assert handler.done.wait(5) and handler.answered == [], cut
+        finally:
+            handler.client.close()
+
+
+def test_a_content_length_below_zero_is_answered_and_the_connection_closed():
+    handler = _QuickTimeoutHandler()
+    try:
+        handler.client.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n")
+        answer = handler.read_all()  # the framing is unknown: one answer, then the close
+        assert answer.startswith(b"HTTP/1.1 200") and b"Connection: close" in answer
+        assert handler.answered == [b""]
+    finally:
+        handler.client.close()

@@ -40,7 +40,8 @@ class KeepAliveHandler(MotoRequestHandler):
         super().setup()
         # The idle timeout as the kernel's: with Python's own, every read and write of the socket
         # first polls it and works out a deadline (a fifth of a small request's time). A read that
-        # times out now ends like a closed connection, a write that does raises BlockingIOError.
+        # times out now returns what came so far (a request cut short is then closed unanswered:
+        # see handle_one_request, parse_request, _body), a write that does raises BlockingIOError.
         self.connection.settimeout(None)
         limit = struct.pack("ll", int(self.timeout), int(self.timeout % 1 * 1_000_000))
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, limit)
@@ -53,7 +54,7 @@ class KeepAliveHandler(MotoRequestHandler):
             self.requestline = self.request_version = self.command = ""
             self.send_error(414)
             return
-        if not self.raw_requestline:
+        if not self.raw_requestline.endswith(b"\n"):  # closed, or quiet (the idle timeout) mid-line
             self.close_connection = True
             return
         if self.parse_request():
@@ -88,7 +89,7 @@ class KeepAliveHandler(MotoRequestHandler):
                 or not self.path.startswith("/") or "%" in self.path:
             return None
         path, _, query = self.path.partition("?")
-        names = dict(headers._index)  # lower-cased; as WSGI, "_" and "-" are one in a name
+        names = dict(headers._index)  # lower-cased; a name with "_" is read as its "-" spelling
         if "_" in "".join(names):
             names = {name.replace("_", "-"): value for name, value in names.items()}
         names.pop("content-length", None)  # as WSGI: CONTENT_LENGTH is not an HTTP_ header
@@ -126,6 +127,9 @@ class KeepAliveHandler(MotoRequestHandler):
             if len(raw) > _MAX_LINE:
                 self.send_error(431, "Line too long")
                 return False
+            if not raw.endswith(b"\n"):  # the client closed, or went quiet, before the headers' end
+                self.close_connection = True
+                return False
             if raw in _END_OF_HEADERS:
                 break
             name, colon, value = str(raw, "iso-8859-1").partition(":")
@@ -147,6 +151,8 @@ class KeepAliveHandler(MotoRequestHandler):
         try:
             size = int(length)
         except ValueError:
+            size = -1
+        if size < 0:
             self.close_connection = True  # framing unknown: this connection cannot carry another request
             return b""
         body = self.rfile.read(size) if size > 0 else b""
@@ -167,7 +173,7 @@ class KeepAliveHandler(MotoRequestHandler):
 
 _MAX_LINE = 65536
 _MAX_HEADERS = 100
-_END_OF_HEADERS = (b"\r\n", b"\n", b"")
+_END_OF_HEADERS = (b"\r\n", b"\n")
 
 
 class _Headers:
