@@ -16,9 +16,9 @@ It reports, for each server and as the sandbox / MiniStack ratio:
   delivering);
 - the client of the timed calls (PutEvents, ReceiveMessage, DeleteMessageBatch): `socket`
   (default) or `lean` (lean_client.py: the same signed JSON requests, written in one send, or
-  through http.client), or `boto3`; the socket client costs about a fifteenth of boto3's CPU per
-  call, so the client takes less of the machine from the server it measures. The wiring always
-  uses boto3;
+  through http.client), or `boto3`; the socket client costs about a third of the lean one's CPU
+  per call and a fifteenth of boto3's, so the client takes less of the machine from the server
+  it measures. The wiring always uses boto3;
 - the server's resident memory (VmRSS) after start (the sandbox's after its warm-up of moto's
   services) and after the runs.
 MiniStack (pinned, see ministack_server.py) is installed into its own virtualenv on first use.
@@ -75,7 +75,7 @@ def _clients(endpoint_url: str):
 
 
 class Calls:
-    """The timed calls, through boto3 or the lean client (the same requests on the wire)."""
+    """The timed calls, through boto3 or one of lean_client.py's clients (the same requests on the wire)."""
 
     def __init__(self, endpoint_url: str, client: str):
         self.lean = client != "boto3"
@@ -291,7 +291,7 @@ def main() -> int:
                              "one interpreter lock (on a quiet machine that lock, not the server, limits the figures)")
     parser.add_argument("--client", choices=["socket", "lean", "boto3"], default="socket",
                         help="what makes the timed calls (lean_client.py): socket (default; one send per request), lean "
-                             "(on http.client, about 3 times its CPU) or boto3 (about 15 times), taken from both servers alike")
+                             "(on http.client, about 3 times its CPU per call) or boto3 (about 15 times), for both servers alike")
     parser.add_argument("--only", choices=["sandbox", "ministack"])
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per server (median reported)")
     parser.add_argument("--ministack-venv", default=str(ministack_server.default_venv()))

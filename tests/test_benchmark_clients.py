@@ -91,3 +91,35 @@ def test_the_socket_client_reads_chunked_and_closing_answers_and_signs_what_it_s
     fields = {name.lower(): value.strip() for name, _, value in (line.partition(":") for line in lines[1:])}
     assert fields["x-amz-target"] == "AWSEvents.ListEventBuses" and fields["content-length"] == str(len(body))
     assert fields["authorization"].startswith("AWS4-HMAC-SHA256 Credential=testing/") and "/us-east-1/events/" in fields["authorization"]
+
+
+def test_a_socket_client_call_that_times_out_leaves_no_late_answer_for_the_next_call():
+    """A timed-out call closes its connection: the next call gets its own answer, not the late one."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    served = []
+
+    def serve():
+        with listener:
+            listener.settimeout(10)
+            for n in (1, 2):
+                connection, _ = listener.accept()
+                with connection:
+                    connection.settimeout(10)
+                    connection.recv(65536)
+                    if n == 1:
+                        time.sleep(0.6)  # past the client's timeout
+                    body = json.dumps({"answer": n}).encode()
+                    try:
+                        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+                    except OSError:
+                        pass  # the client closed the first connection already
+                    served.append(n)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    client = SocketClient(f"http://127.0.0.1:{listener.getsockname()[1]}", "events", "us-east-1", timeout=0.3)
+    with pytest.raises(TimeoutError):
+        client.call("ListEventBuses", {})
+    assert client.call("ListEventBuses", {}) == {"answer": 2}
+    thread.join(10)
+    assert served == [1, 2]
