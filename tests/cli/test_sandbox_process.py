@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import time
+from pathlib import Path
 
 
 def alive(pid: int) -> bool:
@@ -78,7 +79,7 @@ def test_a_process_that_exited_and_waits_to_be_collected_is_not_alive():
     try:
         child = int(parent.stdout.readline())
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and open(f"/proc/{child}/stat").read().rsplit(")", 1)[1].split()[0] != "Z":
+        while time.monotonic() < deadline and Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
             time.sleep(0.01)
         assert alive(child), "the exited child is still there, waiting to be collected"
         assert not _alive(child)

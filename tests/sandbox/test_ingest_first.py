@@ -106,3 +106,23 @@ def test_held_calls_of_one_task_run_together_in_the_order_they_came(delivery, mo
     assert delivery.snapshot()["pending"] == 4  # each call counted until its run is done
     assert delivery.wait_idle(5)
     assert runs == [["a", "b"], "alone", ["c"]]
+
+
+def test_an_event_whose_matching_fails_is_counted_and_the_others_are_routed(delivery):
+    """A bug in matching one held event costs that event only, not the run of held calls."""
+    from types import SimpleNamespace
+
+    from workshop.sandbox.plane import DataPlane
+
+    route = SimpleNamespace(rule_name="r", rule_arn="arn:aws:events:us-east-1:123456789012:rule/r", targets=[{"Id": "t"}])
+
+    def matching(region, bus, event):
+        if event["id"] == "bad":
+            raise RuntimeError("a bug")
+        return [route]
+
+    plane = SimpleNamespace(router=SimpleNamespace(matching=matching), delivery=delivery)
+    items = [("us-east-1", [("bus", {"id": "one"}), ("bus", {"id": "bad"})]), ("us-east-1", [("bus", {"id": "two"})])]
+    jobs = list(DataPlane._jobs(plane, items))
+    assert [job.event["id"] for job in jobs] == ["one", "two"] and jobs[0].rule_name == "r"
+    assert delivery.snapshot()["internal_errors"] == 1

@@ -103,6 +103,38 @@ def test_the_queue_policy_read_for_a_delivery_follows_every_way_moto_changes_it(
     assert queues.policy(ACCOUNT, REGION, name) is None
 
 
+
+def test_a_run_of_deliveries_puts_its_messages_on_moto_s_queue_in_order_past_send(monkeypatch):
+    """The routing thread's batched path (targets.SqsBatch, moto_backends.Outbox) on moto's own
+    classes: a queue whose policy lets EventBridge send takes a run's messages, in order, at the
+    flush, without SqsBackend.send (its one-by-one path). A moto upgrade that changed what the
+    Outbox uses would silently send everything one by one: it fails here."""
+    from moto.sqs.models import sqs_backends
+
+    from workshop.sandbox.moto_backends import SqsBackend
+    from workshop.sandbox.targets import SqsTarget
+
+    backend, queues = sqs_backends[ACCOUNT][REGION], SqsBackend()
+    monkeypatch.setattr(queues, "send", lambda *a, **k: pytest.fail("the batched path fell back to send"))
+    name = unique("run")
+    queue = backend.create_queue(name)
+    arn = queue.queue_arn
+    rule_arn = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/r"
+    allow = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage",
+                                                      "Principal": {"Service": "events.amazonaws.com"}, "Resource": arn}]}
+    try:
+        backend.set_queue_attributes(name, {"Policy": json.dumps(allow)})
+        batch = SqsTarget(queues).batch()
+        put = batch.sender({"Id": "t", "Arn": arn}, type("Job", (), {"rule_arn": rule_arn})())
+        assert put is not None, "no sender: the run would deliver one by one"
+        assert all(put(json.dumps({"n": n})) for n in range(3))
+        assert queue._messages == []  # not before the flush
+        batch.flush()
+        assert [json.loads(m.body)["n"] for m in queue._messages] == [0, 1, 2]
+        assert all(m.sent_timestamp for m in queue._messages)
+    finally:
+        backend.delete_queue(name)
+
 def test_moto_sns_subscriptions_still_ask_the_matcher_the_sandbox_installs():
     from moto.sns.models import Subscription, sns_backends
 

@@ -40,7 +40,7 @@ def test_two_rules_to_one_queue_keep_each_events_order(sb):
 def test_a_message_the_queue_refuses_fails_alone_in_its_place(sb):
     bus, _ = make_bus(sb)
     url, queue_arn = make_queue(sb)
-    # The policy again, with the size: moto drops a queue's policy when other attributes are set.
+    # The size and the policy in one call (the sandbox keeps a policy the call does not give, as AWS does).
     sb.client("sqs").set_queue_attributes(QueueUrl=url, Attributes={
         "MaximumMessageSize": "1024", "Policy": json.dumps(events_may_send(queue_arn))})
     dlq_url, dlq_arn = make_queue(sb)

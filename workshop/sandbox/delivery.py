@@ -85,11 +85,11 @@ def backoff(attempt: int) -> float:
 class Delivery(Service):
     priority = 120
 
-    def __init__(self, clock, journal, clients, shape: Callable[[Job], str], deliverer_for: Callable[[str], object]):
+    def __init__(self, clock, journal, clients, shape: Callable[..., str], deliverer_for: Callable[[str], object]):
         self.clock = clock
         self.journal = journal
         self.clients = clients
-        self.shape = shape                  # job -> the payload its target receives
+        self.shape = shape                  # (job, encoded events kept or None) -> the payload its target receives
         self.deliverer_for = deliverer_for  # target ARN -> what delivers to it
         self.queues: dict[str, queue.Queue] = {name: queue.Queue() for name in POOLS}
         self.stats: Counter = Counter()
@@ -356,8 +356,9 @@ class Delivery(Service):
 
 
 def _together(held: list[tuple[Callable, object]]) -> list[list]:
-    """[task, [items, ...] or None, calls]: held calls next to each other with the same task and
-    items as one run (their per-target work done once: see InlineRun), in the order they came."""
+    """[task, [items, ...] or None, calls]: held calls next to each other with the same task, each
+    given items, as one run (their per-target work done once: see InlineRun), in the order they
+    came; a call given no items runs alone."""
     runs: list[list] = []
     for task, items in held:
         if items is not None and runs and runs[-1][1] is not None and runs[-1][0] == task:

@@ -9,7 +9,10 @@ same order."""
 from __future__ import annotations
 
 import functools
+import logging
 from datetime import datetime
+
+log = logging.getLogger("workshop.sandbox.inline_run")
 
 
 class InlineRun:
@@ -22,25 +25,27 @@ class InlineRun:
 
     def deliver(self, jobs: list, now: datetime) -> None:
         delivery, plans, done = self.delivery, self._plans, self._done
-        for job in jobs:
-            plan = plans.get(id(job.target))
-            if plan is None or plan[0] is not job.target or plan[1] != job.rule_arn:  # a policy may name the rule
-                plan = plans[id(job.target)] = self._plan(job)
-            _, _, deliverer, sender = plan
-            if deliverer is None:  # not in memory: a worker's
-                delivery.run(functools.partial(delivery._attempt, job))
-                continue
-            if sender is not None:
-                job.due = now
-                try:
-                    if sender(delivery.shape(job, self._encoded)):
-                        done.append(job)
-                        continue
-                except Exception:
-                    pass  # attempted alone below, which says what went wrong
+        try:
+            for job in jobs:
+                plan = plans.get(id(job.target))
+                if plan is None or plan[0] is not job.target or plan[1] != job.rule_arn:  # a policy may name the rule
+                    plan = plans[id(job.target)] = self._plan(job)
+                _, _, deliverer, sender = plan
+                if sender is not None:
+                    job.due = now
+                    try:
+                        if sender(delivery.shape(job, self._encoded)):
+                            done.append(job)
+                            continue
+                    except Exception:  # attempted alone below, which says what went wrong
+                        log.debug("a batched delivery to %s is attempted alone", job.target.get("Arn"), exc_info=True)
+                self.flush()  # what came before is written first, whoever delivers this one
+                if deliverer is None:  # not in memory: a worker's
+                    delivery.run(functools.partial(delivery._attempt, job))
+                else:
+                    delivery._attempt(job, now, deliverer)
+        finally:  # even after a bug: what was made reaches its queue, the journal and the counts
             self.flush()
-            delivery._attempt(job, now, deliverer)
-        self.flush()
 
     def flush(self) -> None:
         for batch in self._batches.values():
@@ -62,5 +67,6 @@ class InlineRun:
         try:
             sender = batch.sender(job.target, job)
         except Exception:  # e.g. a policy it cannot read: deliver() says what is wrong, per job
+            log.debug("deliveries to %s are attempted one by one", job.target.get("Arn"), exc_info=True)
             sender = None
         return job.target, job.rule_arn, deliverer, sender

@@ -165,10 +165,23 @@ class DataPlane:
 
     def _route_held(self, at, items: list[tuple[str, list[tuple[BusRoutes, dict]]]]) -> None:
         """The events of held PutEvents calls, (region, accepted) each, routed as one run, in order."""
+        self.delivery.submit_all(self._jobs(items))
+
+    def _jobs(self, items: list[tuple[str, list[tuple[BusRoutes, dict]]]]):
+        """A Job per (event, matching rule, target), in order; an event whose matching fails (a bug)
+        is logged and counted, and the others go on."""
         matching = self.router.matching
-        self.delivery.submit_all(Job(region, event, route.rule_name, route.rule_arn, target)
-                                 for region, accepted in items for bus, event in accepted
-                                 for route in matching(region, bus, event) for target in route.targets)
+        for region, accepted in items:
+            for bus, event in accepted:
+                try:
+                    routes = matching(region, bus, event)
+                except Exception:
+                    log.exception("routing event %s failed", event.get("id"))
+                    self.delivery.count("internal_errors")
+                    continue
+                for route in routes:
+                    for target in route.targets:
+                        yield Job(region, event, route.rule_name, route.rule_arn, target)
 
     def _route(self, region: str, bus: BusRoutes, event: dict) -> None:
         self.delivery.submit_all([Job(region, event, route.rule_name, route.rule_arn, target)

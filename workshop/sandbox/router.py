@@ -49,8 +49,8 @@ class BusRoutes:
         # In the bus's order, without walking all of its rules.
         ranked = self._ranked
         if len(names) == 1:
-            for name in names:
-                return [ranked[name][1]]
+            (name,) = names
+            return [ranked[name][1]]
         return [route for _, route in sorted(ranked[name] for name in names)]
 
     def prepare(self):
