@@ -104,6 +104,30 @@ def test_the_queue_policy_read_for_a_delivery_follows_every_way_moto_changes_it(
 
 
 
+
+def test_setting_other_attributes_keeps_a_queue_s_policy_on_moto_s_own_queue():
+    """keep_queue_policies on moto's classes: a new queue still starts without a policy, other
+    attributes leave the policy as it was (moto alone drops it), and an empty Policy removes it."""
+    from moto.sqs.models import sqs_backends
+
+    from workshop.sandbox.moto_backends import keep_queue_policies
+
+    keep_queue_policies()
+    backend = sqs_backends[ACCOUNT][REGION]
+    name = unique("keep")
+    queue = backend.create_queue(name, VisibilityTimeout="30")
+    try:
+        assert queue.policy is None and queue.visibility_timeout == 30
+        allow = {"Version": "2012-10-17", "Statement": [{"Sid": "events", "Effect": "Allow", "Action": "sqs:SendMessage",
+                                                          "Principal": {"Service": "events.amazonaws.com"}, "Resource": "*"}]}
+        backend.set_queue_attributes(name, {"Policy": json.dumps(allow)})
+        backend.set_queue_attributes(name, {"VisibilityTimeout": "45"})
+        assert queue.visibility_timeout == 45 and json.loads(queue.policy)["Statement"][0]["Sid"] == "events"
+        backend.set_queue_attributes(name, {"Policy": ""})
+        assert queue.policy is None
+    finally:
+        backend.delete_queue(name)
+
 def test_a_run_of_deliveries_puts_its_messages_on_moto_s_queue_in_order_past_send(monkeypatch):
     """The routing thread's batched path (targets.SqsBatch, moto_backends.Outbox) on moto's own
     classes: a queue whose policy lets EventBridge send takes a run's messages, in order, at the

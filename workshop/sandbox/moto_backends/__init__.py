@@ -27,6 +27,9 @@ its own (`AccountSpecificBackend.get_session()`) when it first builds that servi
 sandbox's own clients are made from that same session, so each model is parsed once, not twice
 (half a second of the sandbox's start here).
 
+A queue's policy (`keep_queue_policies`, once at start): moto replaces it with whatever a
+SetQueueAttributes call gives, nothing included; AWS keeps it, so EventBridge may still send.
+
 SNS (`filter_with`): moto fans a message out to a topic's subscriptions but decides their filter
 policies with its own matcher, which departs from SNS; each subscription gets ours instead.
 
@@ -46,7 +49,7 @@ loads OpenAPI's validator only when a document must be checked (`openapi.py`).
 
 from .lightening import lighten_moto, sns_signing_key
 from .lookups import botocore_session, bus_rules, filter_with, region_backend, running_executions
-from .sqs import SqsBackend, SqsError
+from .sqs import SqsBackend, SqsError, keep_queue_policies
 
-__all__ = ["SqsBackend", "SqsError", "botocore_session", "bus_rules", "filter_with", "lighten_moto", "region_backend",
-           "running_executions", "sns_signing_key"]
+__all__ = ["SqsBackend", "SqsError", "botocore_session", "bus_rules", "filter_with", "keep_queue_policies",
+           "lighten_moto", "region_backend", "running_executions", "sns_signing_key"]

@@ -1,7 +1,7 @@
 """SQS on moto's queue objects (see the package's docstring): a delivery's message put on a
 standard queue in constant time, and ReceiveMessage, DeleteMessage and DeleteMessageBatch
 answered in one pass over the queue, long polls waiting on the queue's own condition; and
-SetQueueAttributes without a Policy keeps the queue's policy, as on AWS (moto's drops it)."""
+setting a queue's attributes without a Policy keeps its policy, as on AWS (keep_queue_policies)."""
 
 from __future__ import annotations
 
@@ -94,16 +94,13 @@ class SqsBackend(Service):
         operation = request.target[len("AmazonSQS."):]
         handler = {"ReceiveMessage": self._receive, "DeleteMessage": self._delete_one,
                    "DeleteMessageBatch": self._delete_batch}.get(operation)
-        if handler is None and operation != "SetQueueAttributes":
+        if handler is None:
             return None
         try:
             params = request.json()
         except ValueError:
             return None
         queue = self._queue_of(request, params) if isinstance(params, dict) else None
-        if operation == "SetQueueAttributes":
-            _keep_policy(request, params, queue)
-            return None  # moto sets them
         if queue is None or queue.fifo_queue or queue.redrive_policy:
             return None
         return handler(queue, params)
@@ -219,13 +216,22 @@ class SqsBackend(Service):
             return lock
 
 
-def _keep_policy(request: Request, params: dict, queue: Queue | None) -> None:
-    """SetQueueAttributes without a Policy keeps the queue's policy, as on AWS; moto's sets the
-    policy to what the call gives, so it is given the one the queue has."""
-    attributes = params.get("Attributes")
-    if queue is None or not isinstance(attributes, dict) or "Policy" in attributes or not queue.policy:
+def keep_queue_policies() -> None:
+    """Setting a queue's attributes without a Policy keeps its policy, as on AWS, whichever way it
+    comes (SetQueueAttributes in either protocol, CloudFormation): moto's Queue._set_attributes sets
+    the policy to what it is given, nothing included. Idempotent."""
+    original = Queue._set_attributes
+    if getattr(original, "keeps_policy", False):
         return
-    request.body = json.dumps({**params, "Attributes": {**attributes, "Policy": queue.policy}}).encode()
+
+    def _set_attributes(queue: Queue, attributes: dict, now: float | None = None) -> None:
+        kept = None if "Policy" in attributes else getattr(queue, "_policy_json", None)  # none yet: a new queue
+        original(queue, attributes, now)
+        if kept is not None:
+            queue._policy_json = kept
+
+    _set_attributes.keeps_policy = True
+    Queue._set_attributes = _set_attributes
 
 
 def _message(queue: Queue, body: str) -> Message:
