@@ -237,7 +237,7 @@ class Archives(Service):
                                  "ReplayStartTime": replay.started_at.timestamp()}, content_type=JSON_11)
 
     def _run(self, replay: Replay, archive_name: str, retention_days: int) -> None:
-        from .delivery import Job
+        from .delivery import jobs_for
 
         with self._lock:
             if replay.state != "STARTING":  # cancelled before it began
@@ -256,11 +256,9 @@ class Archives(Service):
                     if replay.state != "RUNNING":
                         return
                 event = {**original, "replay-name": replay.name}
-                for route in self.router.matching(replay.region, bus, event) if bus else []:
-                    if wanted and route.rule_arn not in wanted:
-                        continue
-                    for target in route.targets:
-                        self.delivery.submit(Job(replay.region, event, route.rule_name, route.rule_arn, target))
+                routes = self.router.matching(replay.region, bus, event) if bus else []
+                self.delivery.submit_all(jobs_for(replay.region, event,
+                                                  [r for r in routes if not wanted or r.rule_arn in wanted]))
                 replay.last_replayed = when
             with self._lock:
                 replay.state, replay.ended_at = "COMPLETED", datetime.now(timezone.utc)

@@ -76,6 +76,11 @@ class Job:
         return self._delivery_id
 
 
+def jobs_for(region: str, event: dict, routes) -> list[Job]:
+    """A Job for each target of each route (router.Route), in order: what routing an event makes."""
+    return [Job(region, event, route.rule_name, route.rule_arn, target) for route in routes for target in route.targets]
+
+
 def backoff(attempt: int) -> float:
     """Seconds before retry `attempt` (2 = first retry): exponential with jitter, capped."""
     base = min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2 ** (attempt - 2))

@@ -15,7 +15,7 @@ from pathlib import Path
 from ..aws import READ_PREFIXES
 from .awsclients import SelfClients
 from .clock import Clock
-from .delivery import Delivery, Job
+from .delivery import Delivery, Job, jobs_for
 from .events_api import EventsApi, envelope
 from .front import Request, Response
 from .journal import Journal
@@ -179,13 +179,10 @@ class DataPlane:
                     log.exception("routing event %s failed", event.get("id"))
                     self.delivery.count("internal_errors")
                     continue
-                for route in routes:
-                    for target in route.targets:
-                        yield Job(region, event, route.rule_name, route.rule_arn, target)
+                yield from jobs_for(region, event, routes)
 
     def _route(self, region: str, bus: BusRoutes, event: dict) -> None:
-        self.delivery.submit_all([Job(region, event, route.rule_name, route.rule_arn, target)
-                                  for route in self.router.matching(region, bus, event) for target in route.targets])
+        self.delivery.submit_all(jobs_for(region, event, self.router.matching(region, bus, event)))
 
     def shape(self, job: Job, encoded: dict[int, tuple[dict, str]] | None = None) -> str:
         """The payload the job's target receives; `encoded` keeps events' JSON text across a run
@@ -251,8 +248,7 @@ class DataPlane:
                     event = envelope(source="aws.events", detail_type="Scheduled Event", detail={},
                                      account=bus.account, region=region, resources=[route.rule_arn], time=minute)
                     self.journal.accepted(region, (bus.name, event))
-                    for target in route.targets:
-                        self.delivery.submit(Job(region, event, route.rule_name, route.rule_arn, target))
+                    self.delivery.submit_all(jobs_for(region, event, [route]))
                     fired += 1
                 self._last_fired = minute
                 minute += timedelta(minutes=1)
