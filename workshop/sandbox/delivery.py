@@ -136,10 +136,6 @@ class Delivery(Service):
             self.failures.clear()
 
     # scheduling ------------------------------------------------------------------------------
-    def submit(self, job: Job) -> None:
-        """Deliver an event to one target, now (see submit_all)."""
-        self.submit_all((job,))
-
     def submit_all(self, jobs: Iterable[Job]) -> None:
         """Deliver events to their targets, now, in this order: on this very thread when it is a
         target worker (routing the events) and the target is in memory, else on the next free
