@@ -51,22 +51,25 @@ class LeanClient:
 
     def call(self, operation: str, params: dict) -> dict:
         body = json.dumps(params).encode()
-        headers = self._signed_headers(operation, body)
+        status, data = self._exchange(body, self._signed_headers(operation, body))
+        if status >= 300:
+            raise AwsError(status, data)
+        return json.loads(data) if data else {}
+
+    def _exchange(self, body: bytes, headers: dict) -> tuple[int, bytes]:
+        """(status, answer's body) of one request, over this thread's kept-alive connection."""
         for attempt in (1, 2):  # a kept-alive connection the server closed: one new connection
             connection = self._connection()
             try:
                 connection.request("POST", "/", body, headers)
                 answer = connection.getresponse()
-                data = answer.read()
-                break
+                return answer.status, answer.read()
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
                 connection.close()
                 self._local.connection = None
                 if attempt == 2:
                     raise
-        if answer.status >= 300:
-            raise AwsError(answer.status, data)
-        return json.loads(data) if data else {}
+        raise AssertionError("unreachable")
 
     def _connection(self) -> http.client.HTTPConnection:
         connection = getattr(self._local, "connection", None)
@@ -104,17 +107,15 @@ class SocketClient(LeanClient):
     """LeanClient's requests, each written in one send on a socket of this thread; answers framed
     by Content-Length or chunked, a `Connection: close` answer ends the socket."""
 
-    def call(self, operation: str, params: dict) -> dict:
-        body = json.dumps(params).encode()
-        head = "".join(f"{name}: {value}\r\n" for name, value in self._signed_headers(operation, body).items())
+    def _exchange(self, body: bytes, headers: dict) -> tuple[int, bytes]:
+        head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
         request = (f"POST / HTTP/1.1\r\nHost: {self.host_header}\r\nAccept-Encoding: identity\r\n{head}"
                    f"Content-Length: {len(body)}\r\n\r\n").encode() + body
         for attempt in (1, 2):  # a kept-alive connection the server closed: one new connection
             connection = self._socket()
             try:
                 connection.send(request)
-                status, data = connection.answer()
-                break
+                return connection.answer()
             except ConnectionError:
                 connection.close()
                 if attempt == 2:
@@ -122,9 +123,7 @@ class SocketClient(LeanClient):
             except BaseException:  # a timeout or a garbled answer: what follows on it is not ours
                 connection.close()
                 raise
-        if status >= 300:
-            raise AwsError(status, data)
-        return json.loads(data) if data else {}
+        raise AssertionError("unreachable")
 
     def _socket(self) -> "_Connection":
         connection = getattr(self._local, "socket", None)
