@@ -23,6 +23,11 @@ def error_code(exc) -> str:
     return (getattr(exc, "response", None) or {}).get("Error", {}).get("Code", "")
 
 
+def error_message(exc) -> str:
+    """The AWS error message of a botocore ClientError ("" when it has none)."""
+    return (getattr(exc, "response", None) or {}).get("Error", {}).get("Message") or ""
+
+
 def is_not_found(exc) -> bool:
     return error_code(exc) in NOT_FOUND_CODES
 

@@ -20,7 +20,7 @@ from ..aws.arns import archive as archive_arn
 from ..aws.arns import event_bus as bus_arn
 from ..aws.arns import queue as queue_arn
 from ..aws.arns import rule as rule_arn
-from ..aws.errors import error_code
+from ..aws.errors import error_code, error_message
 from ..aws.lookups import queue_url
 from ..errors import WorkshopError
 from ..ledger import Resource
@@ -160,7 +160,7 @@ def plan_replay(ctx, args: ReplayArgs):
         try:
             events.start_replay(**replay)
         except botocore.exceptions.ClientError as exc:
-            if error_code(exc) != "ValidationException" or "EventEndTime" not in str(exc.response["Error"].get("Message")):
+            if error_code(exc) != "ValidationException" or "EventEndTime" not in error_message(exc):
                 raise
             time.sleep(max(0.0, (end - _now(ctx)).total_seconds()) + 0.01)
             events.start_replay(**replay)
