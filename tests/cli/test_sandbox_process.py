@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import time
-from pathlib import Path
 
 
 def alive(pid: int) -> bool:
@@ -72,14 +71,14 @@ def test_a_process_that_exited_and_waits_to_be_collected_is_not_alive():
     its parent (not us: init, once the command that started it has exited) counts as gone."""
     import subprocess
 
-    from workshop.sandbox.control import _alive
+    from workshop.sandbox.control import _alive, _exited
 
     # The shell starts a child that exits at once, then becomes `sleep`, which never collects it.
     parent = subprocess.Popen(["sh", "-c", "sleep 0 & echo $!; exec sleep 30"], stdout=subprocess.PIPE, text=True)
     try:
         child = int(parent.stdout.readline())
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+        while time.monotonic() < deadline and not _exited(child):
             time.sleep(0.01)
         assert alive(child), "the exited child is still there, waiting to be collected"
         assert not _alive(child)
