@@ -8,7 +8,8 @@ internals are not as expected, nothing is changed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import functools
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -25,12 +26,13 @@ def defer_typer_adapters() -> None:
     @dataclass(frozen=True)
     class DeferredRuntimeParam(base):
         descriptor: Any = None
-        built: dict = field(default_factory=dict, compare=False)
+
+        @functools.cached_property
+        def real(self):  # typer's own, built when the first value comes
+            return build(self.descriptor)
 
         def _coerce_value(self, value, param, ctx):
-            if "real" not in self.built:
-                self.built["real"] = build(self.descriptor)
-            return self.built["real"]._coerce_value(value, param=param, ctx=ctx)
+            return self.real._coerce_value(value, param=param, ctx=ctx)
 
     def deferred(descriptor):
         return DeferredRuntimeParam(parameter_info=descriptor.parameter_info, annotation=descriptor.annotation,
