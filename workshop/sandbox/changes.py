@@ -45,7 +45,7 @@ class Watch:
 
 @sandbox_service("changes")
 class Changes(Service):
-    priority = 150  # answers nothing: the front shows it every request first
+    priority = 150  # moot: it answers nothing (the front shows the watch every request: Front.answer)
 
     def __init__(self, change_watch: Watch):
         self.watch = change_watch
