@@ -49,7 +49,8 @@ class SqsBackend(Service):
         self._receipts: weakref.WeakValueDictionary[str, Message] = weakref.WeakValueDictionary()
         self._locks: weakref.WeakKeyDictionary[Queue, threading.Lock] = weakref.WeakKeyDictionary()
         self._locks_lock = threading.Lock()
-        self._policy_texts: dict[int, tuple] = {}  # id(queue) -> (document, statements, count, text)
+        # queue -> (document, statements, count, text): gone with its queue, as its lock is
+        self._policy_texts: weakref.WeakKeyDictionary[Queue, tuple] = weakref.WeakKeyDictionary()
 
     # the data plane's side ----------------------------------------------------------------------
     def policy(self, account: str, region: str, name: str) -> str | None:
@@ -59,14 +60,13 @@ class SqsBackend(Service):
             return None
         # moto writes its policy out anew on every read (a tenth of a delivery). Its document is
         # replaced by SetQueueAttributes and RemovePermission and grown by AddPermission: the text
-        # kept is used while the same document (held here, so no other can take its id) has the
-        # same statement list of the same length.
+        # kept is used while the same document has the same statement list of the same length.
         document = queue._policy_json
         statements = document.get("Statement")
         count = len(statements) if isinstance(statements, list) else -1
-        kept = self._policy_texts.get(id(queue))
+        kept = self._policy_texts.get(queue)
         if kept is None or kept[0] is not document or kept[1] is not statements or kept[2] != count:
-            kept = self._policy_texts[id(queue)] = (document, statements, count, queue.policy or "")
+            kept = self._policy_texts[queue] = (document, statements, count, queue.policy or "")
         return kept[3]
 
     def send(self, account: str, region: str, name: str, body: str, group_id: str | None = None,
@@ -143,13 +143,14 @@ class SqsBackend(Service):
         retention_ms = int(queue.message_retention_period) * 1000
         with self._lock_for(queue):
             now = time.time() * 1000
-            handles = _receipt_handles(count)
+            handles: list[str] = []  # made for the first message taken: a long poll's empty passes make none
             for message in list(queue._messages):
                 if message.visible_at >= now or message.delayed_until > now:
                     continue
                 if message.sent_timestamp is not None and message.sent_timestamp + retention_ms <= now:
                     expired.append(message)  # AWS deletes what outlived the retention period
                     continue
+                handles = handles or _receipt_handles(count)
                 handle = handles[len(taken)]
                 if not message.approximate_first_receive_timestamp:
                     message.approximate_first_receive_timestamp = int(now)
