@@ -3,6 +3,7 @@ plus PutRule's pattern validation (moto accepts almost any pattern; AWS does not
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timezone
 
 from .. import patterns
@@ -31,17 +32,10 @@ def envelope(*, source: str, detail_type: str, detail: dict, account: str, regio
     }
 
 
-_last_time: tuple[datetime | None, str] = (None, "")
-
-
+@functools.lru_cache(maxsize=1)
 def _event_time(when: datetime) -> str:
     """ISO-8601 UTC to the second; the last one is kept, as a PutEvents' entries share their time."""
-    global _last_time
-    last, text = _last_time
-    if when != last:
-        text = when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        _last_time = (when, text)
-    return text
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _entry_detail(entry: dict) -> tuple[dict | None, tuple[str, str] | None]:
