@@ -43,10 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     from .plane import DataPlane
 
     from .dispatch import CachingDispatcher
-    from .moto_backends import keep_queue_policies, lighten_moto
+    from .moto_backends import lighten_moto
 
     lighten_moto()  # before any request can import what it spares
-    keep_queue_policies()
 
     moto_app = CachingDispatcher(create_backend_app)
     plane = DataPlane(Path(args.state_dir))  # Lambda code is kept under it

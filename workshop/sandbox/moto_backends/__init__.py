@@ -27,7 +27,7 @@ its own (`AccountSpecificBackend.get_session()`) when it first builds that servi
 sandbox's own clients are made from that same session, so each model is parsed once, not twice
 (half a second of the sandbox's start here).
 
-A queue's policy (`keep_queue_policies`, once at start): moto replaces it with whatever a
+A queue's policy (`keep_queue_policies`, by `lighten_moto`): moto replaces it with whatever a
 SetQueueAttributes call gives, nothing included; AWS keeps it, so EventBridge may still send.
 
 SNS (`filter_with`): moto fans a message out to a topic's subscriptions but decides their filter

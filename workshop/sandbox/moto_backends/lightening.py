@@ -1,6 +1,7 @@
 """Start-up and CPU: what the sandbox changes in moto once, before any request (see the package's
 docstring): `moto.batch.utils` loaded without its package, one SNS signing key, one model loader,
-OpenAPI's validator loaded when first needed, Step Functions' clients kept."""
+OpenAPI's validator loaded when first needed, Step Functions' clients kept; and, for fidelity,
+queue policies kept by SetQueueAttributes (sqs.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import threading
 import types
 
 from .lookups import botocore_session
+from .sqs import keep_queue_policies
 
 
 def lighten_moto() -> None:
@@ -49,6 +51,7 @@ def lighten_moto() -> None:
     from .after_import import after_import
 
     after_import("moto.stepfunctions.parser.asl.utils.boto_client", _keep_boto_clients)
+    keep_queue_policies()  # not lighter: as AWS (sqs.py)
 
 
 def _keep_boto_clients(boto_client) -> None:
